@@ -1,0 +1,43 @@
+# Everything a new developer or CI needs: `make run`, `make test`.
+# Needs only python3 (3.10 or newer) on the PATH.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format migrate clean
+
+# Reinstalls only when requirements.txt changes.
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Local development: DEBUG on, SQLite file unless DATABASE_URL is set.
+# Demo data is seeded only when the SQLite database did not exist yet.
+run: export DJANGO_DEBUG ?= 1
+run: install
+	@if [ -z "$$DATABASE_URL" ] && [ ! -f db.sqlite3 ]; then new_db=1; fi; \
+	$(PY) manage.py migrate --no-input && \
+	$(PY) manage.py load_stages && \
+	if [ -n "$$new_db" ]; then $(PY) manage.py seed_demo; \
+	else echo "Log in with the accounts you created (demo accounts: 'python manage.py seed_demo' resets their passwords)."; fi
+	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

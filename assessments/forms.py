@@ -1,0 +1,43 @@
+from django import forms
+from django.utils import timezone
+
+from assessments.models import MilestoneStatus, PartnerLink
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class MilestoneStatusForm(forms.ModelForm):
+    class Meta:
+        model = MilestoneStatus
+        fields = ["status", "lead_partner", "target_date", "notes"]
+        widgets = {
+            "target_date": DateInput(format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"notes": "Internal notes"}
+        help_texts = {
+            "status": "Lapsed: achieved once but no longer holds, for example when "
+            "funding ended or an MOU expired."
+        }
+        error_messages = {
+            "status": {
+                "invalid_choice": "Choose one of the listed statuses: %(value)s is not one.",
+            },
+            "target_date": {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2027-03-31."},
+        }
+
+
+class PartnerLinkForm(forms.ModelForm):
+    class Meta:
+        model = PartnerLink
+        fields = ["label", "expires_on"]
+        widgets = {"expires_on": DateInput(format="%Y-%m-%d")}
+        labels = {"label": "Who is this link for?", "expires_on": "Expires on (optional)"}
+
+    def clean_expires_on(self):
+        expires_on = self.cleaned_data["expires_on"]
+        if expires_on is not None and expires_on < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later day.")
+        return expires_on

@@ -1,0 +1,111 @@
+import random
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import BaseCommand, CommandError, call_command
+from django.db import transaction
+from django.utils.text import slugify
+
+from assessments import services
+from assessments.models import Area, Status, TaskForce
+from stages.models import Milestone, Stage
+
+# Sample county task forces (fictional data about real places).
+DEMO_TASK_FORCES = [
+    ("Lane County Anti-Trafficking Task Force", "Willamette Valley", ["Lane"]),
+    ("Marion-Polk Human Trafficking Task Force", "Willamette Valley", ["Marion", "Polk"]),
+    ("Jackson County Human Trafficking Task Force", "Southern Oregon", ["Jackson"]),
+    ("Deschutes Coalition Against Trafficking", "Central Oregon", ["Deschutes"]),
+    ("Umatilla County Human Trafficking Task Force", "Eastern Oregon", ["Umatilla"]),
+    ("North Coast Human Trafficking Task Force", "Coast", ["Clatsop", "Tillamook"]),
+]
+# How far along each one is: the share of milestones, in guidance order, that
+# are achieved; the rest get a spread of the other statuses.
+MATURITY = [0.85, 0.6, 0.4, 0.25, 0.1, 0.0]
+
+
+class Command(BaseCommand):
+    help = (
+        "Create sample county task forces with varied statuses, a demo coordinator "
+        "and a demo admin, and print their new random passwords. For local "
+        "development and demos only."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off (never do this on a production database).",
+        )
+
+    def handle(self, *args, force: bool = False, **options) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo only runs with DJANGO_DEBUG=1: it creates accounts with "
+                "known usernames. Use --force if you really mean it."
+            )
+        if not Stage.objects.exists():
+            call_command("loaddata", "stages", verbosity=0)
+        with transaction.atomic():
+            admin_password, coordinator_password = self._seed()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at /accounts/login/ as:"))
+        self.stdout.write(f"  admin        password: {admin_password}   (staff: Django admin)")
+        self.stdout.write(
+            f"  coordinator  password: {coordinator_password}   "
+            f"(coordinator of {DEMO_TASK_FORCES[0][0]} and {DEMO_TASK_FORCES[1][0]})"
+        )
+        self.stdout.write("Run 'python manage.py seed_demo' again to get new passwords.")
+
+    def _seed(self) -> tuple[str, str]:
+        User = get_user_model()
+        admin_password = secrets.token_urlsafe(12)
+        coordinator_password = secrets.token_urlsafe(12)
+        admin, _ = User.objects.get_or_create(
+            username="admin", defaults={"email": "admin@example.org"}
+        )
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(admin_password)
+        admin.save()
+        coordinator, _ = User.objects.get_or_create(
+            username="coordinator",
+            defaults={"first_name": "Casey", "last_name": "Demo", "email": "casey@example.org"},
+        )
+        coordinator.set_password(coordinator_password)
+        coordinator.save()
+
+        milestones = list(Milestone.objects.active())
+        rng = random.Random(2026)  # the same demo every time
+        # Cycled through, so every status appears in the demo.
+        others = [Status.PLANNING, Status.IN_PROGRESS, Status.LAPSED, Status.NOT_STARTED]
+        for index, (name, region, counties) in enumerate(DEMO_TASK_FORCES):
+            task_force, created = TaskForce.objects.get_or_create(
+                name=name, defaults={"slug": slugify(name), "region": region}
+            )
+            for county in counties:
+                area, _ = Area.objects.get_or_create(
+                    kind=Area.Kind.COUNTY, state="OR", name=f"{county} County"
+                )
+                task_force.areas.add(area)
+            if index < 2:
+                task_force.coordinators.add(coordinator)
+            if not created:
+                continue
+            achieved = round(MATURITY[index] * len(milestones))
+            for position, milestone in enumerate(milestones):
+                status = (
+                    Status.ACHIEVED
+                    if position < achieved
+                    else others[(position + index) % len(others)]
+                )
+                if status == Status.NOT_STARTED:
+                    continue
+                services.milestone_status_update(
+                    task_force=task_force,
+                    milestone=milestone,
+                    status=status,
+                    lead_partner=rng.choice(["", "County Health", "Sheriff's Office", "DHS"]),
+                    notes="Funding ended; reapplying." if status == Status.LAPSED else "",
+                    user=coordinator,
+                )
+        return admin_password, coordinator_password

@@ -1,0 +1,163 @@
+"""Progress through the stages: the one place it is computed.
+
+Every page that shows progress (dashboard, task force page, partner page)
+gets it from `progress_for`, so they can never disagree.
+
+How it is derived, in words the UI repeats:
+- A stage's progress is its active milestones that are achieved, out of all
+  its active milestones. Retired milestones do not count either way.
+- Lapsed is not achieved: losing a milestone lowers progress again.
+- Achieving a later-stage milestone early counts in that stage at once;
+  stages are never gates.
+- The working stage is the first stage, in the guidance's order, that still
+  has milestones not achieved. When all are achieved it is the last stage.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from assessments.models import MilestoneStatus, TaskForce
+from stages.models import Milestone, Stage
+
+WORKING_STAGE_RULE = (
+    "The working stage is the first stage, in the guidance's order, that still "
+    "has milestones not achieved. Milestones achieved early in a later stage "
+    "count there straight away, and a lapsed milestone counts as not achieved."
+)
+
+
+def _percent(achieved: int, total: int) -> int:
+    return round(100 * achieved / total) if total else 0
+
+
+@dataclass(frozen=True)
+class StageProgress:
+    stage: Stage
+    achieved: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return _percent(self.achieved, self.total)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.achieved >= self.total
+
+
+@dataclass(frozen=True)
+class Progress:
+    stages: tuple[StageProgress, ...]
+
+    @property
+    def achieved(self) -> int:
+        return sum(s.achieved for s in self.stages)
+
+    @property
+    def total(self) -> int:
+        return sum(s.total for s in self.stages)
+
+    @property
+    def percent(self) -> int:
+        return _percent(self.achieved, self.total)
+
+    @property
+    def working_stage(self) -> Stage | None:
+        counted = [s for s in self.stages if s.total]
+        for stage_progress in counted:
+            if not stage_progress.is_complete:
+                return stage_progress.stage
+        return counted[-1].stage if counted else None
+
+    def for_stage(self, stage: Stage) -> StageProgress | None:
+        return next((s for s in self.stages if s.stage.pk == stage.pk), None)
+
+
+def compute_progress(stages: Iterable[Stage], achieved_by_stage: dict[int, int]) -> Progress:
+    """Progress from stages annotated with `active_total` (see
+    StageQuerySet.with_active_totals) and achieved counts keyed by stage id."""
+    return Progress(
+        stages=tuple(
+            StageProgress(
+                stage=stage,
+                achieved=achieved_by_stage.get(stage.pk, 0),
+                total=stage.active_total,
+            )
+            for stage in stages
+        )
+    )
+
+
+def progress_for(task_forces: Iterable[TaskForce]) -> dict[int, Progress]:
+    """Progress of each task force, keyed by its id, in two queries whatever
+    their number."""
+    ids = [tf.pk for tf in task_forces]
+    stages = list(Stage.objects.with_active_totals())
+    achieved: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = (
+        MilestoneStatus.objects.filter(
+            task_force_id__in=ids,
+            status=MilestoneStatus.Status.ACHIEVED,
+            milestone__is_active=True,
+        )
+        .order_by()  # no model ordering in the GROUP BY
+        .values_list("task_force_id", "milestone__stage_id")
+        .annotate(n=Count("pk"))
+    )
+    for task_force_id, stage_id, n in rows:
+        achieved[task_force_id][stage_id] = n
+    return {pk: compute_progress(stages, achieved[pk]) for pk in ids}
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    milestone: Milestone
+    record: MilestoneStatus | None
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else MilestoneStatus.Status.NOT_STARTED
+
+    @property
+    def status_label(self) -> str:
+        return MilestoneStatus.Status(self.status).label
+
+
+@dataclass(frozen=True)
+class StageSection:
+    progress: StageProgress
+    rows: tuple[MilestoneRow, ...]
+
+    @property
+    def stage(self) -> Stage:
+        return self.progress.stage
+
+
+def board_for(task_force: TaskForce) -> tuple[Progress, list[StageSection]]:
+    """Progress and the milestones of one task force, grouped by stage.
+
+    Active milestones are always listed; a retired one only if the task force
+    has a status recorded for it, so nothing recorded is hidden.
+    """
+    progress = progress_for([task_force])[task_force.pk]
+    records = {
+        record.milestone_id: record
+        for record in MilestoneStatus.objects.filter(task_force=task_force).select_related(
+            "updated_by"
+        )
+    }
+    rows_by_stage: dict[int, list[MilestoneRow]] = defaultdict(list)
+    for milestone in Milestone.objects.all():
+        record = records.get(milestone.pk)
+        if milestone.is_active or record is not None:
+            rows_by_stage[milestone.stage_id].append(MilestoneRow(milestone, record))
+    sections = [
+        StageSection(progress=stage_progress, rows=tuple(rows_by_stage[stage_progress.stage.pk]))
+        for stage_progress in progress.stages
+    ]
+    return progress, sections

@@ -1,0 +1,145 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments import services
+from assessments.forms import MilestoneStatusForm, PartnerLinkForm
+from assessments.models import MilestoneStatus, PartnerLink, TaskForce
+from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
+from stages.models import Milestone
+
+DASHBOARD_PAGE_SIZE = 50
+
+
+def _get_task_force_for_user(request: HttpRequest, slug: str) -> tuple[TaskForce, bool]:
+    """The task force if `request.user` may read it, and whether they may edit it.
+
+    A task force the user may not read is a 404, so its existence is not
+    revealed; callers that need to edit raise 403 when `can_edit` is False.
+    """
+    task_force = get_object_or_404(TaskForce.objects.visible_to(request.user), slug=slug)
+    return task_force, task_force.can_edit(request.user)
+
+
+def _get_task_force_for_editing(request: HttpRequest, slug: str) -> TaskForce:
+    task_force, can_edit = _get_task_force_for_user(request, slug)
+    if not can_edit:
+        raise PermissionDenied
+    return task_force
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    task_forces = TaskForce.objects.visible_to(request.user).prefetch_related("areas")
+    page = Paginator(task_forces, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    progress = progress_for(page.object_list)
+    cards = [(task_force, progress[task_force.pk]) for task_force in page.object_list]
+    return render(
+        request,
+        "assessments/dashboard.html",
+        {"page": page, "cards": cards, "working_stage_rule": WORKING_STAGE_RULE},
+    )
+
+
+@require_GET
+def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    task_force, can_edit = _get_task_force_for_user(request, slug)
+    progress, sections = board_for(task_force)
+    return render(
+        request,
+        "assessments/task_force_detail.html",
+        {
+            "task_force": task_force,
+            "can_edit": can_edit,
+            "progress": progress,
+            "sections": sections,
+            "working_stage_rule": WORKING_STAGE_RULE,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
+    task_force = _get_task_force_for_editing(request, slug)
+    milestone = get_object_or_404(Milestone.objects.select_related("stage"), slug=milestone_slug)
+    record = MilestoneStatus.objects.filter(task_force=task_force, milestone=milestone).first()
+    form = MilestoneStatusForm(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.milestone_status_update(
+                task_force=task_force, milestone=milestone, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"Saved: {milestone.name} is now {saved.get_status_display().lower()}."
+            )
+            url = reverse("assessments:task_force", args=[task_force.slug])
+            return redirect(f"{url}#milestone-{milestone.slug}")
+    return render(
+        request,
+        "assessments/milestone_edit.html",
+        {"task_force": task_force, "milestone": milestone, "record": record, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sharing(request: HttpRequest, slug: str) -> HttpResponse:
+    task_force = _get_task_force_for_editing(request, slug)
+    form = PartnerLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        link, token = services.partner_link_create(
+            task_force=task_force, user=request.user, **form.cleaned_data
+        )
+        # Rendered, not redirected: the token exists only in this response.
+        url = request.build_absolute_uri(reverse("assessments:partner", args=[token]))
+        return render(
+            request,
+            "assessments/partner_link_created.html",
+            {"task_force": task_force, "link": link, "url": url},
+            status=201,
+        )
+    links = task_force.partner_links.select_related("created_by")
+    return render(
+        request,
+        "assessments/sharing.html",
+        {"task_force": task_force, "form": form, "links": links},
+    )
+
+
+@require_POST
+def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    task_force = _get_task_force_for_editing(request, slug)
+    link = get_object_or_404(PartnerLink, pk=pk, task_force=task_force)
+    services.partner_link_revoke(link=link)
+    messages.success(request, f"Revoked the link for {link.label}. It no longer opens.")
+    return redirect("assessments:sharing", slug=task_force.slug)
+
+
+@login_not_required
+@require_GET
+def partner(request: HttpRequest, token: str) -> HttpResponse:
+    link = PartnerLink.objects.find(token)
+    if link is None:
+        raise Http404("No such link")
+    services.partner_link_record_use(link=link)
+    progress, sections = board_for(link.task_force)
+    response = render(
+        request,
+        "assessments/partner.html",
+        {
+            "task_force": link.task_force,
+            "progress": progress,
+            "sections": sections,
+            "working_stage_rule": WORKING_STAGE_RULE,
+        },
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,90 @@
+"""The Task Force Stages guidance: three stages, each with its milestones.
+
+Reference data, loaded from fixtures/stages.json and edited by admins. Slugs
+are natural keys so the fixture can be loaded again without duplicating rows.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count, Q
+
+
+class StageQuerySet(models.QuerySet):
+    def with_active_totals(self) -> StageQuerySet:
+        """Each stage with `active_total`: its milestones that still count."""
+        # Explicit order_by: Meta.ordering is not applied to GROUP BY queries.
+        return self.annotate(
+            active_total=Count("milestones", filter=Q(milestones__is_active=True))
+        ).order_by("order", "name")
+
+
+class StageManager(models.Manager.from_queryset(StageQuerySet)):
+    def get_by_natural_key(self, slug: str) -> Stage:
+        return self.get(slug=slug)
+
+
+class Stage(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField(
+        help_text="Position in the guidance: 1 is the first stage."
+    )
+    description = models.TextField(blank=True)
+
+    objects = StageManager()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def active(self) -> MilestoneQuerySet:
+        return self.filter(is_active=True)
+
+
+class MilestoneManager(models.Manager.from_queryset(MilestoneQuerySet)):
+    def get_by_natural_key(self, slug: str) -> Milestone:
+        return self.get(slug=slug)
+
+
+class Milestone(models.Model):
+    # Deleting a stage takes its milestones with it, but a milestone with
+    # recorded statuses is protected (see assessments.MilestoneStatus), so a
+    # stage in use cannot be deleted either. Retire milestones instead.
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField()
+    order = models.PositiveSmallIntegerField(
+        help_text="Position within its stage, as in the guidance."
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Untick to retire: a retired milestone is not offered for new "
+        "updates and does not count towards progress; statuses already "
+        "recorded for it are kept.",
+    )
+
+    objects = MilestoneManager()
+
+    class Meta:
+        ordering = ["stage__order", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "name"], name="unique_milestone_name_per_stage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)

@@ -1,0 +1,48 @@
+import pytest
+from django.core.management import call_command
+
+from tests.factories import TaskForceFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Production uses WhiteNoise's manifest storage, which needs collectstatic;
+    # tests render templates without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def guidance(db):
+    """The 3 stages and 28 milestones of the guidance, from the fixture."""
+    call_command("loaddata", "stages", verbosity=0)
+
+
+@pytest.fixture
+def task_force(db):
+    return TaskForceFactory()
+
+
+@pytest.fixture
+def coordinator(task_force):
+    user = UserFactory()
+    task_force.coordinators.add(user)
+    return user
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    client.force_login(coordinator)
+    return client
