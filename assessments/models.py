@@ -37,12 +37,30 @@ class Area(models.Model):
         return f"{self.name}, {self.state}" if self.state else self.name
 
 
+READ_ALL_PERMISSION = "assessments.view_all_task_forces"
+PROGRAM_MANAGERS_GROUP = "Program managers"
+
+
+def can_read_all_task_forces(user) -> bool:
+    """Staff and program managers read every task force; coordinators too
+    when COORDINATORS_CAN_READ_ALL_TASK_FORCES is on."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff or user.has_perm(READ_ALL_PERMISSION):
+        return True
+    return settings.COORDINATORS_CAN_READ_ALL_TASK_FORCES and user.coordinated_task_forces.exists()
+
+
 class TaskForceQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskForceQuerySet:
-        """The task forces `user` may read. Staff see all; coordinators their own."""
+        """The task forces `user` may read: the one rule for reading.
+
+        Deny by default: anonymous and inactive users see none; staff and
+        program managers see all; coordinators see their own.
+        """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_staff:
+        if can_read_all_task_forces(user):
             return self.all()
         return self.filter(coordinators=user)
 
@@ -65,12 +83,16 @@ class TaskForce(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("view_all_task_forces", "Can read every task force (program manager)"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def can_edit(self, user) -> bool:
-        """The one rule for who may change this task force's statuses and links."""
+        """The one rule for who may change this task force's statuses and links:
+        its own coordinators and staff. Program managers only read."""
         if not user.is_authenticated or not user.is_active:
             return False
         if user.is_staff:

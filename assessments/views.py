@@ -12,6 +12,7 @@ from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import MilestoneStatus, PartnerLink, TaskForce
 from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
 from stages.models import Milestone
+from taskforce_site.security import log_event
 
 DASHBOARD_PAGE_SIZE = 50
 
@@ -22,7 +23,11 @@ def _get_task_force_for_user(request: HttpRequest, slug: str) -> tuple[TaskForce
     A task force the user may not read is a 404, so its existence is not
     revealed; callers that need to edit raise 403 when `can_edit` is False.
     """
-    task_force = get_object_or_404(TaskForce.objects.visible_to(request.user), slug=slug)
+    task_force = TaskForce.objects.visible_to(request.user).filter(slug=slug).first()
+    if task_force is None:
+        if TaskForce.objects.filter(slug=slug).exists():
+            log_event("task_force.hidden", request, task_force=slug)
+        raise Http404("No such task force")
     return task_force, task_force.can_edit(request.user)
 
 
@@ -97,6 +102,7 @@ def sharing(request: HttpRequest, slug: str) -> HttpResponse:
         link, token = services.partner_link_create(
             task_force=task_force, user=request.user, **form.cleaned_data
         )
+        log_event("partner_link.created", request, task_force=task_force.slug, link_id=link.pk)
         # Rendered, not redirected: the token exists only in this response.
         url = request.build_absolute_uri(reverse("assessments:partner", args=[token]))
         return render(
@@ -118,6 +124,7 @@ def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     task_force = _get_task_force_for_editing(request, slug)
     link = get_object_or_404(PartnerLink, pk=pk, task_force=task_force)
     services.partner_link_revoke(link=link)
+    log_event("partner_link.revoked", request, task_force=task_force.slug, link_id=link.pk)
     messages.success(request, f"Revoked the link for {link.label}. It no longer opens.")
     return redirect("assessments:sharing", slug=task_force.slug)
 
@@ -127,8 +134,10 @@ def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 def partner(request: HttpRequest, token: str) -> HttpResponse:
     link = PartnerLink.objects.find(token)
     if link is None:
+        log_event("partner_link.refused", request)
         raise Http404("No such link")
     services.partner_link_record_use(link=link)
+    log_event("partner_link.used", request, task_force=link.task_force.slug, link_id=link.pk)
     progress, sections = board_for(link.task_force)
     response = render(
         request,

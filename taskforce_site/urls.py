@@ -12,3 +12,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("assessments.urls")),
 ]
+
+handler403 = "taskforce_site.views.permission_denied"

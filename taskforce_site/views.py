@@ -1,8 +1,12 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from taskforce_site.security import log_event
 
 
 @login_not_required
@@ -18,3 +22,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Every 403 goes through here, so every denial is in the security log."""
+    log_event("permission.denied", request)
+    return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    log_event("csrf.failure", request, reason=reason)
+    template = loader.get_template("403_csrf.html")
+    return HttpResponseForbidden(template.render({}, request))

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.factories import TaskForceFactory, UserFactory
+from tests.routes import build_world
 
 
 @pytest.fixture(autouse=True)
@@ -12,6 +13,12 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness protects real passwords, not test ones.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -46,3 +53,9 @@ def admin_user(db):
 def coordinator_client(client, coordinator):
     client.force_login(coordinator)
     return client
+
+
+@pytest.fixture
+def world(guidance):
+    """Every role and one object of every kind: see tests/routes.py."""
+    return build_world()

@@ -2,7 +2,7 @@ import re
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from assessments.models import MilestoneStatus, Status, TaskForce
@@ -25,10 +25,10 @@ def test_seed_demo_creates_task_forces_with_every_status_and_working_logins(db, 
     # Not started: a milestone with no record (or a not_started record) somewhere.
     assert MilestoneStatus.objects.count() < 6 * 28 or Status.NOT_STARTED in recorded
     passwords = dict(re.findall(r"^\s+(admin|coordinator)\s+password: (\S+)", output, re.M))
-    admin = authenticate(username="admin", password=passwords["admin"])
-    coordinator = authenticate(username="coordinator", password=passwords["coordinator"])
-    assert admin is not None and admin.is_staff
-    assert coordinator is not None and not coordinator.is_staff
+    admin = User.objects.get(username="admin")
+    coordinator = User.objects.get(username="coordinator")
+    assert admin.check_password(passwords["admin"]) and admin.is_staff
+    assert coordinator.check_password(passwords["coordinator"]) and not coordinator.is_staff
     assert coordinator.coordinated_task_forces.count() == 2
 
 

@@ -1,0 +1,66 @@
+"""CSRF is enforced on every POST, and no GET changes anything."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from assessments.models import MilestoneStatus, PartnerLink, Status, TaskForce
+from stages.models import Milestone
+from tests.routes import ALL_ROUTES, ROLES, url_for
+
+
+def _state():
+    """Everything a request could wrongly change. A partner link's use count
+    and last-used time are bookkeeping that a partner's visit is meant to
+    update, so they are left out."""
+    return (
+        list(MilestoneStatus.objects.values_list("pk", "status", "notes", "lead_partner")),
+        list(PartnerLink.objects.values_list("pk", "label", "revoked_at", "expires_on")),
+        list(TaskForce.objects.values_list("pk", "name", "slug")),
+        list(Milestone.objects.values_list("pk", "name", "description", "is_active")),
+        sorted(get_user_model().objects.values_list("pk", "is_active", "password", "is_staff")),
+    )
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(route, world):
+    before = _state()
+    for role in ("admin", "coordinator", "anonymous"):
+        client = Client(enforce_csrf_checks=True)
+        if role in world["users"]:
+            client.force_login(world["users"][role])
+        response = client.post(
+            url_for(route, world, role), {"status": "lapsed", "label": "x", "name": "x"}
+        )
+        assert response.status_code == 403, (route, role)
+    assert _state() == before
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+def test_no_get_changes_anything(route, world):
+    before = _state()
+    for role in ROLES:
+        client = Client()
+        if role in world["users"]:
+            client.force_login(world["users"][role])
+        client.get(url_for(route, world, role))
+    assert _state() == before
+
+
+def test_a_post_with_the_token_from_the_form_works(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"]["coordinator"])
+    url = f"/task-forces/{world['own'].slug}/milestones/task-force-mou/"
+    client.get(url)
+    token = client.cookies["csrftoken"].value
+    response = client.post(url, {"status": "lapsed", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert MilestoneStatus.objects.get().status == Status.LAPSED
+
+
+def test_the_csrf_failure_page_is_friendly(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"]["coordinator"])
+    response = client.post(f"/task-forces/{world['own'].slug}/sharing/", {"label": "x"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()

@@ -1,0 +1,164 @@
+"""Hostile input: arbitrary text, huge values, unicode, NUL bytes and wrong
+types in every form field and URL parameter. Never a 500; never a partial
+save (either the whole change is saved or nothing is)."""
+
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from assessments.models import MilestoneStatus, PartnerLink
+from tests.routes import ALL_ROUTES
+
+# Each example shares the test's database; properties are checked against the
+# state just before each request.
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+hostile_text = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=50),
+    st.sampled_from(
+        [
+            "\x00",
+            "achieved\x00",
+            "x" * 100_000,
+            "<script>alert(1)</script>",
+            "'; DROP TABLE assessments_milestonestatus; --",
+            "../../etc/passwd",
+            "2027-02-30",
+            "9999-12-31",
+            "0000-00-00",
+            "١٢٣",  # Arabic-Indic digits
+            "🙂" * 500,
+            "achieved",
+            "lapsed",
+            "",
+        ]
+    ),
+)
+# Wrong types: numbers and lists arrive as text or as repeated fields.
+hostile_value = st.one_of(
+    hostile_text,
+    st.integers().map(str),
+    st.floats(allow_nan=True).map(str),
+    st.lists(hostile_text, max_size=3),
+)
+
+
+# Plausible values too, so that the "saved" half of the property is exercised.
+plain_text = st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc")), max_size=60)
+valid_status = st.sampled_from(["not_started", "planning", "in_progress", "achieved", "lapsed"])
+valid_date = st.one_of(st.just(""), st.dates().map(lambda d: d.isoformat()))
+
+
+def _mostly(valid):
+    return st.one_of(valid, valid, valid, hostile_value)
+
+
+def _record_values(record):
+    return (record.status, record.notes, record.lead_partner, record.target_date)
+
+
+@FUZZ
+@given(
+    status=_mostly(valid_status),
+    notes=_mostly(plain_text),
+    lead_partner=_mostly(plain_text),
+    target_date=_mostly(valid_date),
+)
+def test_status_form_saves_all_or_nothing(world, status, notes, lead_partner, target_date):
+    client = Client()
+    client.force_login(world["users"]["coordinator"])
+    record = MilestoneStatus.objects.get()
+    before = _record_values(record)
+    data = {
+        "status": status,
+        "notes": notes,
+        "lead_partner": lead_partner,
+        "target_date": target_date,
+    }
+    response = client.post(f"/task-forces/{world['own'].slug}/milestones/task-force-mou/", data)
+    assert response.status_code in (200, 302)
+    event(f"status form answered {response.status_code}")
+    record.refresh_from_db()
+    assert MilestoneStatus.objects.count() == 1
+    if response.status_code == 200:
+        assert _record_values(record) == before
+    else:
+        # Saved: every field holds what was posted, nothing half-applied.
+        def last(value):
+            return value[-1] if isinstance(value, list) else value
+
+        assert record.status == last(status)
+        assert record.notes == last(notes).strip()
+        assert record.lead_partner == last(lead_partner).strip()
+
+
+@FUZZ
+@given(label=hostile_value, expires_on=hostile_value)
+def test_partner_link_form_creates_one_link_or_none(world, label, expires_on):
+    client = Client()
+    client.force_login(world["users"]["coordinator"])
+    before = PartnerLink.objects.count()
+    response = client.post(
+        f"/task-forces/{world['own'].slug}/sharing/",
+        {"label": label, "expires_on": expires_on},
+    )
+    assert response.status_code in (200, 201)
+    event(f"link form answered {response.status_code}")
+    assert PartnerLink.objects.count() == before + (1 if response.status_code == 201 else 0)
+
+
+@FUZZ
+@given(username=hostile_value, password=hostile_value)
+def test_login_form_never_fails(db, username, password):
+    response = Client().post("/accounts/login/", {"username": username, "password": password})
+    assert response.status_code in (200, 429)
+
+
+@FUZZ
+@given(email=hostile_value)
+def test_password_reset_form_never_fails(db, email):
+    response = Client().post("/accounts/password_reset/", {"email": email})
+    assert response.status_code in (200, 302)
+
+
+PARAMETRISED = [route for route in ALL_ROUTES if "<" in route and not route.startswith("admin/")]
+
+
+@pytest.mark.parametrize("route", PARAMETRISED)
+def test_url_parameters_never_fail(world, route):
+    client = Client()
+    client.force_login(world["users"]["admin"])
+
+    @FUZZ
+    @given(value=hostile_text)
+    def check(value):
+        path = "/" + route
+        for placeholder in (
+            "<slug:slug>",
+            "<slug:milestone_slug>",
+            "<int:pk>",
+            "<str:token>",
+            "<uidb64>",
+            "<token>",
+        ):
+            path = path.replace(placeholder, quote(value, safe="") or "x")
+        response = client.get(path)
+        assert response.status_code in (200, 302, 404, 405)
+
+    check()
+
+
+@FUZZ
+@given(page=hostile_text)
+def test_dashboard_page_parameter_never_fails(world, page):
+    client = Client()
+    client.force_login(world["users"]["admin"])
+    assert client.get("/", {"page": page}).status_code == 200

@@ -1,0 +1,201 @@
+"""Every URL pattern of the project, for every role, with the expected answer.
+
+The patterns come from the URL resolver, not from a hand-written list, so a
+new view without an entry here fails `test_every_url_pattern_has_an_entry`.
+
+Expected answers:
+- a status code (200, 403, 404, 405, 429, ...);
+- "login": a redirect to the site's login page (deny by default);
+- "admin_login": a redirect to the Django admin's login page;
+- "redirect": some other redirect (after a successful POST, for example).
+"""
+
+import pytest
+from django.test import Client
+
+from assessments.models import MilestoneStatus, PartnerLink, Status
+from tests.factories import TaskForceFactory, UserFactory
+from tests.routes import ALL_ROUTES, ROLES, admin_model_of, url_for
+
+
+def _row(admin, program_manager, coordinator, other_coordinator, partner, anonymous):
+    return dict(
+        zip(
+            ROLES,
+            (admin, program_manager, coordinator, other_coordinator, partner, anonymous),
+            strict=True,
+        )
+    )
+
+
+def _everyone(expected):
+    return _row(*[expected] * len(ROLES))
+
+
+# The admin's own site-wide views send everyone without staff status to the
+# admin login.
+ADMIN_SITE = _row(200, *["admin_login"] * 5)
+# Its model views do the same for logged-in users; anonymous visitors meet the
+# site's deny-by-default login first.
+STAFF_ONLY_ADMIN = _row(200, "admin_login", "admin_login", "admin_login", "login", "login")
+
+# (method, route) -> expected answer per role. The "partner" role is an
+# anonymous visitor who holds a valid partner link; "anonymous" holds none
+# (for the partner route it presents a wrong token). Task force URLs name the
+# coordinator's own task force, so "other_coordinator" is a coordinator of a
+# different task force asking for it.
+SITE = {
+    ("GET", ""): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/"): _row(200, 200, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    ("GET", "task-forces/<slug:slug>/sharing/"): _row(200, 403, 200, 404, "login", "login"),
+    ("POST", "task-forces/<slug:slug>/sharing/<int:pk>/revoke/"): _row(
+        "redirect", 403, "redirect", 404, "login", "login"
+    ),
+    ("GET", "p/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
+    ("GET", "healthz"): _everyone(200),
+    ("GET", "accounts/login/"): _everyone(200),
+    ("POST", "accounts/logout/"): _everyone("login"),
+    ("GET", "accounts/password_change/"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "accounts/password_change/done/"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "accounts/password_reset/"): _everyone(200),
+    ("GET", "accounts/password_reset/done/"): _everyone(200),
+    # A made-up reset link: the "link expired" page, for everyone.
+    ("GET", "accounts/reset/<uidb64>/<token>/"): _everyone(200),
+    ("GET", "accounts/reset/done/"): _everyone(200),
+    # Django admin, site-wide views.
+    ("GET", "admin/"): ADMIN_SITE,
+    # Logged-in non-staff users see "not authorized" on the admin login page.
+    ("GET", "admin/login/"): _row("redirect", 200, 200, 200, 200, 200),
+    # Staff are logged out (to the site login); others are sent to the admin
+    # index, which asks them to log in as staff, and stay logged in.
+    ("POST", "admin/logout/"): _row(
+        "login", "redirect", "redirect", "redirect", "admin_login", "admin_login"
+    ),
+    ("GET", "admin/password_change/"): ADMIN_SITE,
+    ("GET", "admin/password_change/done/"): ADMIN_SITE,
+    # Without its query parameters the autocomplete view refuses.
+    ("GET", "admin/autocomplete/"): {**ADMIN_SITE, "admin": 403},
+    ("GET", "admin/jsi18n/"): ADMIN_SITE,
+    # Log entries have no "view on site" URL.
+    ("GET", "admin/r/<path:content_type_id>/<path:object_id>/"): {**ADMIN_SITE, "admin": 404},
+    ("GET", "admin/^(?P<app_label>auth|axes|stages|assessments)/$"): ADMIN_SITE,
+    # The admin's catch-all for unknown admin URLs.
+    ("GET", "admin/(?P<url>.*)$"): {**ADMIN_SITE, "admin": 404},
+}
+
+# The staff answers for each model admin's six views; everyone else is sent
+# to the admin login. Read-only models refuse add (and delete) with 403.
+ADMIN_MODELS = {
+    "auth/group": {},
+    "auth/user": {"password": 200},
+    "axes/accessattempt": {"add": 403},
+    "axes/accesslog": {"add": 403},
+    "axes/accessfailurelog": {"add": 403},
+    "stages/stage": {},
+    "stages/milestone": {},
+    "assessments/area": {},
+    "assessments/taskforce": {},
+    "assessments/milestonestatus": {"add": 403, "delete": 403},
+    "assessments/partnerlink": {"add": 403},
+}
+ADMIN_VIEWS = {
+    "": "changelist",
+    "add/": "add",
+    "<path:object_id>/history/": "history",
+    "<path:object_id>/delete/": "delete",
+    "<path:object_id>/change/": "change",
+    "<path:object_id>/": "redirect",
+    "<id>/password/": "password",
+}
+
+
+def _admin_model_expectation(route):
+    model = admin_model_of(route)
+    if model not in ADMIN_MODELS:
+        return None
+    view = ADMIN_VIEWS.get(route.removeprefix(f"admin/{model}/"))
+    if view is None:
+        return None
+    staff = ADMIN_MODELS[model].get(view, "redirect" if view == "redirect" else 200)
+    return ("GET", {**STAFF_ONLY_ADMIN, "admin": staff})
+
+
+def _expectation(route):
+    for (method, site_route), expected in SITE.items():
+        if site_route == route:
+            return method, expected
+    return _admin_model_expectation(route)
+
+
+def test_every_url_pattern_has_an_entry():
+    missing = [route for route in ALL_ROUTES if _expectation(route) is None]
+    assert missing == [], f"add these URL patterns to the permission matrix: {missing}"
+
+
+def test_the_matrix_names_no_pattern_that_does_not_exist():
+    stale = [route for (_, route) in SITE if route not in ALL_ROUTES]
+    assert stale == []
+
+
+def _answer(response):
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith("/accounts/login/"):
+            return "login"
+        if location.startswith("/admin/login/"):
+            return "admin_login"
+        return "redirect"
+    return response.status_code
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES)
+def test_permission_matrix(route, world):
+    method, expected = _expectation(route)
+    answers = {}
+    for role in ROLES:
+        client = Client()
+        if role in world["users"]:
+            client.force_login(world["users"][role])
+        url = url_for(route, world, role)
+        response = client.post(url) if method == "POST" else client.get(url)
+        answers[role] = _answer(response)
+    assert answers == expected, f"{route}: {answers}"
+
+
+def test_program_manager_reads_every_task_force_and_edits_none(world, client):
+    client.force_login(world["users"]["program_manager"])
+    other = TaskForceFactory()
+    assert client.get(f"/task-forces/{other.slug}/").status_code == 200
+    html = client.get(f"/task-forces/{world['own'].slug}/").content.decode()
+    assert "/milestones/" not in html  # no edit links
+    assert "Share with partners" not in html
+    edit = f"/task-forces/{world['own'].slug}/milestones/task-force-mou/"
+    assert client.post(edit, {"status": "lapsed"}).status_code == 403
+    assert MilestoneStatus.objects.get().status == Status.ACHIEVED
+    assert (
+        client.post(f"/task-forces/{world['own'].slug}/sharing/", {"label": "x"}).status_code == 403
+    )
+    assert PartnerLink.objects.count() == 1
+
+
+def test_coordinators_read_other_task_forces_only_when_the_setting_allows(world, settings):
+    client = Client()
+    client.force_login(world["users"]["other_coordinator"])
+    own = world["own"]
+    assert client.get(f"/task-forces/{own.slug}/").status_code == 404
+    settings.COORDINATORS_CAN_READ_ALL_TASK_FORCES = True
+    assert client.get(f"/task-forces/{own.slug}/").status_code == 200
+    edit = f"/task-forces/{own.slug}/milestones/task-force-mou/"
+    assert client.get(edit).status_code == 403
+    assert client.post(edit, {"status": "lapsed"}).status_code == 403
+    assert MilestoneStatus.objects.get().status == Status.ACHIEVED
+
+
+def test_a_user_attached_to_no_task_force_reads_none_even_with_the_setting(world, settings):
+    settings.COORDINATORS_CAN_READ_ALL_TASK_FORCES = True
+    client = Client()
+    client.force_login(UserFactory())
+    assert client.get(f"/task-forces/{world['own'].slug}/").status_code == 404
