@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
-from assessments.models import Area, MilestoneStatus, PartnerLink, TaskForce
+from assessments import services
+from assessments.models import Area, MilestoneStatus, PartnerLink, StatusChange, TaskForce
 
 
 @admin.register(Area)
@@ -26,15 +30,97 @@ class TaskForceAdmin(admin.ModelAdmin):
         return ", ".join(area.name for area in obj.areas.all())
 
 
+EDITABLE_STATUS_FIELDS = ("status", "lead_partner", "target_date", "notes")
+
+
+class MilestoneStatusAdminForm(forms.ModelForm):
+    # The version the admin started from, so a concurrent edit is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    class Meta:
+        model = MilestoneStatus
+        fields = EDITABLE_STATUS_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        current = MilestoneStatus.objects.select_related("updated_by").get(pk=self.instance.pk)
+        if cleaned.get("version") != current.version:
+            who = current.updated_by.get_username() if current.updated_by else "someone"
+            raise forms.ValidationError(
+                f"{who} changed this status at {current.updated_at:%Y-%m-%d %H:%M} UTC, after "
+                f"you opened it (it is now {current.get_status_display()}). Reload the page "
+                "to see their change; nothing was saved."
+            )
+        return cleaned
+
+
 @admin.register(MilestoneStatus)
 class MilestoneStatusAdmin(admin.ModelAdmin):
-    """Read-only here: statuses are changed by coordinators on the site, where
-    every change goes through one service that records who and when."""
+    """Admins may correct a status here; the change goes through the same
+    service as the status page, so it is validated and lands in the history.
+    Statuses are created on the site, never deleted."""
 
-    list_display = ["task_force", "milestone", "status", "updated_by", "updated_at"]
+    form = MilestoneStatusAdminForm
+    list_display = ["task_force", "milestone", "status", "status_since", "updated_by", "updated_at"]
     list_filter = ["status", "milestone__stage", "task_force"]
     list_select_related = ["task_force", "milestone", "updated_by"]
     search_fields = ["task_force__name", "milestone__name"]
+    readonly_fields = ["task_force", "milestone", "status_since", "updated_by", "updated_at"]
+    fields = ["task_force", "milestone", *EDITABLE_STATUS_FIELDS, *readonly_fields[2:], "version"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        values = {field: form.cleaned_data[field] for field in EDITABLE_STATUS_FIELDS}
+        try:
+            services.milestone_status_update(
+                task_force=obj.task_force,
+                milestone=obj.milestone,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                source=StatusChange.Source.ADMIN,
+                **values,
+            )
+        except services.StaleStatusError as error:
+            # Raised inside the admin's transaction: nothing is saved.
+            raise ValidationError(
+                "Someone changed this status after you opened it; reload and try again."
+            ) from error
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """The change history: append-only, so read-only here."""
+
+    list_display = [
+        "changed_at",
+        "task_force",
+        "milestone",
+        "old_status",
+        "new_status",
+        "changed_by_name",
+        "source",
+    ]
+    list_filter = ["source", "new_status", "milestone__stage", "task_force"]
+    list_select_related = ["task_force", "milestone"]
+    search_fields = ["task_force__name", "milestone__name", "changed_by_name"]
+    date_hierarchy = "changed_at"
 
     def has_add_permission(self, request):
         return False

@@ -9,6 +9,26 @@ class DateInput(forms.DateInput):
 
 
 class MilestoneStatusForm(forms.ModelForm):
+    # The version the editor started from, for optimistic locking.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version if self.instance.pk else 0
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors.get("version") or cleaned.get("version") is None:
+            self.errors.pop("version", None)
+            raise forms.ValidationError(
+                "This form is out of date or incomplete: reload the page and try again.",
+                code="version",
+            )
+        return cleaned
+
     class Meta:
         model = MilestoneStatus
         fields = ["status", "lead_partner", "target_date", "notes"]

@@ -51,6 +51,14 @@ def can_read_all_task_forces(user) -> bool:
     return settings.COORDINATORS_CAN_READ_ALL_TASK_FORCES and user.coordinated_task_forces.exists()
 
 
+def can_import_statuses(user) -> bool:
+    """Importing needs edit rights somewhere: staff, or a coordinator. Each row
+    is then checked against TaskForce.can_edit."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_staff or user.coordinated_task_forces.exists()
+
+
 class TaskForceQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskForceQuerySet:
         """The task forces `user` may read: the one rule for reading.
@@ -137,6 +145,12 @@ class MilestoneStatus(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the status itself last changed ("achieved since 12 March 2026");
+    # edits to notes or dates leave it alone.
+    status_since = models.DateTimeField(default=timezone.now)
+    # Optimistic locking: every save increments it, and a save based on an
+    # older version is refused (see services.milestone_status_update).
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "milestone statuses"
@@ -220,3 +234,113 @@ class PartnerLink(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_on is None or self.expires_on >= timezone.localdate()
+
+
+class StatusChangeQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Status changes are append-only.")
+
+    def delete(self):
+        raise TypeError("Status changes are append-only.")
+
+    def for_timeline(self) -> StatusChangeQuerySet:
+        return self.select_related("task_force", "milestone__stage", "changed_by").order_by(
+            "-changed_at", "-pk"
+        )
+
+
+class StatusChange(models.Model):
+    """One change to a task force's status on a milestone: append-only.
+
+    Written in the same transaction as the change itself, by the one service
+    every path goes through (form, admin, import). Task forces and milestones
+    with history cannot be deleted (PROTECT), so the record outlives edits.
+    """
+
+    TRACKED_FIELDS = ("status", "lead_partner", "target_date", "notes")
+
+    class Source(models.TextChoices):
+        FORM = "form", "Status page"
+        ADMIN = "admin", "Django admin"
+        IMPORT = "import", "Spreadsheet import"
+        DEMO = "demo", "Demo data"
+        # Statuses that existed before the history was kept.
+        BACKFILL = "backfill", "Recorded before history began"
+
+    task_force = models.ForeignKey(
+        TaskForce, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    old_status = models.CharField(max_length=20, choices=Status.choices)
+    new_status = models.CharField(max_length=20, choices=Status.choices)
+    # {"field": [old, new]} for every tracked field that changed; dates as ISO 8601.
+    changes = models.JSONField(default=dict)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept as text too, so the record still says who after an account is deleted.
+    changed_by_name = models.CharField(max_length=150, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORM)
+
+    objects = StatusChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["task_force", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_force}: {self.milestone} {self.old_status} -> {self.new_status}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError("Status changes are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Status changes are append-only.")
+
+    @property
+    def status_changed(self) -> bool:
+        return self.old_status != self.new_status
+
+    DETAIL_LABELS = {"lead_partner": "Lead partner", "target_date": "Target date", "notes": "Notes"}
+
+    @property
+    def detail_changes(self) -> list[tuple[str, str, str]]:
+        """(label, old, new) for the changed fields other than the status."""
+        return [
+            (label, *self.changes[field])
+            for field, label in self.DETAIL_LABELS.items()
+            if field in self.changes
+        ]
+
+
+class ImportBatch(models.Model):
+    """A checked spreadsheet import waiting to be applied (all or nothing)."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=200, blank=True)
+    # [{"task_force": id, "milestone": id, "version": n, "values": {...}}]
+    changes = models.JSONField(default=list)
+    unchanged = models.PositiveIntegerField(default=0)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'import'} ({len(self.changes)} changes)"
+
+    def mark_applied(self) -> None:
+        self.applied_at = timezone.now()
+        self.save(update_fields=["applied_at"])

@@ -8,17 +8,39 @@ import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments.models import MilestoneStatus, PartnerLink, TaskForce, hash_token
+from assessments.models import (
+    MilestoneStatus,
+    PartnerLink,
+    Status,
+    StatusChange,
+    TaskForce,
+    hash_token,
+)
 from stages.models import Milestone
 
 RETIRED_MILESTONE_MESSAGE = (
     "This milestone has been retired by an administrator and no longer takes "
     "updates. Its recorded status is kept."
 )
+
+
+class StaleStatusError(Exception):
+    """Someone saved this status after the editor loaded it. Carries the
+    current record so the editor can be shown who changed what, and when."""
+
+    def __init__(self, current: MilestoneStatus | None):
+        self.current = current
+        super().__init__("The status was changed by someone else.")
+
+
+def _jsonable(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 @transaction.atomic
@@ -31,24 +53,89 @@ def milestone_status_update(
     lead_partner: str = "",
     target_date: datetime.date | None = None,
     user: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    source: str = StatusChange.Source.FORM,
+    at: datetime.datetime | None = None,
 ) -> MilestoneStatus:
-    """Set where `task_force` stands on `milestone`. Raises ValidationError
-    (and saves nothing) for a retired milestone or any invalid value."""
+    """Set where `task_force` stands on `milestone`: the one path for every
+    status change, and the one place that writes its history.
+
+    `expected_version` is the version the editor started from (0 when there
+    was no record yet); if the record has moved on since, StaleStatusError is
+    raised and nothing is saved. None skips the check (no editor involved).
+    Raises ValidationError, saving nothing, for a retired milestone or an
+    invalid value. A save that changes nothing writes no history.
+    """
     if not milestone.is_active:
         raise ValidationError(RETIRED_MILESTONE_MESSAGE, code="retired")
-    record = (
-        MilestoneStatus.objects.select_for_update()
+    now = at or timezone.now()
+    current = (
+        MilestoneStatus.objects.select_for_update(of=("self",))
+        .select_related("updated_by")
         .filter(task_force=task_force, milestone=milestone)
         .first()
-    ) or MilestoneStatus(task_force=task_force, milestone=milestone)
+    )
+    if expected_version is not None and (current.version if current else 0) != expected_version:
+        raise StaleStatusError(current)
+    record = current or MilestoneStatus(
+        task_force=task_force, milestone=milestone, status_since=now
+    )
+    old = {field: getattr(record, field) for field in StatusChange.TRACKED_FIELDS}
+    old_status = record.status if current else Status.NOT_STARTED
     record.status = status
     record.notes = notes
     record.lead_partner = lead_partner
     record.target_date = target_date
+    record.full_clean(exclude=["version"])
+    changes = {
+        field: [_jsonable(old[field]), _jsonable(getattr(record, field))]
+        for field in StatusChange.TRACKED_FIELDS
+        if old[field] != getattr(record, field)
+    }
+    if not changes:
+        return current or record  # nothing to save, nothing to record
+    if status != old_status:
+        record.status_since = now
     record.updated_by = user
-    record.updated_at = timezone.now()
-    record.full_clean()
-    record.save()
+    record.updated_at = now
+    if current is None:
+        record.version = 1
+        try:
+            with transaction.atomic():
+                record.save()
+        except IntegrityError:
+            # Another editor created the record between our read and write.
+            raise StaleStatusError(
+                MilestoneStatus.objects.filter(task_force=task_force, milestone=milestone).first()
+            ) from None
+    else:
+        # Conditional update: only if nobody saved since we read the row. The
+        # row lock above already serialises writers on PostgreSQL; this also
+        # holds where SELECT ... FOR UPDATE is a no-op (SQLite).
+        updated = MilestoneStatus.objects.filter(pk=record.pk, version=record.version).update(
+            status=record.status,
+            notes=record.notes,
+            lead_partner=record.lead_partner,
+            target_date=record.target_date,
+            status_since=record.status_since,
+            updated_by=user,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+        if updated != 1:
+            raise StaleStatusError(MilestoneStatus.objects.filter(pk=record.pk).first())
+        record.version += 1
+    StatusChange.objects.create(
+        task_force=task_force,
+        milestone=milestone,
+        old_status=old_status,
+        new_status=status,
+        changes=changes,
+        changed_by=user,
+        changed_by_name=user.get_username() if user is not None else "",
+        changed_at=now,
+        source=source,
+    )
     return record
 
 

@@ -1,6 +1,19 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from assessments import views
+from assessments import io_views, views
+
+
+class FormatConverter:
+    regex = "csv|xlsx"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(FormatConverter, "fmt")
 
 app_name = "assessments"
 
@@ -12,6 +25,14 @@ urlpatterns = [
         views.milestone_edit,
         name="milestone_edit",
     ),
+    path("trend/", views.trend, name="trend"),
+    path("task-forces/<slug:slug>/trend/", views.trend, name="task_force_trend"),
+    path("task-forces/<slug:slug>/history/", views.task_force_history, name="history"),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/history/",
+        views.task_force_history,
+        name="milestone_history",
+    ),
     path("task-forces/<slug:slug>/sharing/", views.sharing, name="sharing"),
     path(
         "task-forces/<slug:slug>/sharing/<int:pk>/revoke/",
@@ -19,4 +40,19 @@ urlpatterns = [
         name="partner_link_revoke",
     ),
     path("p/<str:token>/", views.partner, name="partner"),
+    path("export/statuses.<fmt:fmt>", io_views.export_statuses, name="export_statuses"),
+    path("export/history.<fmt:fmt>", io_views.export_history, name="export_history"),
+    path(
+        "task-forces/<slug:slug>/export/statuses.<fmt:fmt>",
+        io_views.export_statuses,
+        name="task_force_export_statuses",
+    ),
+    path(
+        "task-forces/<slug:slug>/export/history.<fmt:fmt>",
+        io_views.export_history,
+        name="task_force_export_history",
+    ),
+    path("import/", io_views.import_upload, name="import"),
+    path("import/<int:pk>/", io_views.import_preview, name="import_preview"),
+    path("import/<int:pk>/apply/", io_views.import_apply, name="import_apply"),
 ]

@@ -7,10 +7,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import services
+from assessments import history, services
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
-from assessments.models import MilestoneStatus, PartnerLink, TaskForce
+from assessments.models import (
+    MilestoneStatus,
+    PartnerLink,
+    Status,
+    TaskForce,
+    can_import_statuses,
+)
 from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
+from assessments.trend import render_svg, trend_for
 from stages.models import Milestone
 from taskforce_site.security import log_event
 
@@ -47,7 +54,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assessments/dashboard.html",
-        {"page": page, "cards": cards, "working_stage_rule": WORKING_STAGE_RULE},
+        {
+            "page": page,
+            "cards": cards,
+            "working_stage_rule": WORKING_STAGE_RULE,
+            "can_import": can_import_statuses(request.user),
+        },
     )
 
 
@@ -68,19 +80,96 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+HISTORY_PAGE_SIZE = 50
+
+
+def _trend_context(task_forces) -> dict:
+    trend = trend_for(task_forces)
+    return {"trend": trend, "trend_svg": render_svg(trend)}
+
+
+@require_GET
+def trend(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """Achieved milestones per stage over time: one task force, or all the
+    user may read together."""
+    if slug is None:
+        task_force = None
+        scope = TaskForce.objects.visible_to(request.user)
+    else:
+        task_force, _ = _get_task_force_for_user(request, slug)
+        scope = TaskForce.objects.filter(pk=task_force.pk)
+    return render(
+        request,
+        "assessments/trend.html",
+        {"task_force": task_force, "task_force_count": scope.count(), **_trend_context(scope)},
+    )
+
+
+@require_GET
+def task_force_history(
+    request: HttpRequest, slug: str, milestone_slug: str | None = None
+) -> HttpResponse:
+    """The timeline of a task force's changes, or of one of its milestones."""
+    task_force, _ = _get_task_force_for_user(request, slug)
+    milestone = (
+        get_object_or_404(Milestone, slug=milestone_slug) if milestone_slug is not None else None
+    )
+    scope = TaskForce.objects.filter(pk=task_force.pk)
+    stage_slug = request.GET.get("stage", "")
+    person_id = request.GET.get("person", "")
+    changes = history.history_for(
+        scope, milestone=milestone, stage_slug=stage_slug, person_id=person_id
+    )
+    page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "assessments/history.html",
+        {
+            "task_force": task_force,
+            "milestone": milestone,
+            "page": page,
+            "stages": history.stages(),
+            "people": history.people_who_changed(scope),
+            "stage_slug": stage_slug,
+            "person_id": person_id,
+            "filter_query": filters.urlencode(),
+        },
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
     task_force = _get_task_force_for_editing(request, slug)
     milestone = get_object_or_404(Milestone.objects.select_related("stage"), slug=milestone_slug)
-    record = MilestoneStatus.objects.filter(task_force=task_force, milestone=milestone).first()
+    record = (
+        MilestoneStatus.objects.select_related("updated_by")
+        .filter(task_force=task_force, milestone=milestone)
+        .first()
+    )
     form = MilestoneStatusForm(request.POST or None, instance=record)
+    stale = None
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        expected_version = values.pop("version")
         try:
             saved = services.milestone_status_update(
-                task_force=task_force, milestone=milestone, user=request.user, **form.cleaned_data
+                task_force=task_force,
+                milestone=milestone,
+                user=request.user,
+                expected_version=expected_version,
+                **values,
             )
         except ValidationError as error:
             form.add_error(None, error)
+        except services.StaleStatusError as error:
+            stale = _stale_comparison(error.current, values)
+            # Keep what they typed; a second save knowingly replaces the newer one.
+            data = request.POST.copy()
+            data["version"] = error.current.version if error.current else 0
+            form = MilestoneStatusForm(data, instance=error.current)
+            record = error.current
         else:
             messages.success(
                 request, f"Saved: {milestone.name} is now {saved.get_status_display().lower()}."
@@ -90,8 +179,42 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
     return render(
         request,
         "assessments/milestone_edit.html",
-        {"task_force": task_force, "milestone": milestone, "record": record, "form": form},
+        {
+            "task_force": task_force,
+            "milestone": milestone,
+            "record": record,
+            "form": form,
+            "stale": stale,
+        },
+        status=409 if stale else 200,
     )
+
+
+def _stale_comparison(current: MilestoneStatus | None, yours: dict) -> dict:
+    """Theirs (saved) and yours (not saved), field by field, for the page."""
+    labels = {
+        "status": "Status",
+        "lead_partner": "Lead partner",
+        "target_date": "Target date",
+        "notes": "Internal notes",
+    }
+    rows = []
+    for field, label in labels.items():
+        theirs = (
+            getattr(current, field) if current else ("not_started" if field == "status" else "")
+        )
+        mine = yours.get(field)
+        if field == "status":
+            theirs, mine = Status(theirs).label, Status(mine).label
+        rows.append(
+            {
+                "label": label,
+                "theirs": theirs or "—",
+                "yours": mine or "—",
+                "differs": theirs != mine,
+            }
+        )
+    return {"current": current, "rows": rows}
 
 
 @require_http_methods(["GET", "POST"])
@@ -147,6 +270,7 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
             "progress": progress,
             "sections": sections,
             "working_stage_rule": WORKING_STAGE_RULE,
+            **_trend_context(TaskForce.objects.filter(pk=link.task_force_id)),
         },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"

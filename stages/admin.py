@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
 from stages.models import Milestone, Stage
 
@@ -30,7 +31,7 @@ class RefuseDeletingUsedMixin:
 
 
 @admin.register(Stage)
-class StageAdmin(RefuseDeletingUsedMixin, admin.ModelAdmin):
+class StageAdmin(RefuseDeletingUsedMixin, SimpleHistoryAdmin):
     list_display = ["name", "order", "milestone_count"]
     ordering = ["order"]
     search_fields = ["name", "description"]
@@ -53,7 +54,7 @@ class StageAdmin(RefuseDeletingUsedMixin, admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(RefuseDeletingUsedMixin, admin.ModelAdmin):
+class MilestoneAdmin(RefuseDeletingUsedMixin, SimpleHistoryAdmin):
     list_display = ["name", "stage", "order", "is_active"]
     list_display_links = ["name"]
     list_editable = ["order"]
@@ -62,6 +63,7 @@ class MilestoneAdmin(RefuseDeletingUsedMixin, admin.ModelAdmin):
     search_fields = ["name", "description"]
     ordering = ["stage__order", "order"]
     fields = ["stage", "name", "slug", "order", "description", "is_active"]
+    history_list_display = ["name", "description", "is_active"]
     actions = ["retire", "restore"]
 
     def get_prepopulated_fields(self, request, obj=None):
@@ -72,10 +74,20 @@ class MilestoneAdmin(RefuseDeletingUsedMixin, admin.ModelAdmin):
 
     @admin.action(description="Retire selected milestones (keep their recorded statuses)")
     def retire(self, request, queryset):
-        count = queryset.update(is_active=False)
+        # save() one by one rather than update(), so each edit is in the history.
+        count = self._set_active(queryset, False)
         self.message_user(request, f"Retired {count} milestone(s).", messages.SUCCESS)
 
     @admin.action(description="Restore selected milestones")
     def restore(self, request, queryset):
-        count = queryset.update(is_active=True)
+        count = self._set_active(queryset, True)
         self.message_user(request, f"Restored {count} milestone(s).", messages.SUCCESS)
+
+    @staticmethod
+    def _set_active(queryset, active: bool) -> int:
+        changed = 0
+        for milestone in queryset.exclude(is_active=active):
+            milestone.is_active = active
+            milestone.save(update_fields=["is_active"])
+            changed += 1
+        return changed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Count, Q
+from simple_history.models import HistoricalRecords
 
 
 class StageQuerySet(models.QuerySet):
@@ -33,6 +34,8 @@ class Stage(models.Model):
     description = models.TextField(blank=True)
 
     objects = StageManager()
+    # Every admin edit to the guidance text is kept, with who and when.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "name"]
@@ -74,6 +77,7 @@ class Milestone(models.Model):
     )
 
     objects = MilestoneManager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["stage__order", "order", "name"]

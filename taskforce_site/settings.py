@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "simple_history",
     "taskforce_site.apps.SiteConfig",
     "stages",
     "assessments",
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages, so it can say why someone was logged out.
     "taskforce_site.middleware.SessionTimeoutMiddleware",
+    # Records who made each admin edit to stages and milestones.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the locked-out page.

@@ -10,10 +10,10 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 
-from assessments.models import Area, Status
+from assessments import services
+from assessments.models import Area, ImportBatch, Status
 from stages.models import Milestone
 from tests.factories import (
-    MilestoneStatusFactory,
     PartnerLinkFactory,
     TaskForceFactory,
     UserFactory,
@@ -58,8 +58,18 @@ def build_world() -> dict:
     program_manager.groups.add(program_managers)
     admin = UserFactory(is_staff=True, is_superuser=True)
     milestone = Milestone.objects.get(slug="task-force-mou")
-    status = MilestoneStatusFactory(task_force=own, milestone=milestone, status=Status.ACHIEVED)
+    status = services.milestone_status_update(
+        task_force=own, milestone=milestone, status=Status.ACHIEVED, user=coordinator
+    )
     link = PartnerLinkFactory(task_force=own, token=VALID_TOKEN)
+    # An admin edit, so the guidance's version history has an entry to open.
+    milestone.save()
+    milestone.stage.save()
+    history_ids = {
+        "stages/milestone": milestone.history.latest().history_id,
+        "stages/stage": milestone.stage.history.latest().history_id,
+    }
+
     attempt = {"username": "someone", "ip_address": "10.0.0.1"}
     object_ids = {
         "auth/group": program_managers.pk,
@@ -73,6 +83,7 @@ def build_world() -> dict:
         "assessments/taskforce": own.pk,
         "assessments/milestonestatus": status.pk,
         "assessments/partnerlink": link.pk,
+        "assessments/statuschange": own.status_changes.get().pk,
     }
     users = {
         "admin": admin,
@@ -80,7 +91,16 @@ def build_world() -> dict:
         "coordinator": coordinator,
         "other_coordinator": other_coordinator,
     }
-    return {"own": own, "link": link, "milestone": milestone, "users": users, "ids": object_ids}
+    batch = ImportBatch.objects.create(created_by=coordinator, filename="import.csv")
+    return {
+        "own": own,
+        "batch": batch,
+        "link": link,
+        "milestone": milestone,
+        "users": users,
+        "ids": object_ids,
+        "history_ids": history_ids,
+    }
 
 
 def url_for(route: str, world: dict, role: str) -> str:
@@ -97,13 +117,20 @@ def url_for(route: str, world: dict, role: str) -> str:
                 f"admin/r/{ContentType.objects.get_for_model(LogEntry).pk}/1/"
             ),
         }.get(route, route)
-        return "/" + concrete.replace("<path:object_id>", object_id).replace("<id>", object_id)
+        version_id = str(world["history_ids"].get(model, ""))
+        return "/" + (
+            concrete.replace("<path:object_id>", object_id)
+            .replace("<id>", object_id)
+            .replace("^([^/]+)/history/([^/]+)/$", f"{object_id}/history/{version_id}/")
+        )
     if route == "accounts/reset/<uidb64>/<token>/":
         return "/accounts/reset/MQ/set-password-not-a-real-token/"
     token = WRONG_TOKEN if role == "anonymous" else VALID_TOKEN
     return "/" + (
         route.replace("<slug:slug>", world["own"].slug)
         .replace("<slug:milestone_slug>", world["milestone"].slug)
+        .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")
         .replace("<int:pk>", str(world["link"].pk))
+        .replace("<fmt:fmt>", "csv")
         .replace("<str:token>", token)
     )

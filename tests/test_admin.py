@@ -4,7 +4,7 @@ task forces; and what the admin refuses."""
 import pytest
 from django.urls import reverse
 
-from assessments.models import MilestoneStatus, Status, TaskForce
+from assessments.models import MilestoneStatus, Status, StatusChange, TaskForce
 from stages.models import Milestone, Stage
 from tests.factories import MilestoneStatusFactory, UserFactory
 
@@ -122,13 +122,41 @@ def test_admin_creates_a_task_force_with_a_coordinator(guidance, admin_client):
     assert task_force.can_edit(coordinator)
 
 
-def test_statuses_are_read_only_in_the_admin(admin_client, used_milestone):
+def test_statuses_cannot_be_added_or_deleted_in_the_admin(admin_client, used_milestone):
     record = MilestoneStatus.objects.get()
     assert admin_client.get(reverse("admin:assessments_milestonestatus_add")).status_code == 403
+    delete = reverse("admin:assessments_milestonestatus_delete", args=[record.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert MilestoneStatus.objects.count() == 1
+
+
+def test_an_admin_correction_goes_through_the_service_into_the_history(
+    admin_client, admin_user, used_milestone
+):
+    record = MilestoneStatus.objects.get()
     change = reverse("admin:assessments_milestonestatus_change", args=[record.pk])
-    admin_client.post(change, {"status": "lapsed"})
+    response = admin_client.post(
+        change, {"status": "lapsed", "lead_partner": "DHS", "notes": "", "version": record.version}
+    )
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert (record.status, record.updated_by) == (Status.LAPSED, admin_user)
+    entry = StatusChange.objects.get()
+    assert (entry.old_status, entry.new_status, entry.source) == ("achieved", "lapsed", "admin")
+    assert entry.changed_by == admin_user
+
+
+def test_an_admin_correction_based_on_an_old_version_is_refused(admin_client, used_milestone):
+    record = MilestoneStatus.objects.get()
+    change = reverse("admin:assessments_milestonestatus_change", args=[record.pk])
+    response = admin_client.post(
+        change, {"status": "lapsed", "notes": "", "version": record.version + 5}
+    )
+    assert response.status_code == 200
+    assert "after you opened it" in response.content.decode()
     record.refresh_from_db()
     assert record.status == Status.ACHIEVED
+    assert not StatusChange.objects.exists()
 
 
 def test_a_coordinator_cannot_open_the_admin(client, coordinator):

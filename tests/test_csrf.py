@@ -53,7 +53,14 @@ def test_a_post_with_the_token_from_the_form_works(world):
     url = f"/task-forces/{world['own'].slug}/milestones/task-force-mou/"
     client.get(url)
     token = client.cookies["csrftoken"].value
-    response = client.post(url, {"status": "lapsed", "csrfmiddlewaretoken": token})
+    response = client.post(
+        url,
+        {
+            "status": "lapsed",
+            "version": MilestoneStatus.objects.get().version,
+            "csrfmiddlewaretoken": token,
+        },
+    )
     assert response.status_code == 302
     assert MilestoneStatus.objects.get().status == Status.LAPSED
 

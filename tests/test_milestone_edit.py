@@ -22,6 +22,7 @@ def _valid(**overrides):
         "lead_partner": "Sheriff's Office",
         "target_date": "2027-03-31",
         "notes": "Signed by all partners.",
+        "version": 0,
     }
     data.update(overrides)
     return data
@@ -54,7 +55,7 @@ def test_saving_records_the_status_and_returns_to_the_page_with_a_confirmation(
 
 def test_saving_again_updates_the_one_record(guidance, task_force, coordinator_client):
     coordinator_client.post(_url(task_force), _valid())
-    coordinator_client.post(_url(task_force), _valid(status="lapsed", target_date=""))
+    coordinator_client.post(_url(task_force), _valid(status="lapsed", target_date="", version=1))
     record = MilestoneStatus.objects.get(task_force=task_force)
     assert record.status == Status.LAPSED
     assert record.target_date is None

@@ -202,5 +202,5 @@ def test_partner_page_query_count_is_bounded(client, link, guidance, django_asse
         MilestoneStatus.objects.create(
             task_force=link.task_force, milestone=milestone, status=Status.PLANNING
         )
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         assert client.get(_partner_url()).status_code == 200

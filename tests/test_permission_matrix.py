@@ -51,6 +51,26 @@ SITE = {
         200, 403, 200, 404, "login", "login"
     ),
     ("GET", "task-forces/<slug:slug>/sharing/"): _row(200, 403, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/history/"): _row(200, 200, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/trend/"): _row(200, 200, 200, 404, "login", "login"),
+    # Across the task forces each user may read (their own, for coordinators).
+    ("GET", "trend/"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "export/statuses.<fmt:fmt>"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "export/history.<fmt:fmt>"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/export/statuses.<fmt:fmt>"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    ("GET", "task-forces/<slug:slug>/export/history.<fmt:fmt>"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    # Importing needs edit rights somewhere; program managers only read.
+    ("GET", "import/"): _row(200, 403, 200, 200, "login", "login"),
+    # A checked import belongs to the coordinator who uploaded it.
+    ("GET", "import/<int:pk>/"): _row(404, 404, 200, 404, "login", "login"),
+    ("POST", "import/<int:pk>/apply/"): _row(404, 404, "redirect", 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/history/"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
     ("POST", "task-forces/<slug:slug>/sharing/<int:pk>/revoke/"): _row(
         "redirect", 403, "redirect", 404, "login", "login"
     ),
@@ -100,6 +120,8 @@ ADMIN_MODELS = {
     "assessments/taskforce": {},
     "assessments/milestonestatus": {"add": 403, "delete": 403},
     "assessments/partnerlink": {"add": 403},
+    # The change history is append-only: readable, never added to or deleted.
+    "assessments/statuschange": {"add": 403, "delete": 403},
 }
 ADMIN_VIEWS = {
     "": "changelist",
@@ -109,6 +131,8 @@ ADMIN_VIEWS = {
     "<path:object_id>/change/": "change",
     "<path:object_id>/": "redirect",
     "<id>/password/": "password",
+    # django-simple-history: one past version of a stage or milestone.
+    "^([^/]+)/history/([^/]+)/$": "history_version",
 }
 
 

@@ -1,3 +1,4 @@
+import datetime
 import random
 import secrets
 
@@ -5,10 +6,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from assessments import services
-from assessments.models import Area, Status, TaskForce
+from assessments.models import Area, MilestoneStatus, Status, StatusChange, TaskForce
 from stages.models import Milestone, Stage
 
 # Sample county task forces (fictional data about real places).
@@ -78,6 +80,7 @@ class Command(BaseCommand):
         rng = random.Random(2026)  # noqa: S311 - demo data, not secrets; the same every time
         # Cycled through, so every status appears in the demo.
         others = [Status.PLANNING, Status.IN_PROGRESS, Status.LAPSED, Status.NOT_STARTED]
+        now = timezone.now()
         for index, (name, region, counties) in enumerate(DEMO_TASK_FORCES):
             task_force, created = TaskForce.objects.get_or_create(
                 name=name, defaults={"slug": slugify(name), "region": region}
@@ -93,19 +96,40 @@ class Command(BaseCommand):
                 continue
             achieved = round(MATURITY[index] * len(milestones))
             for position, milestone in enumerate(milestones):
-                status = (
+                target = (
                     Status.ACHIEVED
                     if position < achieved
                     else others[(position + index) % len(others)]
                 )
-                if status == Status.NOT_STARTED:
-                    continue
-                services.milestone_status_update(
-                    task_force=task_force,
-                    milestone=milestone,
-                    status=status,
-                    lead_partner=rng.choice(["", "County Health", "Sheriff's Office", "DHS"]),
-                    notes="Funding ended; reapplying." if status == Status.LAPSED else "",
-                    user=coordinator,
-                )
+                # Two years of history: earlier milestones were worked on first.
+                start = now - datetime.timedelta(days=730 - position * 20 - rng.randint(0, 15))
+                for step, status in enumerate(_path_to(target)):
+                    services.milestone_status_update(
+                        task_force=task_force,
+                        milestone=milestone,
+                        status=status,
+                        lead_partner=rng.choice(["", "County Health", "Sheriff's Office", "DHS"])
+                        if step == 0
+                        else _current_lead(task_force, milestone),
+                        notes="Funding ended; reapplying." if status == Status.LAPSED else "",
+                        user=coordinator,
+                        source=StatusChange.Source.DEMO,
+                        at=min(start + datetime.timedelta(days=45 * step), now),
+                    )
         return admin_password, coordinator_password
+
+
+def _path_to(target: str) -> list[str]:
+    """The statuses a milestone passes through to reach `target`."""
+    return {
+        Status.NOT_STARTED: [],
+        Status.PLANNING: [Status.PLANNING],
+        Status.IN_PROGRESS: [Status.PLANNING, Status.IN_PROGRESS],
+        Status.ACHIEVED: [Status.PLANNING, Status.IN_PROGRESS, Status.ACHIEVED],
+        Status.LAPSED: [Status.IN_PROGRESS, Status.ACHIEVED, Status.LAPSED],
+    }[target]
+
+
+def _current_lead(task_force: TaskForce, milestone: Milestone) -> str:
+    record = MilestoneStatus.objects.filter(task_force=task_force, milestone=milestone).first()
+    return record.lead_partner if record else ""

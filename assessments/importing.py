@@ -1,0 +1,246 @@
+"""Importing statuses from a spreadsheet: check every row, plan the changes,
+then apply them all or none.
+
+The file has the export's layout (see exports.STATUS_COLUMNS); only the
+columns in REQUIRED_COLUMNS are read, the others are ignored, so an export
+imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assessments import services
+from assessments.models import (
+    NOTES_MAX_LENGTH,
+    ImportBatch,
+    MilestoneStatus,
+    Status,
+    StatusChange,
+    TaskForce,
+)
+from assessments.spreadsheets import NotASpreadsheet, read_table
+from stages.models import Milestone
+
+REQUIRED_COLUMNS = ["task_force", "milestone", "status", "lead_partner", "target_date", "notes"]
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 100_000
+LEAD_PARTNER_MAX_LENGTH = MilestoneStatus._meta.get_field("lead_partner").max_length
+STATUS_BY_TEXT = {
+    **{choice.value: choice.value for choice in Status},
+    **{choice.label.lower(): choice.value for choice in Status},
+}
+
+
+@dataclass
+class PlannedChange:
+    task_force: TaskForce
+    milestone: Milestone
+    current: MilestoneStatus | None
+    values: dict
+    # field -> (old, new) for the fields this row changes
+    differences: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportCheck:
+    errors: list[str] = field(default_factory=list)
+    changes: list[PlannedChange] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
+    """Every problem in the file, row by row (rows numbered as a spreadsheet
+    program shows them, the header being row 1), or the changes it makes."""
+    check = ImportCheck()
+    if len(content) > MAX_FILE_BYTES:
+        check.errors.append(
+            f"The file is too large ({len(content) // 1024} KB); the limit is "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into several files."
+        )
+        return check
+    try:
+        table = read_table(content)
+    except NotASpreadsheet as error:
+        check.errors.append(str(error))
+        return check
+    if not table:
+        check.errors.append("The file is empty.")
+        return check
+    header = [cell.strip().lower() for cell in table[0]]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        check.errors.append(
+            "Row 1: the header is missing the column(s) "
+            + ", ".join(missing)
+            + ". Start from an export of your task force to get the right layout."
+        )
+        return check
+    if len(table) - 1 > MAX_ROWS:
+        check.errors.append(f"The file has {len(table) - 1} rows; the limit is {MAX_ROWS}.")
+        return check
+    position = {column: header.index(column) for column in REQUIRED_COLUMNS}
+
+    readable = {tf.slug: tf for tf in TaskForce.objects.visible_to(user)}
+    milestones = {m.slug: m for m in Milestone.objects.all()}
+    editable: dict[str, bool] = {}
+    seen: dict[tuple[str, str], int] = {}
+    planned: list[tuple[TaskForce, Milestone, dict]] = []
+
+    for number, row in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
+        problems = []
+        task_force = readable.get(cells["task_force"])
+        if task_force is None:
+            problems.append(f"unknown task force '{cells['task_force']}'")
+        else:
+            if task_force.slug not in editable:
+                editable[task_force.slug] = task_force.can_edit(user)
+            if not editable[task_force.slug]:
+                problems.append(f"you may not change task force '{task_force.slug}'")
+        milestone = milestones.get(cells["milestone"])
+        if milestone is None:
+            problems.append(f"unknown milestone '{cells['milestone']}'")
+        elif not milestone.is_active:
+            problems.append(f"milestone '{milestone.slug}' is retired and takes no updates")
+        status = STATUS_BY_TEXT.get(cells["status"].lower())
+        if status is None:
+            problems.append(
+                f"status '{cells['status']}' is not one of "
+                + ", ".join(choice.value for choice in Status)
+            )
+        target_date = None
+        if cells["target_date"]:
+            try:
+                target_date = datetime.date.fromisoformat(cells["target_date"])
+            except ValueError:
+                problems.append(f"target date '{cells['target_date']}' is not a date (YYYY-MM-DD)")
+        for column, limit in (
+            ("lead_partner", LEAD_PARTNER_MAX_LENGTH),
+            ("notes", NOTES_MAX_LENGTH),
+        ):
+            if len(cells[column]) > limit:
+                problems.append(f"{column} is longer than {limit} characters")
+        if any("\x00" in value for value in cells.values()):
+            problems.append("contains a NUL character")
+        key = (cells["task_force"], cells["milestone"])
+        if key in seen and task_force is not None and milestone is not None:
+            problems.append(f"the same task force and milestone as row {seen[key]}")
+        seen.setdefault(key, number)
+        if problems:
+            check.errors.append(f"Row {number}: " + "; ".join(problems) + ".")
+            continue
+        values = {
+            "status": status,
+            "lead_partner": cells["lead_partner"],
+            "target_date": target_date,
+            "notes": cells["notes"],
+        }
+        planned.append((task_force, milestone, values))
+
+    if check.errors:
+        return check
+    current = {
+        (record.task_force_id, record.milestone_id): record
+        for record in MilestoneStatus.objects.filter(task_force__in=[tf for tf, _, _ in planned])
+    }
+    for task_force, milestone, values in planned:
+        record = current.get((task_force.pk, milestone.pk))
+        differences = {
+            name: (_value(record, name), new)
+            for name, new in values.items()
+            if _value(record, name) != new
+        }
+        if differences:
+            check.changes.append(PlannedChange(task_force, milestone, record, values, differences))
+        else:
+            check.unchanged += 1
+    return check
+
+
+def _value(record: MilestoneStatus | None, name: str):
+    if record is not None:
+        return getattr(record, name)
+    return {"status": Status.NOT_STARTED.value, "target_date": None}.get(name, "")
+
+
+def save_plan(*, check: ImportCheck, user: AbstractBaseUser, filename: str) -> ImportBatch:
+    """Keep the checked changes until the user applies them, with the version
+    of each status they were checked against."""
+    return ImportBatch.objects.create(
+        created_by=user,
+        filename=filename[:200],
+        unchanged=check.unchanged,
+        changes=[
+            {
+                "task_force": change.task_force.pk,
+                "milestone": change.milestone.pk,
+                "version": change.current.version if change.current else 0,
+                "values": {name: _plain(value) for name, value in change.values.items()},
+                "differences": {
+                    name: [_plain(old), _plain(new)]
+                    for name, (old, new) in change.differences.items()
+                },
+            }
+            for change in check.changes
+        ],
+    )
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+class ImportConflict(Exception):
+    pass
+
+
+@transaction.atomic
+def apply_plan(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
+    """Apply every change of a checked import, or none: a status changed by
+    someone since the check, or any other failure, rolls back the lot."""
+    if batch.applied_at is not None:
+        raise ImportConflict("This import has already been applied.")
+    task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])
+    milestones = Milestone.objects.in_bulk([c["milestone"] for c in batch.changes])
+    for change in batch.changes:
+        values = dict(change["values"])
+        if values["target_date"]:
+            values["target_date"] = datetime.date.fromisoformat(values["target_date"])
+        task_force = task_forces[change["task_force"]]
+        milestone = milestones[change["milestone"]]
+        if not task_force.can_edit(user):
+            raise ImportConflict(f"You may no longer change {task_force.name}.")
+        try:
+            services.milestone_status_update(
+                task_force=task_force,
+                milestone=milestone,
+                user=user,
+                expected_version=change["version"],
+                source=StatusChange.Source.IMPORT,
+                **values,
+            )
+        except services.StaleStatusError as error:
+            who = error.current.updated_by if error.current else None
+            raise ImportConflict(
+                f"{task_force.name}: {milestone.name} was changed"
+                + (f" by {who.get_username()}" if who else "")
+                + " after you checked the file."
+            ) from error
+        except ValidationError as error:
+            raise ImportConflict(
+                f"{task_force.name}: {milestone.name}: {' '.join(error.messages)}"
+            ) from error
+    batch.mark_applied()
+    return len(batch.changes)

@@ -1,0 +1,131 @@
+"""Exports (CSV, XLSX) and the spreadsheet import: check, preview, apply."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments import exports, history, importing
+from assessments.models import ImportBatch, Status, TaskForce, can_import_statuses
+from assessments.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from assessments.views import _get_task_force_for_user
+from stages.models import Milestone
+from taskforce_site.security import log_event
+
+
+def _scope(request: HttpRequest, slug: str | None):
+    """One readable task force, or every task force the user may read."""
+    if slug is None:
+        return "all-task-forces", TaskForce.objects.visible_to(request.user)
+    task_force, _ = _get_task_force_for_user(request, slug)
+    return task_force.slug, TaskForce.objects.filter(pk=task_force.pk)
+
+
+def _download(columns, rows, fmt: str, name: str) -> HttpResponse:
+    stamp = timezone.localdate().isoformat()
+    if fmt == "xlsx":
+        content, content_type = to_xlsx(columns, rows, title=name), XLSX_CONTENT_TYPE
+    else:
+        content, content_type = to_csv(columns, rows), CSV_CONTENT_TYPE
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def export_statuses(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
+    name, scope = _scope(request, slug)
+    log_event("export.statuses", request, scope=name, format=fmt)
+    return _download(exports.STATUS_COLUMNS, exports.status_rows(scope), fmt, f"{name}-statuses")
+
+
+@require_GET
+def export_history(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
+    name, scope = _scope(request, slug)
+    log_event("export.history", request, scope=name, format=fmt)
+    rows = exports.history_rows(history.history_for(scope))
+    return _download(exports.HISTORY_COLUMNS, rows, fmt, f"{name}-history")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Spreadsheet (CSV or XLSX)",
+        help_text="The layout of an export: start from one, change the status, lead_partner, "
+        "target_date and notes columns, and upload it. Other columns are ignored.",
+    )
+
+
+def _require_importer(request: HttpRequest) -> None:
+    if not can_import_statuses(request.user):
+        raise PermissionDenied
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    _require_importer(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # Read one byte past the limit, so a too-large file is recognised
+        # without reading all of it.
+        content = upload.read(importing.MAX_FILE_BYTES + 1)
+        check = importing.check_file(content=content, user=request.user)
+        if check.ok:
+            batch = importing.save_plan(check=check, user=request.user, filename=upload.name)
+            log_event("import.checked", request, batch=batch.pk, changes=len(batch.changes))
+            return redirect("assessments:import_preview", pk=batch.pk)
+        errors = check.errors
+        log_event("import.refused", request, problems=len(errors))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "assessments/import.html", {"form": form, "errors": errors}, status=status
+    )
+
+
+def _get_batch(request: HttpRequest, pk: int) -> ImportBatch:
+    # Another user's import is somebody else's business: 404.
+    return get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
+
+
+@require_GET
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _get_batch(request, pk)
+    task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])
+    milestones = Milestone.objects.in_bulk([c["milestone"] for c in batch.changes])
+    labels = {choice.value: choice.label for choice in Status}
+    rows = [
+        {
+            "task_force": task_forces.get(change["task_force"]),
+            "milestone": milestones.get(change["milestone"]),
+            "differences": [
+                (
+                    name.replace("_", " ").capitalize(),
+                    labels.get(old, old) if name == "status" else old,
+                    labels.get(new, new) if name == "status" else new,
+                )
+                for name, (old, new) in change["differences"].items()
+            ],
+        }
+        for change in batch.changes
+    ]
+    return render(request, "assessments/import_preview.html", {"batch": batch, "rows": rows})
+
+
+@require_POST
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _get_batch(request, pk)
+    try:
+        count = importing.apply_plan(batch=batch, user=request.user)
+    except importing.ImportConflict as error:
+        messages.error(
+            request, f"Nothing was changed. {error} Upload the file again to re-check it."
+        )
+        return redirect("assessments:import_preview", pk=batch.pk)
+    log_event("import.applied", request, batch=batch.pk, changes=count)
+    messages.success(request, f"Imported: {count} status{'es' if count != 1 else ''} changed.")
+    return redirect("assessments:dashboard")

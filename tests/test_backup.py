@@ -1,0 +1,56 @@
+"""Backup and restore with dumpdata/loaddata, as the README describes."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from assessments.models import MilestoneStatus, StatusChange, TaskForce
+from stages.models import Milestone
+
+EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
+
+
+def _dump() -> str:
+    out = StringIO()
+    call_command(
+        "dumpdata",
+        "--natural-foreign",
+        "--natural-primary",
+        *[f"--exclude={label}" for label in EXCLUDE],
+        "--indent=1",
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+# serialized_rollback: restore what the migrations created (the Program
+# managers group) for the tests that run after this one.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_dump_loads_into_an_empty_database_and_dumps_back_identical(settings, tmp_path):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    Milestone.objects.filter(slug="youth-voice").update(description="Edited by an admin")
+    counts = (
+        TaskForce.objects.count(),
+        MilestoneStatus.objects.count(),
+        StatusChange.objects.count(),
+    )
+    assert counts[2] > 100  # seed_demo writes a realistic history
+    first = _dump()
+    backup = tmp_path / "backup.json"
+    backup.write_text(first)
+
+    call_command("flush", "--no-input", verbosity=0)
+    assert not TaskForce.objects.exists() and not Milestone.objects.exists()
+    call_command("loaddata", str(backup), verbosity=0)
+
+    assert (
+        TaskForce.objects.count(),
+        MilestoneStatus.objects.count(),
+        StatusChange.objects.count(),
+    ) == counts
+    assert Milestone.objects.get(slug="youth-voice").description == "Edited by an admin"
+    second = _dump()
+    assert json.loads(second) == json.loads(first)
