@@ -9,9 +9,9 @@ from assessments.models import Area, MilestoneStatus, PartnerLink, StatusChange,
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "state"]
+    list_display = ["name", "kind", "state", "fips"]
     list_filter = ["kind", "state"]
-    search_fields = ["name"]
+    search_fields = ["name", "fips"]
 
 
 @admin.register(TaskForce)

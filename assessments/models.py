@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -26,11 +27,21 @@ class Area(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COUNTY)
     name = models.CharField(max_length=200)
     state = models.CharField(max_length=2, blank=True, help_text="Two-letter postal code, e.g. OR.")
+    # Census FIPS code of a county: 2 digits of state, 3 of county ("41039").
+    fips = models.CharField(
+        "FIPS code",
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5}$", "A county FIPS code is five digits.")],
+    )
 
     class Meta:
         ordering = ["state", "kind", "name"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "state", "name"], name="unique_area_per_state"),
+            models.UniqueConstraint(
+                fields=["fips"], condition=~Q(fips=""), name="unique_area_fips"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +162,16 @@ class MilestoneStatus(models.Model):
     # Optimistic locking: every save increments it, and a save based on an
     # older version is refused (see services.milestone_status_update).
     version = models.PositiveIntegerField(default=0)
+    # When someone last said an achieved milestone still holds (set when it
+    # is achieved, and by "Confirm"); a year later it is due for review.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name_plural = "milestone statuses"
@@ -168,6 +189,25 @@ class MilestoneStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_force}: {self.milestone} ({self.get_status_display()})"
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        """Past its target date and not achieved."""
+        return (
+            self.target_date is not None
+            and self.status != Status.ACHIEVED
+            and self.target_date < today
+        )
+
+    @property
+    def overdue_today(self) -> bool:
+        return self.is_overdue(timezone.localdate())
+
+    def review_due(self, today: datetime.date) -> bool:
+        """An achieved milestone not confirmed for REVIEW_AFTER_DAYS days."""
+        if self.status != Status.ACHIEVED:
+            return False
+        confirmed = timezone.localdate(self.confirmed_at or self.status_since)
+        return (today - confirmed).days >= settings.REVIEW_AFTER_DAYS
 
 
 def hash_token(token: str) -> str:
@@ -266,6 +306,7 @@ class StatusChange(models.Model):
         DEMO = "demo", "Demo data"
         # Statuses that existed before the history was kept.
         BACKFILL = "backfill", "Recorded before history began"
+        CONFIRM = "confirm", "Confirmed still true"
 
     task_force = models.ForeignKey(
         TaskForce, on_delete=models.PROTECT, related_name="status_changes"

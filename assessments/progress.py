@@ -152,7 +152,7 @@ def board_for(task_force: TaskForce) -> tuple[Progress, list[StageSection]]:
         )
     }
     rows_by_stage: dict[int, list[MilestoneRow]] = defaultdict(list)
-    for milestone in Milestone.objects.all():
+    for milestone in Milestone.objects.select_related("stage"):
         record = records.get(milestone.pk)
         if milestone.is_active or record is not None:
             rows_by_stage[milestone.stage_id].append(MilestoneRow(milestone, record))

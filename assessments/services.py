@@ -38,7 +38,7 @@ class StaleStatusError(Exception):
 
 
 def _jsonable(value):
-    if isinstance(value, datetime.date):
+    if isinstance(value, datetime.date):  # dates and datetimes
         return value.isoformat()
     return value
 
@@ -96,6 +96,8 @@ def milestone_status_update(
         return current or record  # nothing to save, nothing to record
     if status != old_status:
         record.status_since = now
+        if status == Status.ACHIEVED:
+            record.confirmed_at, record.confirmed_by = now, user
     record.updated_by = user
     record.updated_at = now
     if current is None:
@@ -118,6 +120,8 @@ def milestone_status_update(
             lead_partner=record.lead_partner,
             target_date=record.target_date,
             status_since=record.status_since,
+            confirmed_at=record.confirmed_at,
+            confirmed_by=record.confirmed_by,
             updated_by=user,
             updated_at=now,
             version=F("version") + 1,
@@ -136,6 +140,43 @@ def milestone_status_update(
         changed_at=now,
         source=source,
     )
+    return record
+
+
+@transaction.atomic
+def milestone_confirm(
+    *,
+    task_force: TaskForce,
+    milestone: Milestone,
+    user: AbstractBaseUser,
+    at: datetime.datetime | None = None,
+) -> MilestoneStatus:
+    """Record that an achieved milestone still holds: resets its review clock,
+    and the history says who confirmed it and when."""
+    now = at or timezone.now()
+    record = (
+        MilestoneStatus.objects.select_for_update(of=("self",))
+        .filter(task_force=task_force, milestone=milestone, status=Status.ACHIEVED)
+        .first()
+    )
+    if record is None:
+        raise ValidationError("Only an achieved milestone can be confirmed.", code="not_achieved")
+    previous = record.confirmed_at
+    MilestoneStatus.objects.filter(pk=record.pk).update(
+        confirmed_at=now, confirmed_by=user, version=F("version") + 1
+    )
+    StatusChange.objects.create(
+        task_force=task_force,
+        milestone=milestone,
+        old_status=Status.ACHIEVED,
+        new_status=Status.ACHIEVED,
+        changes={"confirmed_at": [_jsonable(previous), now.isoformat()]},
+        changed_by=user,
+        changed_by_name=user.get_username(),
+        changed_at=now,
+        source=StatusChange.Source.CONFIRM,
+    )
+    record.refresh_from_db()
     return record
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from assessments import io_views, views
+from assessments import io_views, overview_views, views
 
 
 class FormatConverter:
@@ -26,12 +26,21 @@ urlpatterns = [
         name="milestone_edit",
     ),
     path("trend/", views.trend, name="trend"),
+    path("overview/", overview_views.matrix, name="overview"),
+    path("overview/gaps/", overview_views.gaps, name="gaps"),
+    path("overview/report/", overview_views.statewide_report, name="statewide_report"),
+    path("task-forces/<slug:slug>/report/", overview_views.task_force_report, name="report"),
     path("task-forces/<slug:slug>/trend/", views.trend, name="task_force_trend"),
     path("task-forces/<slug:slug>/history/", views.task_force_history, name="history"),
     path(
         "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/history/",
         views.task_force_history,
         name="milestone_history",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/confirm/",
+        views.milestone_confirm,
+        name="milestone_confirm",
     ),
     path("task-forces/<slug:slug>/sharing/", views.sharing, name="sharing"),
     path(

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import history, services
@@ -16,6 +17,7 @@ from assessments.models import (
     TaskForce,
     can_import_statuses,
 )
+from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
 from assessments.trend import render_svg, trend_for
 from stages.models import Milestone
@@ -67,6 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
     task_force, can_edit = _get_task_force_for_user(request, slug)
     progress, sections = board_for(task_force)
+    today = timezone.localdate()
     return render(
         request,
         "assessments/task_force_detail.html",
@@ -76,8 +79,26 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "progress": progress,
             "sections": sections,
             "working_stage_rule": WORKING_STAGE_RULE,
+            "priorities": priorities_from(sections, today),
+            "priority_rule": PRIORITY_RULE,
+            "review_due": review_due_from(sections, today),
         },
     )
+
+
+@require_POST
+def milestone_confirm(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
+    """One action to say an achieved milestone still holds."""
+    task_force = _get_task_force_for_editing(request, slug)
+    milestone = get_object_or_404(Milestone, slug=milestone_slug)
+    try:
+        services.milestone_confirm(task_force=task_force, milestone=milestone, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Confirmed: {milestone.name} still holds.")
+    url = reverse("assessments:task_force", args=[task_force.slug])
+    return redirect(f"{url}#milestone-{milestone.slug}")
 
 
 HISTORY_PAGE_SIZE = 50
@@ -270,6 +291,8 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
             "progress": progress,
             "sections": sections,
             "working_stage_rule": WORKING_STAGE_RULE,
+            "priorities": priorities_from(sections, timezone.localdate()),
+            "priority_rule": PRIORITY_RULE,
             **_trend_context(TaskForce.objects.filter(pk=link.task_force_id)),
         },
     )

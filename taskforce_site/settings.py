@@ -126,6 +126,10 @@ COORDINATORS_CAN_READ_ALL_TASK_FORCES = env_bool(
     "DJANGO_COORDINATORS_CAN_READ_ALL_TASK_FORCES", default=False
 )
 
+# An achieved milestone not confirmed for this many days is flagged "review
+# due": protocols, case review and data systems need a fresh look each year.
+REVIEW_AFTER_DAYS = env_int("DJANGO_REVIEW_AFTER_DAYS", 365)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "login"

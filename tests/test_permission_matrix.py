@@ -63,6 +63,14 @@ SITE = {
     ("GET", "task-forces/<slug:slug>/export/history.<fmt:fmt>"): _row(
         200, 200, 200, 404, "login", "login"
     ),
+    ("GET", "overview/"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "overview/gaps/"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "overview/report/"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/report/"): _row(200, 200, 200, 404, "login", "login"),
+    # Confirming an achieved milestone still holds: editors only.
+    ("POST", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/confirm/"): _row(
+        "redirect", 403, "redirect", 404, "login", "login"
+    ),
     # Importing needs edit rights somewhere; program managers only read.
     ("GET", "import/"): _row(200, 403, 200, 200, "login", "login"),
     # A checked import belongs to the coordinator who uploaded it.

@@ -1,0 +1,148 @@
+"""Reads for the statewide pages: the matrix of every task force against
+every milestone, and the gaps. Query counts do not depend on the number of
+task forces (tests/test_overview.py pins them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+
+from assessments.models import Area, MilestoneStatus, Status, TaskForce
+from stages.models import Milestone, Stage
+
+MATRIX_PAGE_SIZE = 50
+# One letter per status, so the matrix reads without colour and in greyscale.
+STATUS_LETTERS = {
+    Status.NOT_STARTED: "–",
+    Status.PLANNING: "P",
+    Status.IN_PROGRESS: "I",
+    Status.ACHIEVED: "A",
+    Status.LAPSED: "L",
+}
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    task_force: TaskForce
+    statuses: list[str]
+    achieved: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.achieved / self.total) if self.total else 0
+
+
+@dataclass(frozen=True)
+class Matrix:
+    stages: list[Stage]
+    milestones: list[Milestone]
+    rows: list[MatrixRow]
+    page: Page
+
+
+def regions(task_forces: QuerySet[TaskForce]) -> list[str]:
+    return list(
+        task_forces.exclude(region="")
+        .order_by("region")
+        .values_list("region", flat=True)
+        .distinct()
+    )
+
+
+def matrix(
+    task_forces: QuerySet[TaskForce],
+    *,
+    region: str = "",
+    stage_slug: str = "",
+    sort: str = "name",
+    page_number=None,
+) -> Matrix:
+    """Task forces (a page of them) against the active milestones, optionally
+    one region and one stage; sorted by name or by overall progress."""
+    stages = list(Stage.objects.with_active_totals())
+    shown_stages = [s for s in stages if s.slug == stage_slug] or stages
+    milestones = list(
+        Milestone.objects.active().filter(stage__in=shown_stages).select_related("stage")
+    )
+    rows = task_forces.filter(region=region) if region else task_forces
+    achieved_filter = Q(statuses__status=Status.ACHIEVED, statuses__milestone__is_active=True)
+    if stage_slug and shown_stages != stages:
+        achieved_filter &= Q(statuses__milestone__stage__in=shown_stages)
+    rows = rows.annotate(achieved=Count("statuses", filter=achieved_filter))
+    ordering = ("-achieved", "name") if sort == "progress" else ("name",)
+    page = Paginator(rows.order_by(*ordering), MATRIX_PAGE_SIZE).get_page(page_number)
+    cells = {
+        (tf_id, m_id): status
+        for tf_id, m_id, status in MilestoneStatus.objects.filter(
+            task_force__in=[tf.pk for tf in page.object_list], milestone__in=milestones
+        ).values_list("task_force_id", "milestone_id", "status")
+    }
+    total = sum(stage.active_total for stage in shown_stages)
+    return Matrix(
+        stages=shown_stages,
+        milestones=milestones,
+        rows=[
+            MatrixRow(
+                task_force=tf,
+                statuses=[cells.get((tf.pk, m.pk), Status.NOT_STARTED) for m in milestones],
+                achieved=tf.achieved,
+                total=total,
+            )
+            for tf in page.object_list
+        ],
+        page=page,
+    )
+
+
+@dataclass(frozen=True)
+class Gap:
+    milestone: Milestone
+    achieved: int
+    working: int
+    lapsed: int
+    not_started: int
+
+    @property
+    def lacking(self) -> int:
+        return self.working + self.lapsed + self.not_started
+
+
+def gaps(task_forces: QuerySet[TaskForce], *, region: str = "") -> tuple[int, list[Gap]]:
+    """For each active milestone: how many task forces have achieved it, are
+    working on it (planning or in progress), have lapsed, have not started.
+    The milestones most task forces lack come first."""
+    scope = task_forces.filter(region=region) if region else task_forces
+    count = scope.count()
+    tally: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for milestone_id, status, n in (
+        MilestoneStatus.objects.filter(task_force__in=scope, milestone__is_active=True)
+        .order_by()
+        .values_list("milestone_id", "status")
+        .annotate(n=Count("pk"))
+    ):
+        tally[milestone_id][status] = n
+    result = []
+    for milestone in Milestone.objects.active().select_related("stage"):
+        counts = tally[milestone.pk]
+        achieved = counts[Status.ACHIEVED]
+        working = counts[Status.PLANNING] + counts[Status.IN_PROGRESS]
+        lapsed = counts[Status.LAPSED]
+        result.append(
+            Gap(milestone, achieved, working, lapsed, count - achieved - working - lapsed)
+        )
+    # sorted() is stable: ties stay in the guidance's order.
+    return count, sorted(result, key=lambda gap: -gap.lacking)
+
+
+def uncovered_counties() -> dict[str, list[Area]]:
+    """Counties no task force serves, by state: where help could start one."""
+    by_state: dict[str, list[Area]] = defaultdict(list)
+    for area in Area.objects.filter(kind=Area.Kind.COUNTY, task_forces__isnull=True).order_by(
+        "state", "name"
+    ):
+        by_state[area.state].append(area)
+    return dict(by_state)

@@ -1,0 +1,99 @@
+"""The statewide pages: matrix, gaps and reports (HTML and PDF)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from assessments import overview, reports
+from assessments.models import Status, TaskForce, can_read_all_task_forces
+from assessments.views import _get_task_force_for_user
+from stages.models import Stage
+from taskforce_site.security import log_event
+
+SORTS = {"name": "Name", "progress": "Overall progress (most first)"}
+
+
+def _filters(request: HttpRequest) -> dict:
+    sort = request.GET.get("sort", "name")
+    return {
+        "region": request.GET.get("region", ""),
+        "stage": request.GET.get("stage", ""),
+        "sort": sort if sort in SORTS else "name",
+    }
+
+
+@require_GET
+def matrix(request: HttpRequest) -> HttpResponse:
+    task_forces = TaskForce.objects.visible_to(request.user)
+    filters = _filters(request)
+    data = overview.matrix(
+        task_forces,
+        region=filters["region"],
+        stage_slug=filters["stage"],
+        sort=filters["sort"],
+        page_number=request.GET.get("page"),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assessments/overview_matrix.html",
+        {
+            "matrix": data,
+            "filters": filters,
+            "regions": overview.regions(task_forces),
+            "stages": Stage.objects.order_by("order"),
+            "sorts": SORTS,
+            "letters": [(s.value, s.label, overview.STATUS_LETTERS[s]) for s in Status],
+            "filter_query": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+def gaps(request: HttpRequest) -> HttpResponse:
+    task_forces = TaskForce.objects.visible_to(request.user)
+    region = request.GET.get("region", "")
+    count, milestone_gaps = overview.gaps(task_forces, region=region)
+    # Counties nobody serves are statewide information: for those who see
+    # every task force.
+    uncovered = overview.uncovered_counties() if can_read_all_task_forces(request.user) else None
+    return render(
+        request,
+        "assessments/overview_gaps.html",
+        {
+            "count": count,
+            "gaps": milestone_gaps,
+            "region": region,
+            "regions": overview.regions(task_forces),
+            "uncovered": uncovered,
+        },
+    )
+
+
+def _report_response(request: HttpRequest, context: dict, name: str) -> HttpResponse:
+    if request.GET.get("format") == "pdf":
+        log_event("report.pdf", request, report=name)
+        response = HttpResponse(reports.render_pdf(context), content_type="application/pdf")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="{name}-report-{stamp}.pdf"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return render(request, "reports/report.html", context)
+
+
+@require_GET
+def statewide_report(request: HttpRequest) -> HttpResponse:
+    task_forces = TaskForce.objects.visible_to(request.user)
+    context = reports.report_context(task_forces=task_forces, summary=True)
+    return _report_response(request, context, "statewide")
+
+
+@require_GET
+def task_force_report(request: HttpRequest, slug: str) -> HttpResponse:
+    task_force, _ = _get_task_force_for_user(request, slug)
+    context = reports.report_context(
+        task_forces=TaskForce.objects.filter(pk=task_force.pk), summary=False
+    )
+    return _report_response(request, context, task_force.slug)

@@ -1,0 +1,74 @@
+"""Printable reports: one task force, or the statewide summary followed by a
+page per task force. The same templates make the HTML page (printable with
+static/css/report.css) and the PDF (WeasyPrint), for browsers and for the
+`report` management command alike."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.staticfiles import finders
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from assessments.models import TaskForce
+from assessments.overview import gaps
+from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
+from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
+
+GAPS_IN_SUMMARY = 10
+
+
+def task_force_section(task_force: TaskForce, today: datetime.date) -> dict:
+    progress, sections = board_for(task_force)
+    return {
+        "task_force": task_force,
+        "progress": progress,
+        "priorities": priorities_from(sections, today),
+        "review_due": review_due_from(sections, today),
+    }
+
+
+def statewide_summary(task_forces: QuerySet[TaskForce]) -> dict:
+    listed = list(task_forces.prefetch_related("areas"))
+    progress = progress_for(listed)
+    count, milestone_gaps = gaps(task_forces)
+    by_stage: dict[str, int] = {}
+    for task_force in listed:
+        stage = progress[task_force.pk].working_stage
+        if stage is not None:
+            by_stage[stage.name] = by_stage.get(stage.name, 0) + 1
+    return {
+        "count": count,
+        "rows": sorted(((tf, progress[tf.pk]) for tf in listed), key=lambda pair: pair[1].percent),
+        "working_stages": by_stage,
+        "gaps": milestone_gaps[:GAPS_IN_SUMMARY],
+    }
+
+
+def report_context(*, task_forces: QuerySet[TaskForce], summary: bool, pdf: bool = False) -> dict:
+    today = timezone.localdate()
+    return {
+        "today": today,
+        "pdf": pdf,
+        "summary": statewide_summary(task_forces) if summary else None,
+        "sections": [task_force_section(tf, today) for tf in task_forces.order_by("name")],
+        "working_stage_rule": WORKING_STAGE_RULE,
+        "priority_rule": PRIORITY_RULE,
+    }
+
+
+def render_pdf(context: dict) -> bytes:
+    # Imported here: WeasyPrint needs Pango, which only report users need.
+    from weasyprint import CSS, HTML
+
+    html = render_to_string("reports/report.html", {**context, "pdf": True})
+    stylesheet = CSS(filename=finders.find("css/report.css"))
+    # No base URL and a fetcher that refuses everything: the PDF is built
+    # from the HTML and the stylesheet alone, and reaches out to nothing.
+    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet])
+
+
+def _refuse_fetch(url: str, *args, **kwargs):
+    raise ValueError(f"Reports load no external resources ({url!r}).")

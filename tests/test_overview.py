@@ -1,0 +1,160 @@
+"""The statewide matrix and gaps, on a hand-made set of task forces."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.models import Area, MilestoneStatus, Status
+from stages.models import Milestone
+from tests.factories import TaskForceFactory
+
+MATRIX = reverse("assessments:overview")
+GAPS = reverse("assessments:gaps")
+
+
+@pytest.fixture
+def three(guidance):
+    """North: all Foundation achieved; South: two achieved, one lapsed, one
+    planning; East: nothing yet."""
+    north = TaskForceFactory(name="North", region="Coast")
+    south = TaskForceFactory(name="South", region="Valley")
+    east = TaskForceFactory(name="East", region="Valley")
+    for milestone in Milestone.objects.filter(stage__slug="foundation"):
+        MilestoneStatus.objects.create(
+            task_force=north, milestone=milestone, status=Status.ACHIEVED
+        )
+    for slug, status in [
+        ("agency-awareness", Status.ACHIEVED),
+        ("community-awareness", Status.ACHIEVED),
+        ("task-force-mou", Status.LAPSED),
+        ("funded-coordinator", Status.PLANNING),
+        ("youth-voice", Status.IN_PROGRESS),
+    ]:
+        MilestoneStatus.objects.create(
+            task_force=south, milestone=Milestone.objects.get(slug=slug), status=status
+        )
+    return north, south, east
+
+
+@pytest.fixture
+def manager_client(client, world):
+    client.force_login(world["users"]["program_manager"])
+    return client
+
+
+def _rows(response):
+    return {row.task_force.name: row for row in response.context["matrix"].rows}
+
+
+def test_matrix_shows_each_task_force_against_each_milestone(three, manager_client):
+    response = manager_client.get(MATRIX)
+    assert response.status_code == 200
+    rows = _rows(response)
+    milestones = response.context["matrix"].milestones
+    assert len(milestones) == 28
+    south = rows["South"]
+    by_slug = dict(zip([m.slug for m in milestones], south.statuses, strict=True))
+    assert by_slug["task-force-mou"] == Status.LAPSED
+    assert by_slug["funded-coordinator"] == Status.PLANNING
+    assert by_slug["youth-voice"] == Status.IN_PROGRESS
+    assert by_slug["treatment"] == Status.NOT_STARTED
+    assert (rows["North"].achieved, rows["South"].achieved, rows["East"].achieved) == (11, 2, 0)
+    html = response.content.decode()
+    assert "Legend:" in html
+    assert '<span aria-hidden="true">L</span><span class="visually-hidden">Lapsed</span>' in html
+
+
+def test_matrix_sorts_by_progress_and_filters_by_region_and_stage(three, manager_client):
+    names = list(_rows(manager_client.get(MATRIX, {"sort": "progress"})))
+    assert [name for name in names if name in {"North", "South", "East"}] == [
+        "North",
+        "South",
+        "East",
+    ]
+    assert names[0] == "North"
+    assert list(_rows(manager_client.get(MATRIX, {"region": "Valley"}))) == ["East", "South"]
+    staged = manager_client.get(MATRIX, {"stage": "sustainability"})
+    assert [m.slug for m in staged.context["matrix"].milestones][:1] == ["legislative-changes"]
+    assert len(staged.context["matrix"].milestones) == 6
+    assert _rows(staged)["North"].achieved == 0  # its Foundation milestones do not count here
+    assert _rows(staged)["South"].statuses[2] == Status.NOT_STARTED
+
+
+def test_coordinators_see_only_their_own_rows(three, client, coordinator, task_force):
+    client.force_login(coordinator)
+    assert list(_rows(client.get(MATRIX))) == [task_force.name]
+
+
+def test_gaps_count_each_status_and_put_the_most_lacking_first(three, manager_client):
+    response = manager_client.get(GAPS, {"region": "Valley"})
+    assert response.context["count"] == 2
+    gaps = {gap.milestone.slug: gap for gap in response.context["gaps"]}
+    mou = gaps["task-force-mou"]
+    assert (mou.achieved, mou.working, mou.lapsed, mou.not_started) == (0, 0, 1, 1)
+    agency = gaps["agency-awareness"]
+    assert (agency.achieved, agency.working, agency.lapsed, agency.not_started) == (1, 0, 0, 1)
+    youth = gaps["youth-voice"]
+    assert (youth.achieved, youth.working, youth.not_started) == (0, 1, 1)
+    order = [gap.milestone.slug for gap in response.context["gaps"]]
+    assert order.index("agency-awareness") > order.index("task-force-mou")
+    lacking = [gap.lacking for gap in response.context["gaps"]]
+    assert lacking == sorted(lacking, reverse=True)
+
+
+def test_gaps_over_all_task_forces(three, manager_client):
+    # build_world (the manager's fixture) adds two more task forces.
+    response = manager_client.get(GAPS)
+    gaps = {gap.milestone.slug: gap for gap in response.context["gaps"]}
+    total = response.context["count"]
+    assert gaps["agency-awareness"].achieved == 2
+    assert sum((gaps["agency-awareness"].achieved, gaps["agency-awareness"].lacking)) == total
+
+
+def test_counties_without_a_task_force_are_listed_as_coverage_gaps(three, manager_client):
+    served = Area.objects.create(name="Lane County", state="XX", fips="99001")
+    Area.objects.create(name="Linn County", state="XX", fips="99003")
+    three[0].areas.add(served)
+    uncovered = manager_client.get(GAPS).context["uncovered"]
+    names = [area.name for area in uncovered["XX"]]
+    assert names == ["Linn County"]
+
+
+def test_coverage_gaps_are_for_those_who_see_every_task_force(three, client, coordinator):
+    client.force_login(coordinator)
+    assert client.get(GAPS).context["uncovered"] is None
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _more_task_forces(count):
+    milestones = list(Milestone.objects.all()[:6])
+    for task_force in TaskForceFactory.create_batch(count, region="Valley"):
+        for milestone in milestones:
+            MilestoneStatus.objects.create(
+                task_force=task_force, milestone=milestone, status=Status.IN_PROGRESS
+            )
+
+
+@pytest.mark.parametrize("url", [MATRIX, GAPS, MATRIX + "?sort=progress&region=Valley"])
+def test_query_counts_do_not_grow_with_task_forces(
+    guidance, manager_client, url, django_assert_max_num_queries
+):
+    _more_task_forces(3)
+    with django_assert_max_num_queries(14):
+        few = _queries(manager_client, url)
+    _more_task_forces(27)
+    with django_assert_max_num_queries(14):
+        many = _queries(manager_client, url)
+    assert few == many
+
+
+def test_the_matrix_is_paginated(guidance, manager_client):
+    _more_task_forces(55)
+    first = manager_client.get(MATRIX, {"region": "Valley"})
+    assert len(first.context["matrix"].rows) == 50
+    assert "region=Valley&amp;page=2" in first.content.decode()

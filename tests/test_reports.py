@@ -1,0 +1,93 @@
+"""Printable reports: HTML, PDF download, and the `report` command."""
+
+import io
+import os
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from pypdf import PdfReader
+
+from assessments.models import MilestoneStatus, Status
+from stages.models import Milestone
+from tests.factories import TaskForceFactory
+
+try:
+    import weasyprint  # noqa: F401
+except OSError as error:  # Pango missing: the README says how to install it
+    if os.environ.get("CI"):
+        raise
+    pytestmark = pytest.mark.skip(f"WeasyPrint cannot load Pango here: {error}")
+
+
+def _pages(pdf: bytes) -> int:
+    """Pages of a PDF that a PDF reader can open (pypdf parses it strictly)."""
+    assert pdf.startswith(b"%PDF-")
+    return len(PdfReader(io.BytesIO(pdf), strict=True).pages)
+
+
+@pytest.fixture
+def task_forces(guidance):
+    made = [TaskForceFactory(name=f"County {n}", region="Valley") for n in "ABC"]
+    MilestoneStatus.objects.create(
+        task_force=made[0],
+        milestone=Milestone.objects.get(slug="task-force-mou"),
+        status=Status.LAPSED,
+    )
+    return made
+
+
+def test_task_force_report_is_printable_html(task_forces, client, staff_user):
+    client.force_login(staff_user)
+    response = client.get(reverse("assessments:report", args=[task_forces[0].slug]))
+    html = response.content.decode()
+    assert '<h1 class="tf-title">County A</h1>' in html
+    assert "Next priorities" in html and "Review due" in html
+    assert "css/report.css" in html
+    assert "Task Force MOU" in html  # the lapsed milestone heads the priorities
+
+
+def test_task_force_pdf_download(task_forces, client, staff_user):
+    client.force_login(staff_user)
+    url = reverse("assessments:report", args=[task_forces[0].slug])
+    response = client.get(url, {"format": "pdf"})
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment;" in response["Content-Disposition"]
+    assert _pages(response.content) >= 1
+
+
+def test_statewide_pdf_has_a_summary_and_a_page_per_task_force(task_forces, client, staff_user):
+    client.force_login(staff_user)
+    response = client.get(reverse("assessments:statewide_report"), {"format": "pdf"})
+    assert _pages(response.content) >= 1 + len(task_forces)
+
+
+def test_reports_are_private(task_forces, client, coordinator):
+    client.force_login(coordinator)
+    url = reverse("assessments:report", args=[task_forces[0].slug])
+    assert client.get(url, {"format": "pdf"}).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
+
+
+def test_report_command_writes_the_statewide_pdf(task_forces, tmp_path):
+    target = tmp_path / "statewide.pdf"
+    out = StringIO()
+    call_command("report", "--pdf", str(target), stdout=out)
+    assert _pages(target.read_bytes()) >= 1 + len(task_forces)
+    assert "3 task force(s)" in out.getvalue()
+
+
+def test_report_command_for_one_task_force(task_forces, tmp_path):
+    target = tmp_path / "one.pdf"
+    call_command(
+        "report", "--pdf", str(target), "--task-force", task_forces[1].slug, stdout=StringIO()
+    )
+    assert _pages(target.read_bytes()) >= 1
+
+
+def test_report_command_refuses_an_unknown_task_force(task_forces, tmp_path):
+    with pytest.raises(CommandError, match="No task force with the slug"):
+        call_command("report", "--pdf", str(tmp_path / "x.pdf"), "--task-force", "nowhere")
+    assert not (tmp_path / "x.pdf").exists()
