@@ -19,6 +19,11 @@ class MilestoneStatusForm(forms.ModelForm):
         if not self.is_bound:
             self.initial["version"] = self.instance.version if self.instance.pk else 0
 
+    def clean_notes(self) -> str:
+        # Browsers send textarea (and hidden input) line breaks as CRLF; store
+        # one form, so an unchanged note never counts as a change.
+        return self.cleaned_data["notes"].replace("\r\n", "\n")
+
     def clean(self):
         cleaned = super().clean()
         if self.errors.get("version") or cleaned.get("version") is None:

@@ -97,6 +97,10 @@ class TaskForce(models.Model):
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_task_forces"
     )
+    # Goes up with every change to what the task force's pages show; cached
+    # page parts are keyed on it (assessments/page_cache.py), so every app
+    # server sees a change at once without sharing a cache.
+    revision = models.PositiveIntegerField(default=0, editable=False)
 
     objects = TaskForceQuerySet.as_manager()
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from assessments import page_cache
 from assessments.models import (
     MilestoneStatus,
     PartnerLink,
@@ -129,6 +130,7 @@ def milestone_status_update(
         if updated != 1:
             raise StaleStatusError(MilestoneStatus.objects.filter(pk=record.pk).first())
         record.version += 1
+    page_cache.bump([task_force.pk])
     StatusChange.objects.create(
         task_force=task_force,
         milestone=milestone,
@@ -165,6 +167,7 @@ def milestone_confirm(
     MilestoneStatus.objects.filter(pk=record.pk).update(
         confirmed_at=now, confirmed_by=user, version=F("version") + 1
     )
+    page_cache.bump([task_force.pk])
     StatusChange.objects.create(
         task_force=task_force,
         milestone=milestone,

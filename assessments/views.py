@@ -4,11 +4,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import history, services
+from assessments import history, page_cache, services
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
     MilestoneStatus,
@@ -82,6 +83,7 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "priorities": priorities_from(sections, today),
             "priority_rule": PRIORITY_RULE,
             "review_due": review_due_from(sections, today),
+            "status_choices": Status.choices,
         },
     )
 
@@ -171,6 +173,8 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
     )
     form = MilestoneStatusForm(request.POST or None, instance=record)
     stale = None
+    if request.method == "POST" and request.htmx:
+        return _save_in_place(request, task_force, milestone, form)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         expected_version = values.pop("version")
@@ -208,6 +212,58 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
             "stale": stale,
         },
         status=409 if stale else 200,
+    )
+
+
+def _save_in_place(
+    request: HttpRequest, task_force: TaskForce, milestone: Milestone, form: MilestoneStatusForm
+) -> HttpResponse:
+    """The htmx path of milestone_edit: save, then answer with the new row
+    and, out of band, the progress that changed with it. Errors come back in
+    the row; the status code stays 200 so htmx swaps them in."""
+    message = error = ""
+    if form.is_valid():
+        values = dict(form.cleaned_data)
+        expected_version = values.pop("version")
+        try:
+            saved = services.milestone_status_update(
+                task_force=task_force,
+                milestone=milestone,
+                user=request.user,
+                expected_version=expected_version,
+                **values,
+            )
+            message = f"Saved: {milestone.name} is now {saved.get_status_display().lower()}."
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        except services.StaleStatusError as stale:
+            who = stale.current.updated_by if stale.current else None
+            error = (
+                f"Not saved: {who.get_username() if who else 'someone'} changed this milestone "
+                "after you opened the page. It now shows their status; choose again if needed."
+            )
+    else:
+        error = "Not saved: " + " ".join(text for texts in form.errors.values() for text in texts)
+    progress, sections = board_for(task_force)
+    section = next(s for s in sections if s.stage.pk == milestone.stage_id)
+    row = next(r for r in section.rows if r.milestone.pk == milestone.pk)
+    return render(
+        request,
+        "assessments/_milestone_row_update.html",
+        {
+            "row": row,
+            "row_message": message,
+            "row_error": error,
+            "task_force": task_force,
+            "internal": True,
+            "can_edit": True,
+            "status_choices": Status.choices,
+            "progress": progress,
+            "stage_progress": section.progress,
+            "working_stage_rule": WORKING_STAGE_RULE,
+            "priorities": priorities_from(sections, timezone.localdate()),
+            "priority_rule": PRIORITY_RULE,
+        },
     )
 
 
@@ -282,20 +338,26 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such link")
     services.partner_link_record_use(link=link)
     log_event("partner_link.used", request, task_force=link.task_force.slug, link_id=link.pk)
-    progress, sections = board_for(link.task_force)
-    response = render(
-        request,
-        "assessments/partner.html",
-        {
-            "task_force": link.task_force,
-            "progress": progress,
-            "sections": sections,
-            "working_stage_rule": WORKING_STAGE_RULE,
-            "priorities": priorities_from(sections, timezone.localdate()),
-            "priority_rule": PRIORITY_RULE,
-            **_trend_context(TaskForce.objects.filter(pk=link.task_force_id)),
-        },
-    )
+    task_force, today = link.task_force, timezone.localdate()
+
+    def build() -> str:
+        progress, sections = board_for(task_force)
+        return render_to_string(
+            "assessments/_partner_body.html",
+            {
+                "task_force": task_force,
+                "progress": progress,
+                "sections": sections,
+                "working_stage_rule": WORKING_STAGE_RULE,
+                "priorities": priorities_from(sections, today),
+                "priority_rule": PRIORITY_RULE,
+                **_trend_context(TaskForce.objects.filter(pk=task_force.pk)),
+            },
+        )
+
+    # Partners read far more often than coordinators write; see page_cache.
+    body = page_cache.cached_fragment("partner", task_force, today, build)
+    response = render(request, "assessments/partner.html", {"task_force": task_force, "body": body})
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "django_htmx",
     "simple_history",
     "taskforce_site.apps.SiteConfig",
     "stages",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     # @login_not_required (login, partner links, /healthz).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # After messages, so it can say why someone was logged out.
     "taskforce_site.middleware.SessionTimeoutMiddleware",
     # Records who made each admin edit to stages and milestones.

@@ -24,6 +24,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok\n", content_type="text/plain")
 
 
+@login_not_required
+@never_cache
+@require_GET
+def livez(request: HttpRequest) -> HttpResponse:
+    """The process answers, nothing else checked: a liveness probe, and the
+    trivial baseline that performance measurements compare pages with."""
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Every 403 goes through here, so every denial is in the security log."""
     log_event("permission.denied", request)

@@ -18,3 +18,9 @@ def test_healthz_answers_503_when_the_database_does_not(client, db):
 
 def test_healthz_refuses_post(client, db):
     assert client.post("/healthz").status_code == 405
+
+
+def test_livez_answers_without_the_database(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+    assert (response.status_code, response.content) == (200, b"ok\n")

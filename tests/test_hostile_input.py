@@ -104,7 +104,7 @@ def test_status_form_saves_all_or_nothing(world, version, status, notes, lead_pa
             return value
 
         assert record.status == last(status)
-        assert record.notes == last(notes).strip()
+        assert record.notes == last(notes).strip().replace("\r\n", "\n")
         assert record.lead_partner == last(lead_partner).strip()
 
 

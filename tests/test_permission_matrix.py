@@ -84,6 +84,7 @@ SITE = {
     ),
     ("GET", "p/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
     ("GET", "healthz"): _everyone(200),
+    ("GET", "livez"): _everyone(200),
     ("GET", "accounts/login/"): _everyone(200),
     ("POST", "accounts/logout/"): _everyone("login"),
     ("GET", "accounts/password_change/"): _row(200, 200, 200, 200, "login", "login"),

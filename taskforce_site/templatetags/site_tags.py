@@ -16,3 +16,9 @@ def in_words(value: datetime.timedelta) -> str:
     if minutes or not hours:
         parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
     return " ".join(parts)
+
+
+@register.filter
+def field_error_count(form) -> int:
+    """How many fields have errors (errors about the whole form not counted)."""
+    return sum(1 for name in form.errors if name != "__all__")

@@ -1,0 +1,59 @@
+"""Every HTML page of the site has one h1, landmarks, and announced errors."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.routes import ALL_ROUTES, url_for
+
+SITE_PAGES = [
+    route
+    for route in ALL_ROUTES
+    if not route.startswith("admin/")
+    and "export" not in route
+    and "apply" not in route
+    and "revoke" not in route
+    and "confirm" not in route
+    and route != "healthz"
+    and "logout" not in route
+    and route != "livez"
+]
+
+
+@pytest.mark.parametrize("route", SITE_PAGES)
+def test_every_page_has_one_h1_and_landmarks(world, route):
+    client = Client()
+    if not route.startswith(("p/", "accounts/login", "accounts/password_reset", "accounts/reset")):
+        client.force_login(world["users"]["coordinator"])
+    response = client.get(url_for(route, world, "partner"))
+    assert response.status_code == 200, route
+    html = response.content.decode()
+    assert len(re.findall(r"<h1[\s>]", html)) == 1, route
+    assert "<main" in html, route
+    assert '<html lang="en">' in html, route
+    assert "<title>" in html, route
+
+
+def test_field_errors_are_announced_and_tied_to_their_fields(
+    guidance, task_force, coordinator_client
+):
+    url = reverse("assessments:milestone_edit", args=[task_force.slug, "task-force-mou"])
+    html = coordinator_client.post(
+        url, {"status": "achieved", "target_date": "soon", "version": 0}
+    ).content.decode()
+    assert (
+        '<div class="alert alert-danger" role="alert">'
+        "Nothing was saved: please correct the problem marked below.</div>"
+    ) in html
+    assert 'aria-invalid="true" aria-describedby="id_target_date_error"' in html
+    assert 'id="id_target_date_error"' in html
+
+
+def test_a_failed_login_is_announced_once(client, coordinator):
+    html = client.post(
+        reverse("login"), {"username": coordinator.username, "password": "wrong"}
+    ).content.decode()
+    assert html.count('role="alert"') == 1
+    assert html.count("Please enter a correct username and password") == 1
