@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrate clean
+.PHONY: install run test lint format migrate clean bench
 
 # Reinstalls only when requirements.txt changes.
 $(VENV)/.installed: requirements.txt
@@ -41,3 +41,10 @@ format: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Page times and query counts at N=36 and N=3,143, throughput (gunicorn + wrk),
+# and a two-instance scale-out check. Needs PostgreSQL on 127.0.0.1:5432
+# (BENCH_ARGS="--database-url ..." otherwise); writes bench.json. See bench/README.md.
+BENCH_ARGS ?=
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)

@@ -9,7 +9,7 @@ import secrets
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from stages.models import Milestone
@@ -112,6 +112,16 @@ class TaskForce(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Incremented in SQL, never written from memory: a stale instance
+        # (an admin form opened before a status change) must not put the
+        # revision back to a value whose cached pages are out of date.
+        if not self._state.adding:
+            self.revision = F("revision") + 1
+        super().save(*args, **kwargs)
+        if not isinstance(self.revision, int):
+            self.refresh_from_db(fields=["revision"])
 
     def can_edit(self, user) -> bool:
         """The one rule for who may change this task force's statuses and links:
@@ -226,10 +236,15 @@ class PartnerLinkQuerySet(models.QuerySet):
         )
 
     def find(self, token: str) -> PartnerLink | None:
-        """The usable link for a token from a URL, or None."""
-        return (
-            self.usable().select_related("task_force").filter(token_hash=hash_token(token)).first()
-        )
+        """The usable link for a token from a URL, or None. (The hot path of
+        every partner view: one plain indexed lookup, expiry checked here.)"""
+        try:
+            link = self.select_related("task_force").get(
+                token_hash=hash_token(token), revoked_at__isnull=True
+            )
+        except self.model.DoesNotExist:
+            return None
+        return link if link.is_usable else None
 
 
 class PartnerLink(models.Model):
@@ -259,7 +274,11 @@ class PartnerLink(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    use_count = models.PositiveIntegerField(default=0)
+    use_count = models.PositiveIntegerField(
+        "visits", default=0, help_text="Views at least a minute apart (see VISIT_GAP)."
+    )
+
+    VISIT_GAP = datetime.timedelta(minutes=1)
 
     objects = PartnerLinkQuerySet.as_manager()
 

@@ -44,6 +44,19 @@ class Matrix:
     page: Page
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count, so it does not wrap an annotated query
+    (with its join and GROUP BY) in a COUNT."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 def regions(task_forces: QuerySet[TaskForce]) -> list[str]:
     return list(
         task_forces.exclude(region="")
@@ -69,12 +82,31 @@ def matrix(
         Milestone.objects.active().filter(stage__in=shown_stages).select_related("stage")
     )
     rows = task_forces.filter(region=region) if region else task_forces
-    achieved_filter = Q(statuses__status=Status.ACHIEVED, statuses__milestone__is_active=True)
-    if stage_slug and shown_stages != stages:
-        achieved_filter &= Q(statuses__milestone__stage__in=shown_stages)
-    rows = rows.annotate(achieved=Count("statuses", filter=achieved_filter))
-    ordering = ("-achieved", "name") if sort == "progress" else ("name",)
-    page = Paginator(rows.order_by(*ordering), MATRIX_PAGE_SIZE).get_page(page_number)
+    achieved_filter = Q(status=Status.ACHIEVED, milestone__in=milestones)
+    if sort == "progress":
+        # Sorting by progress needs every task force's count; the count of
+        # rows for the paginator does not, so it is taken plainly.
+        ordered = rows.annotate(
+            achieved=Count(
+                "statuses",
+                filter=Q(statuses__status=Status.ACHIEVED, statuses__milestone__in=milestones),
+            )
+        ).order_by("-achieved", "name")
+        page = _CountedPaginator(ordered, MATRIX_PAGE_SIZE, count=rows.count()).get_page(
+            page_number
+        )
+        achieved = {tf.pk: tf.achieved for tf in page.object_list}
+    else:
+        # By name: page first, then count achieved milestones for that page only.
+        page = Paginator(rows.order_by("name"), MATRIX_PAGE_SIZE).get_page(page_number)
+        achieved = dict(
+            MilestoneStatus.objects.filter(
+                achieved_filter, task_force__in=[tf.pk for tf in page.object_list]
+            )
+            .order_by()
+            .values_list("task_force_id")
+            .annotate(n=Count("pk"))
+        )
     cells = {
         (tf_id, m_id): status
         for tf_id, m_id, status in MilestoneStatus.objects.filter(
@@ -89,7 +121,7 @@ def matrix(
             MatrixRow(
                 task_force=tf,
                 statuses=[cells.get((tf.pk, m.pk), Status.NOT_STARTED) for m in milestones],
-                achieved=tf.achieved,
+                achieved=achieved.get(tf.pk, 0),
                 total=total,
             )
             for tf in page.object_list
@@ -117,12 +149,14 @@ def gaps(task_forces: QuerySet[TaskForce], *, region: str = "") -> tuple[int, li
     The milestones most task forces lack come first."""
     scope = task_forces.filter(region=region) if region else task_forces
     count = scope.count()
+    statuses = MilestoneStatus.objects.filter(milestone__is_active=True)
+    if region or scope.query.where:
+        # Only narrow by task force when the scope is narrower than all:
+        # the IN (subquery) costs a join over every status.
+        statuses = statuses.filter(task_force__in=scope)
     tally: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for milestone_id, status, n in (
-        MilestoneStatus.objects.filter(task_force__in=scope, milestone__is_active=True)
-        .order_by()
-        .values_list("milestone_id", "status")
-        .annotate(n=Count("pk"))
+        statuses.order_by().values_list("milestone_id", "status").annotate(n=Count("pk"))
     ):
         tally[milestone_id][status] = n
     result = []

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from assessments import overview, reports
+from assessments import overview, page_cache, reports
 from assessments.models import Status, TaskForce, can_read_all_task_forces
 from assessments.views import _get_task_force_for_user
 from stages.models import Stage
@@ -55,10 +55,19 @@ def matrix(request: HttpRequest) -> HttpResponse:
 def gaps(request: HttpRequest) -> HttpResponse:
     task_forces = TaskForce.objects.visible_to(request.user)
     region = request.GET.get("region", "")
-    count, milestone_gaps = overview.gaps(task_forces, region=region)
+    sees_all = can_read_all_task_forces(request.user)
+    if sees_all:
+        # The same for everyone who sees every task force, and an aggregate
+        # over every status: cached until any task force changes.
+        key = f"gaps:all:{region}:{page_cache.all_task_forces_state()}"
+        count, milestone_gaps = page_cache.cached_value(
+            key, lambda: overview.gaps(TaskForce.objects.all(), region=region)
+        )
+    else:
+        count, milestone_gaps = overview.gaps(task_forces, region=region)
     # Counties nobody serves are statewide information: for those who see
     # every task force.
-    uncovered = overview.uncovered_counties() if can_read_all_task_forces(request.user) else None
+    uncovered = overview.uncovered_counties() if sees_all else None
     return render(
         request,
         "assessments/overview_gaps.html",

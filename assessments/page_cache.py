@@ -3,8 +3,11 @@ often than they change (the partner page, above all).
 
 Keys carry the task force's `revision`, which is read from the database on
 every request anyway and goes up in the same transaction as every change that
-a page shows: status changes (services), edits to the task force, its areas,
-and the guidance text (signals). So a change is visible at once on every app
+a page shows: status changes and confirmations (services), saving the task
+force (TaskForce.save; the admin saves it with its counties in one
+transaction), renaming a county and editing the guidance text (signals).
+Code that changes a task force's counties outside the admin saves the task
+force too. So a change is visible at once on every app
 server, with a per-process cache as well as with a shared one (Redis).
 """
 
@@ -14,7 +17,7 @@ import datetime
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import Count, F, Max, Sum
 
 from assessments.models import TaskForce
 
@@ -40,3 +43,34 @@ def cached_fragment(
         html = build()
         cache.set(key, html, TIMEOUT)
     return html
+
+
+def all_task_forces_state() -> str:
+    """A fingerprint of every task force's revision, for what summarises
+    them all (the gaps): any change anywhere gives a new one. One cheap
+    aggregate over the task force table."""
+    state = TaskForce.objects.aggregate(total=Sum("revision"), count=Count("pk"), top=Max("pk"))
+    return f"{state['total'] or 0}.{state['count']}.{state['top'] or 0}"
+
+
+def cached_value(key: str, build: Callable[[], object]):
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def cached_cards(
+    name: str, task_forces: list[TaskForce], build: Callable[[list[TaskForce]], dict[int, str]]
+) -> list[str]:
+    """One cached fragment per task force, fetched in a single cache call;
+    `build` renders the missing ones (and may query for them in bulk)."""
+    keys = {tf.pk: f"page:{name}:{tf.pk}:{tf.revision}" for tf in task_forces}
+    found = cache.get_many(keys.values())
+    missing = [tf for tf in task_forces if keys[tf.pk] not in found]
+    if missing:
+        built = build(missing)
+        cache.set_many({keys[pk]: html for pk, html in built.items()}, TIMEOUT)
+        found.update({keys[pk]: html for pk, html in built.items()})
+    return [found[keys[tf.pk]] for tf in task_forces]

@@ -9,7 +9,7 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from assessments import page_cache
@@ -211,8 +211,17 @@ def partner_link_revoke(*, link: PartnerLink) -> None:
         link.save(update_fields=["revoked_at"])
 
 
-def partner_link_record_use(*, link: PartnerLink) -> None:
-    # One UPDATE with F(): concurrent partner views each count.
-    PartnerLink.objects.filter(pk=link.pk).update(
-        use_count=F("use_count") + 1, last_used_at=timezone.now()
+def partner_link_record_use(*, link: PartnerLink) -> bool:
+    """Count a visit: views of a link less than VISIT_GAP apart are one visit
+    (a partner reading and reloading is not ten uses), which also spares the
+    database a write on every view. True when a new visit was recorded."""
+    now = timezone.now()
+    since = now - PartnerLink.VISIT_GAP
+    if link.last_used_at is not None and link.last_used_at > since:
+        return False
+    # Conditional, so two app servers seeing the same view count it once.
+    return bool(
+        PartnerLink.objects.filter(pk=link.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=since))
+        .update(use_count=F("use_count") + 1, last_used_at=now)
     )

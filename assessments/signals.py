@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from assessments import page_cache
-from assessments.models import Area, TaskForce
+from assessments.models import Area
 from stages.models import Milestone, Stage
 
 
@@ -15,16 +15,6 @@ def _guidance_changed(sender, raw=False, **kwargs) -> None:
     # Every partner page shows the guidance's names and descriptions.
     if not raw:
         page_cache.bump_all()
-
-
-@receiver(post_save, sender=TaskForce)
-def _task_force_changed(sender, instance, raw=False, **kwargs) -> None:
-    # The admin saves a task force before its counties and coordinators, in
-    # one transaction, so this bump also covers those. (No m2m_changed
-    # receiver: loaddata sets many-to-many fields too, and a restore must
-    # leave revisions as they were.)
-    if not raw:
-        page_cache.bump([instance.pk])
 
 
 @receiver(post_save, sender=Area)

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -50,10 +51,21 @@ def _get_task_force_for_editing(request: HttpRequest, slug: str) -> TaskForce:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    task_forces = TaskForce.objects.visible_to(request.user).prefetch_related("areas")
+    task_forces = TaskForce.objects.visible_to(request.user)
     page = Paginator(task_forces, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    progress = progress_for(page.object_list)
-    cards = [(task_force, progress[task_force.pk]) for task_force in page.object_list]
+
+    def build(missing: list[TaskForce]) -> dict[int, str]:
+        progress = progress_for(missing)
+        prefetch_related_objects(missing, "areas")
+        return {
+            tf.pk: render_to_string(
+                "assessments/_dashboard_card.html", {"task_force": tf, "progress": progress[tf.pk]}
+            )
+            for tf in missing
+        }
+
+    # Cards only change with their task force: cached per revision.
+    cards = page_cache.cached_cards("dashboard-card", list(page.object_list), build)
     return render(
         request,
         "assessments/dashboard.html",
@@ -336,8 +348,8 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         log_event("partner_link.refused", request)
         raise Http404("No such link")
-    services.partner_link_record_use(link=link)
-    log_event("partner_link.used", request, task_force=link.task_force.slug, link_id=link.pk)
+    if services.partner_link_record_use(link=link):
+        log_event("partner_link.used", request, task_force=link.task_force.slug, link_id=link.pk)
     task_force, today = link.task_force, timezone.localdate()
 
     def build() -> str:
@@ -355,9 +367,20 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
             },
         )
 
+    def page() -> str:
+        body = page_cache.cached_fragment("partner", task_force, today, build)
+        return render_to_string(
+            "assessments/partner.html", {"task_force": task_force, "body": body}, request
+        )
+
     # Partners read far more often than coordinators write; see page_cache.
-    body = page_cache.cached_fragment("partner", task_force, today, build)
-    response = render(request, "assessments/partner.html", {"task_force": task_force, "body": body})
+    # Anonymous visitors all get the same page, so all of it is cached; a
+    # logged-in visitor's menu is their own, so only the body is.
+    if request.user.is_authenticated:
+        html = page()
+    else:
+        html = page_cache.cached_fragment("partner-page", task_force, today, page)
+    response = HttpResponse(html)
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -157,6 +157,26 @@ STORAGES = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# A per-process cache unless CACHE_URL (or REDIS_URL) names a Redis server.
+# Cached page parts are keyed on database revisions (assessments/page_cache.py),
+# so they are correct either way; a shared cache saves rebuilding them on
+# every app server.
+_cache_url = env_str("CACHE_URL") or env_str("REDIS_URL")
+if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL={_cache_url!r}: only redis:// URLs are supported.")
+# With a shared cache, sessions are read from it (and written through to the
+# database); a per-process cache could serve a session another server ended.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if _cache_url
+    else "django.contrib.sessions.backends.db"
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -75,12 +75,21 @@ def test_an_expired_link_gives_404_and_works_on_its_last_day(client, link, guida
     assert client.get(_partner_url()).status_code == 404
 
 
-def test_each_visit_is_counted(client, link, guidance):
+def test_each_visit_is_counted_and_reloads_within_a_minute_are_one_visit(client, link, guidance):
     client.get(_partner_url())
     client.get(_partner_url())
     link.refresh_from_db()
+    assert link.use_count == 1
+    first = link.last_used_at
+    assert first is not None
+    # A minute later it is a new visit.
+    PartnerLink.objects.filter(pk=link.pk).update(
+        last_used_at=first - PartnerLink.VISIT_GAP - datetime.timedelta(seconds=1)
+    )
+    client.get(_partner_url())
+    link.refresh_from_db()
     assert link.use_count == 2
-    assert link.last_used_at is not None
+    assert link.last_used_at > first
 
 
 def test_coordinator_creates_a_link_that_is_shown_once_and_stored_hashed(

@@ -1,0 +1,1 @@
+"""Performance benchmark harness: `make bench` (see bench/README.md)."""

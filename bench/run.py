@@ -1,0 +1,231 @@
+"""`make bench`: page times and query counts at N = 36 and N = 3,143 task
+forces, throughput through gunicorn, and the two-instance scale-out check.
+
+    .venv/bin/python bench/run.py [--sizes 36,3143] [--requests 30]
+        [--skip-throughput] [--skip-scaleout] [--database-url postgres://...]
+
+Prints a table and writes bench.json in the project root. Exits 1 when the
+scale-out check fails, 2 when a page or server does not answer as expected;
+the performance targets are reported, not enforced. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    Phases,
+    bench_environment,
+    log,
+    recreate_database,
+)
+
+NETWORK_N = 36  # throughput and scale-out run at this size
+SCALING_LIMIT = 3.0  # a page at the largest N may take at most this times the smallest
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="36,3143",
+        type=lambda text: [int(part) for part in text.split(",") if part.strip()],
+        help="comma-separated numbers of task forces (default 36,3143)",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=30, help="timed requests per page (default 30)"
+    )
+    parser.add_argument("--skip-throughput", action="store_true", help="no gunicorn/wrk run")
+    parser.add_argument("--skip-scaleout", action="store_true", help="no two-instance check")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help="the bench database, dropped and recreated for each size "
+        f"(default {DEFAULT_DATABASE_URL})",
+    )
+    parser.add_argument(
+        "--output", default=str(ROOT / "bench.json"), help="where to write the results"
+    )
+    args = parser.parse_args(argv)
+    if args.requests < 30:
+        parser.error("--requests must be at least 30")
+    if not args.sizes or any(n < 1 for n in args.sizes):
+        parser.error("--sizes needs positive numbers")
+    return args
+
+
+def _quiet_security_log() -> None:
+    """The security log writes a JSON line per partner page view; keep the
+    formatting cost in the measurement but not the lines on the terminal."""
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    for handler in logging.getLogger("taskforce.security").handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(devnull)
+
+
+@contextmanager
+def _recorded(errors: list[str], what: str):
+    """Run a check; if it fails, say so loudly, record it and carry on."""
+    try:
+        yield
+    except Exception as error:
+        errors.append(f"{what}: {type(error).__name__}: {error}")
+        log(f"ERROR in {what}: {type(error).__name__}: {error}")
+        traceback.print_exc()
+
+
+def _prepare_database(database_url: str) -> None:
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database(database_url)
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("loaddata", "stages", verbosity=0)
+    # Whatever the app cached was about the database just dropped (with a
+    # shared Redis cache this empties its database).
+    for alias in caches:
+        caches[alias].clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    env = bench_environment(args.database_url)
+    static_root = tempfile.mkdtemp(prefix="bench-static-")
+    env["BENCH_STATIC_ROOT"] = static_root
+    os.environ.update(env)
+
+    import django
+    from django.conf import settings
+
+    # DEBUG is off: templates need the manifest collectstatic writes (see bench/wsgi.py).
+    settings.STATIC_ROOT = static_root
+    django.setup()
+    _quiet_security_log()
+
+    from django.core.management import call_command
+
+    from bench import data, measure, report, scaleout, throughput
+    from bench.common import machine_info
+
+    phases = Phases()
+    sizes = list(dict.fromkeys(args.sizes))
+    network = not (args.skip_throughput and args.skip_scaleout)
+    if network and NETWORK_N not in sizes:
+        sizes.insert(0, NETWORK_N)
+
+    results, trivial, notes, errors = [], [], {}, []
+    throughput_entries, throughput_details = [], []
+    scale_out, scale_out_report = None, []
+    try:
+        with phases("collectstatic"):
+            call_command("collectstatic", "--no-input", verbosity=0)
+        for n in sizes:
+            with phases(f"build N={n}"):
+                _prepare_database(args.database_url)
+                world = data.build(n)
+                log(f"   {world.statuses:,} statuses, {world.changes:,} history rows")
+            notes[f"data_n_{n}"] = {
+                "task_forces": n,
+                "statuses": world.statuses,
+                "history_rows": world.changes,
+                "measured_task_force": world.task_force_slug,
+                "measured_milestone": world.milestone_slug,
+                "saved_task_force": world.save_task_force_slug,
+            }
+            with phases(f"measure N={n}"):
+                base, timings, missing = measure.measure_all(world, args.requests)
+            trivial.append(
+                {
+                    "n": n,
+                    "median_ms": round(base.median_ms, 3),
+                    "p95_ms": round(base.p95_ms, 3),
+                    "requests": len(base.samples_ms),
+                }
+            )
+            for timing in timings:
+                results.append(
+                    {
+                        "page": timing.page,
+                        "n": n,
+                        "queries": timing.queries,
+                        "median_ms": round(timing.median_ms, 2),
+                        "p95_ms": round(timing.p95_ms, 2),
+                        "ratio_to_trivial": round(timing.median_ms / base.median_ms, 1),
+                    }
+                )
+            notes["pages"] = {
+                timing.page: {
+                    "path": timing.path.replace(world.partner_token, "<token>"),
+                    "as": timing.who,
+                }
+                for timing in timings
+            }
+            notes["pages_left_out"] = missing
+            # Each check on its own: a failed throughput run still leaves
+            # the scale-out proof, and the other way round.
+            if n == NETWORK_N and not args.skip_throughput:
+                with phases(f"throughput N={n}"), _recorded(errors, "throughput"):
+                    throughput_entries, throughput_details = throughput.run(world, env)
+            if n == NETWORK_N and not args.skip_scaleout:
+                with phases(f"scale-out N={n}"), _recorded(errors, "scale-out"):
+                    scale_out = {"shared_session": False, "save_visible_on_other_instance": False}
+                    scale_out, scale_out_report = scaleout.run(world, env)
+    except Exception as error:  # fail loudly, but still write what was measured
+        errors.append(f"{type(error).__name__}: {error}")
+        log(f"ERROR: {type(error).__name__}: {error}")
+        traceback.print_exc()
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+
+    notes["matrix_sort"] = "default (by name), first page of 50, as the program manager"
+    notes["dashboard"] = "first page of 50, as the staff user (sees every task force)"
+    notes["trivial"] = "/livez"
+    output = {
+        "results": results,
+        "throughput": throughput_entries,
+        "scale_out": scale_out,
+        "machine": machine_info(),
+        "trivial": trivial,
+        "throughput_details": throughput_details,
+        "scale_out_report": scale_out_report,
+        "targets": report.targets(results, throughput_entries, SCALING_LIMIT),
+        "phases_seconds": {**phases.seconds, "total": phases.total()},
+        "load_average_at_phase_start": phases.load,
+        "notes": notes,
+        "errors": errors,
+    }
+    path = Path(args.output)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(output, indent=2) + "\n")
+    temporary.replace(path)
+
+    out = io.StringIO()
+    report.print_report(output, out)
+    print(out.getvalue(), end="")
+    print(f"Wrote {path}")
+    if errors:
+        return 2
+    if scale_out is not None and not all(scale_out.values()):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Cached page parts never show an old status: every change that a page shows
+moves the task force's revision, which keys the cache."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from assessments import page_cache, services
+from assessments.models import Area, Status, TaskForce
+from stages.models import Milestone
+from tests.factories import PartnerLinkFactory
+
+TOKEN = "cache-token-0123456789abcdefghijklmnopqrstuv"
+
+
+@pytest.fixture
+def link(guidance, task_force):
+    return PartnerLinkFactory(task_force=task_force, token=TOKEN)
+
+
+def _partner():
+    return Client().get(f"/p/{TOKEN}/").content.decode()
+
+
+def _set(task_force, coordinator, slug, status):
+    services.milestone_status_update(
+        task_force=task_force,
+        milestone=Milestone.objects.get(slug=slug),
+        status=status,
+        user=coordinator,
+    )
+
+
+def test_partner_page_shows_a_save_at_once(link, task_force, coordinator):
+    assert "0 of 28</strong> milestones achieved" in _partner()
+    assert "0 of 28</strong> milestones achieved" in _partner()  # served from the cache
+    _set(task_force, coordinator, "task-force-mou", Status.ACHIEVED)
+    assert "1 of 28</strong> milestones achieved" in _partner()
+
+
+def test_partner_page_shows_a_confirmation_and_a_lapse_at_once(link, task_force, coordinator):
+    _set(task_force, coordinator, "task-force-mou", Status.ACHIEVED)
+    assert "Achieved since" in _partner()
+    _set(task_force, coordinator, "task-force-mou", Status.LAPSED)
+    assert "Lapsed since" in _partner()
+
+
+def test_partner_page_shows_guidance_edits_at_once(link, admin_user):
+    milestone = Milestone.objects.get(slug="youth-voice")
+    assert milestone.description in _partner()
+    admin = Client()
+    admin.force_login(admin_user)
+    admin.post(
+        reverse("admin:stages_milestone_change", args=[milestone.pk]),
+        {
+            "stage": milestone.stage_id,
+            "name": milestone.name,
+            "order": milestone.order,
+            "description": "A youth advisory board, renewed yearly.",
+            "is_active": "on",
+        },
+    )
+    assert "A youth advisory board, renewed yearly." in _partner()
+
+
+def test_partner_page_shows_task_force_and_area_edits_at_once(link, task_force):
+    area = Area.objects.create(name="Lane County", state="OR")
+    task_force.areas.add(area)
+    task_force.save()  # as the admin does, after which it sets the areas
+    assert "Lane County" in _partner()
+    area.name = "Lane County (all cities)"
+    area.save()
+    assert "Lane County (all cities)" in _partner()
+    task_force.name = "Lane Task Force"
+    task_force.save()
+    assert "Lane Task Force" in _partner()
+
+
+def test_a_revoked_link_is_refused_even_with_its_page_cached(link, task_force):
+    _partner()
+    services.partner_link_revoke(link=link)
+    assert Client().get(f"/p/{TOKEN}/").status_code == 404
+
+
+def test_gaps_show_a_save_at_once(guidance, task_force, coordinator, staff_user):
+    client = Client()
+    client.force_login(staff_user)
+
+    def achieved():
+        gaps = client.get(reverse("assessments:gaps")).context["gaps"]
+        return next(g for g in gaps if g.milestone.slug == "task-force-mou").achieved
+
+    assert achieved() == 0
+    assert achieved() == 0
+    _set(task_force, coordinator, "task-force-mou", Status.ACHIEVED)
+    assert achieved() == 1
+
+
+def test_dashboard_cards_show_a_save_at_once(guidance, task_force, coordinator, coordinator_client):
+    url = reverse("assessments:dashboard")
+    assert "0 of 28 achieved" in coordinator_client.get(url).content.decode()
+    _set(task_force, coordinator, "task-force-mou", Status.ACHIEVED)
+    assert "1 of 28 achieved" in coordinator_client.get(url).content.decode()
+
+
+def test_cached_parts_expire_with_the_day(task_force):
+    calls = []
+
+    def build():
+        calls.append(1)
+        return "html"
+
+    today = datetime.date(2026, 11, 28)
+    page_cache.cached_fragment("x", task_force, today, build)
+    page_cache.cached_fragment("x", task_force, today, build)
+    page_cache.cached_fragment("x", task_force, today + datetime.timedelta(days=1), build)
+    assert len(calls) == 2
+
+
+def test_every_kind_of_change_moves_the_revision(guidance, task_force, coordinator):
+    def revision():
+        return TaskForce.objects.get(pk=task_force.pk).revision
+
+    steps = [
+        lambda: _set(task_force, coordinator, "treatment", Status.ACHIEVED),
+        lambda: services.milestone_confirm(
+            task_force=task_force,
+            milestone=Milestone.objects.get(slug="treatment"),
+            user=coordinator,
+        ),
+        lambda: Milestone.objects.get(slug="treatment").save(),
+        lambda: TaskForce.objects.get(pk=task_force.pk).save(),
+    ]
+    for step in steps:
+        before = revision()
+        step()
+        assert revision() > before

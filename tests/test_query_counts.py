@@ -1,0 +1,65 @@
+"""No page's query count grows with the number of task forces (3 vs 30)."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from assessments import services
+from assessments.models import Status, TaskForce
+from stages.models import Milestone
+from tests.factories import PartnerLinkFactory, TaskForceFactory, UserFactory
+
+PAGES = {
+    "dashboard": lambda tf: "/",
+    "task_force": lambda tf: f"/task-forces/{tf.slug}/",
+    "edit": lambda tf: f"/task-forces/{tf.slug}/milestones/task-force-mou/",
+    "partner": lambda tf: "/p/query-count-token/",
+    "matrix": lambda tf: "/overview/",
+    "gaps": lambda tf: "/overview/gaps/",
+    "history": lambda tf: f"/task-forces/{tf.slug}/history/",
+    "trend": lambda tf: f"/task-forces/{tf.slug}/trend/",
+    "export": lambda tf: f"/task-forces/{tf.slug}/export/statuses.csv",
+    "export_all": lambda tf: "/export/statuses.csv",
+    "report": lambda tf: f"/task-forces/{tf.slug}/report/",
+}
+
+
+def _add(count, user):
+    milestones = list(Milestone.objects.all()[:4])
+    for task_force in TaskForceFactory.create_batch(count):
+        for milestone, status in zip(
+            milestones,
+            [Status.ACHIEVED, Status.LAPSED, Status.PLANNING, Status.IN_PROGRESS],
+            strict=True,
+        ):
+            services.milestone_status_update(
+                task_force=task_force, milestone=milestone, status=status, user=user
+            )
+
+
+def _count(client, url):
+    # Once to warm what is cached, then the steady state.
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_query_count_is_the_same_for_3_and_30_task_forces(
+    guidance, page, django_assert_max_num_queries
+):
+    staff = UserFactory(is_staff=True)
+    _add(3, staff)
+    measured = TaskForce.objects.order_by("pk").first()
+    PartnerLinkFactory(task_force=measured, token="query-count-token")
+    client = Client()
+    client.force_login(staff)
+    url = PAGES[page](measured)
+    few = _count(client, url)
+    _add(27, staff)
+    many = _count(client, url)
+    assert many <= 16, (page, many)
+    assert few == many, (page, few, many)
