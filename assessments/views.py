@@ -189,15 +189,8 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
         return _save_in_place(request, task_force, milestone, form)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
-        expected_version = values.pop("version")
         try:
-            saved = services.milestone_status_update(
-                task_force=task_force,
-                milestone=milestone,
-                user=request.user,
-                expected_version=expected_version,
-                **values,
-            )
+            saved = _save_form(request, task_force, milestone, form)
         except ValidationError as error:
             form.add_error(None, error)
         except services.StaleStatusError as error:
@@ -227,6 +220,22 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
     )
 
 
+def _save_form(
+    request: HttpRequest, task_force: TaskForce, milestone: Milestone, form: MilestoneStatusForm
+) -> MilestoneStatus:
+    """Both ways of saving the status form (page and in place) go through the
+    service with the version the editor started from."""
+    values = dict(form.cleaned_data)
+    expected_version = values.pop("version")
+    return services.milestone_status_update(
+        task_force=task_force,
+        milestone=milestone,
+        user=request.user,
+        expected_version=expected_version,
+        **values,
+    )
+
+
 def _save_in_place(
     request: HttpRequest, task_force: TaskForce, milestone: Milestone, form: MilestoneStatusForm
 ) -> HttpResponse:
@@ -235,16 +244,8 @@ def _save_in_place(
     the row; the status code stays 200 so htmx swaps them in."""
     message = error = ""
     if form.is_valid():
-        values = dict(form.cleaned_data)
-        expected_version = values.pop("version")
         try:
-            saved = services.milestone_status_update(
-                task_force=task_force,
-                milestone=milestone,
-                user=request.user,
-                expected_version=expected_version,
-                **values,
-            )
+            saved = _save_form(request, task_force, milestone, form)
             message = f"Saved: {milestone.name} is now {saved.get_status_display().lower()}."
         except ValidationError as problem:
             error = " ".join(problem.messages)
