@@ -245,3 +245,20 @@ def test_pages_load_their_own_stylesheets(page: Page, coordinator, task_force, g
     # Bootstrap: the dark navbar; site.css: the stage bars lose the native look.
     expect(page.locator("nav.navbar")).to_have_css("background-color", "rgb(33, 37, 41)")
     expect(page.locator("progress.stage-progress").first).to_have_css("appearance", "none")
+
+
+def test_program_manager_filters_the_statewide_matrix_by_stage(page: Page, world, csp_violations):
+    log_in(page, world["users"]["program_manager"].username)
+    page.get_by_role("link", name="Overview").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Statewide overview")
+    assert page.locator("table.matrix thead th.m-col").count() == 28
+    page.get_by_label("Stage").select_option(label="Sustainability")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"stage=sustainability"))
+    assert page.locator("table.matrix thead th.m-col").count() == 6
+    expect(page.locator("table.matrix thead")).to_contain_text("3.6")
+    # Both task forces of the world are rows, each linking to its page.
+    expect(page.get_by_role("link", name=world["own"].name)).to_be_visible()
+    page.get_by_role("link", name="Gaps").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Gaps")
+    assert csp_violations == []
