@@ -229,12 +229,6 @@ def hash_token(token: str) -> str:
 
 
 class PartnerLinkQuerySet(models.QuerySet):
-    def usable(self) -> PartnerLinkQuerySet:
-        today = timezone.localdate()
-        return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=today)
-        )
-
     def find(self, token: str) -> PartnerLink | None:
         """The usable link for a token from a URL, or None. (The hot path of
         every partner view: one plain indexed lookup, expiry checked here.)"""
