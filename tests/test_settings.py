@@ -30,6 +30,21 @@ def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
 
 
+def test_manage_py_says_what_to_set_instead_of_a_traceback():
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Cannot start: DJANGO_SECRET_KEY is not set.")
+    assert "Traceback" not in result.stderr
+
+
 def test_debug_defaults_to_off():
     result = _load_settings()
     assert result.returncode != 0
