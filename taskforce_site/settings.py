@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "taskforce_site.context_processors.layout",
             ],
         },
     },
@@ -138,7 +139,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "America/Los_Angeles")
-USE_I18N = True
+# English only: Django then skips its translation machinery on every request.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

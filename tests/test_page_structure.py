@@ -34,6 +34,13 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
     assert "<main" in html, route
     assert '<html lang="en">' in html, route
     assert "<title>" in html, route
+    if "report/" in route:
+        return  # printable reports stand alone, without the site's frame
+    # The page frame's links and assets (taskforce_site.context_processors).
+    assert '<link rel="stylesheet" href="/static/vendor/bootstrap/bootstrap.min.css">' in html, (
+        route
+    )
+    assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in html, route
 
 
 def test_field_errors_are_announced_and_tied_to_their_fields(
