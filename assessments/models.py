@@ -228,19 +228,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class PartnerLinkQuerySet(models.QuerySet):
-    def find(self, token: str) -> PartnerLink | None:
-        """The usable link for a token from a URL, or None. (The hot path of
-        every partner view: one plain indexed lookup, expiry checked here.)"""
-        try:
-            link = self.select_related("task_force").get(
-                token_hash=hash_token(token), revoked_at__isnull=True
-            )
-        except self.model.DoesNotExist:
-            return None
-        return link if link.is_usable else None
-
-
 class PartnerLink(models.Model):
     """A read-only link to one task force's progress, for member agencies.
 
@@ -273,8 +260,6 @@ class PartnerLink(models.Model):
     )
 
     VISIT_GAP = datetime.timedelta(minutes=1)
-
-    objects = PartnerLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Q, QuerySet
 
 from assessments.models import Area, MilestoneStatus, Status, TaskForce
+from assessments.paging import CountedPaginator, paginate
 from stages.models import Milestone, Stage
 
 MATRIX_PAGE_SIZE = 50
@@ -42,19 +43,6 @@ class Matrix:
     milestones: list[Milestone]
     rows: list[MatrixRow]
     page: Page
-
-
-class _CountedPaginator(Paginator):
-    """A paginator told its count, so it does not wrap an annotated query
-    (with its join and GROUP BY) in a COUNT."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @property
-    def count(self) -> int:
-        return self._known_count
 
 
 def regions(task_forces: QuerySet[TaskForce]) -> list[str]:
@@ -92,13 +80,11 @@ def matrix(
                 filter=Q(statuses__status=Status.ACHIEVED, statuses__milestone__in=milestones),
             )
         ).order_by("-achieved", "name")
-        page = _CountedPaginator(ordered, MATRIX_PAGE_SIZE, count=rows.count()).get_page(
-            page_number
-        )
+        page = CountedPaginator(ordered, MATRIX_PAGE_SIZE, count=rows.count()).get_page(page_number)
         achieved = {tf.pk: tf.achieved for tf in page.object_list}
     else:
         # By name: page first, then count achieved milestones for that page only.
-        page = Paginator(rows.order_by("name"), MATRIX_PAGE_SIZE).get_page(page_number)
+        page = paginate(rows.order_by("name"), MATRIX_PAGE_SIZE, page_number)
         achieved = dict(
             MilestoneStatus.objects.filter(
                 achieved_filter, task_force__in=[tf.pk for tf in page.object_list]

@@ -14,14 +14,22 @@ server, with a per-process cache as well as with a shared one (Redis).
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Callable
+from typing import TypeVar
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, F, Max, Sum
 
 from assessments.models import TaskForce
 
+T = TypeVar("T", str, bytes)
+
 TIMEOUT = 60 * 60  # an hour: stale entries simply stop being asked for
+
+
+def _cache():
+    return caches["pages"]
 
 
 def bump(task_force_ids) -> None:
@@ -33,15 +41,17 @@ def bump_all() -> None:
 
 
 def cached_fragment(
-    name: str, task_force: TaskForce, today: datetime.date, build: Callable[[], str]
-) -> str:
+    name: str, task_force_id: int, revision: int, today: datetime.date, build: Callable[[], T]
+) -> T:
+    """A page part about one task force, at one of its revisions, on one day
+    (text, or the encoded bytes of a whole page)."""
     # The date is part of the key: overdue flags, review-due and the trend's
     # current month change at midnight without any edit.
-    key = f"page:{name}:{task_force.pk}:{task_force.revision}:{today.isoformat()}"
-    html = cache.get(key)
+    key = f"page:{name}:{task_force_id}:{revision}:{today.isoformat()}"
+    html = _cache().get(key)
     if html is None:
         html = build()
-        cache.set(key, html, TIMEOUT)
+        _cache().set(key, html, TIMEOUT)
     return html
 
 
@@ -53,11 +63,19 @@ def all_task_forces_state() -> str:
     return f"{state['total'] or 0}.{state['count']}.{state['top'] or 0}"
 
 
+def revisions_key(name: str, rows, *extra) -> str:
+    """A key for something built from several task forces: `rows` are their
+    (pk, revision) pairs in order, so any change to any of them, or to which
+    ones there are, gives a new key."""
+    digest = hashlib.blake2b(repr((list(rows), extra)).encode(), digest_size=16).hexdigest()
+    return f"page:{name}:{digest}"
+
+
 def cached_value(key: str, build: Callable[[], object]):
-    value = cache.get(key)
+    value = _cache().get(key)
     if value is None:
         value = build()
-        cache.set(key, value, TIMEOUT)
+        _cache().set(key, value, TIMEOUT)
     return value
 
 
@@ -67,10 +85,10 @@ def cached_cards(
     """One cached fragment per task force, fetched in a single cache call;
     `build` renders the missing ones (and may query for them in bulk)."""
     keys = {tf.pk: f"page:{name}:{tf.pk}:{tf.revision}" for tf in task_forces}
-    found = cache.get_many(keys.values())
+    found = _cache().get_many(keys.values())
     missing = [tf for tf in task_forces if keys[tf.pk] not in found]
     if missing:
         built = build(missing)
-        cache.set_many({keys[pk]: html for pk, html in built.items()}, TIMEOUT)
+        _cache().set_many({keys[pk]: html for pk, html in built.items()}, TIMEOUT)
         found.update({keys[pk]: html for pk, html in built.items()})
     return [found[keys[tf.pk]] for tf in task_forces]

@@ -1,7 +1,8 @@
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from assessments import history, page_cache, services
+from assessments import history, page_cache, partner_access, services
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
     MilestoneStatus,
@@ -19,6 +20,7 @@ from assessments.models import (
     TaskForce,
     can_import_statuses,
 )
+from assessments.paging import paginate
 from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
 from assessments.trend import render_svg, trend_for
@@ -51,10 +53,13 @@ def _get_task_force_for_editing(request: HttpRequest, slug: str) -> TaskForce:
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    task_forces = TaskForce.objects.visible_to(request.user)
-    page = Paginator(task_forces, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Only ids and revisions: the list below is cached on them, so a request
+    # that finds it cached reads nothing else.
+    rows = TaskForce.objects.visible_to(request.user).values_list("pk", "revision")
+    page = paginate(rows, DASHBOARD_PAGE_SIZE, request.GET.get("page"))
+    can_import = can_import_statuses(request.user)
 
-    def build(missing: list[TaskForce]) -> dict[int, str]:
+    def build_cards(missing: list[TaskForce]) -> dict[int, str]:
         progress = progress_for(missing)
         prefetch_related_objects(missing, "areas")
         return {
@@ -64,16 +69,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for tf in missing
         }
 
-    # Cards only change with their task force: cached per revision.
-    cards = page_cache.cached_cards("dashboard-card", list(page.object_list), build)
+    def build_list() -> str:
+        by_pk = TaskForce.objects.in_bulk([pk for pk, _ in page.object_list])
+        task_forces = [by_pk[pk] for pk, _ in page.object_list if pk in by_pk]
+        # Cards are cached per task force too: one save rebuilds one card.
+        cards = page_cache.cached_cards("dashboard-card", task_forces, build_cards)
+        return render_to_string(
+            "assessments/_dashboard_list.html",
+            {"page": page, "cards": cards, "can_import": can_import},
+        )
+
+    key = page_cache.revisions_key(
+        "dashboard", page.object_list, page.number, page.paginator.count, can_import
+    )
     return render(
         request,
         "assessments/dashboard.html",
         {
-            "page": page,
-            "cards": cards,
+            "has_task_forces": bool(page.object_list),
+            "task_force_list": page_cache.cached_value(key, build_list),
             "working_stage_rule": WORKING_STAGE_RULE,
-            "can_import": can_import_statuses(request.user),
         },
     )
 
@@ -155,7 +170,7 @@ def task_force_history(
     changes = history.history_for(
         scope, milestone=milestone, stage_slug=stage_slug, person_id=person_id
     )
-    page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(changes, HISTORY_PAGE_SIZE, request.GET.get("page"))
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(
@@ -345,43 +360,56 @@ def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 @login_not_required
 @require_GET
 def partner(request: HttpRequest, token: str) -> HttpResponse:
-    link = PartnerLink.objects.find(token)
-    if link is None:
+    access = partner_access.find(token)
+    if access is None:
         log_event("partner_link.refused", request)
         raise Http404("No such link")
-    if services.partner_link_record_use(link=link):
-        log_event("partner_link.used", request, task_force=link.task_force.slug, link_id=link.pk)
-    task_force, today = link.task_force, timezone.localdate()
+    if services.partner_link_record_visit(access=access):
+        log_event(
+            "partner_link.used", request, task_force=access.task_force_slug, link_id=access.link_id
+        )
+    today = timezone.localdate()
+
+    @functools.cache
+    def task_force() -> TaskForce:
+        # Only read when the page is built; its revision may be newer than
+        # the one in the key, which is harmless (newer content, older key).
+        return TaskForce.objects.get(pk=access.task_force_id)
 
     def build() -> str:
-        progress, sections = board_for(task_force)
+        progress, sections = board_for(task_force())
         return render_to_string(
             "assessments/_partner_body.html",
             {
-                "task_force": task_force,
+                "task_force": task_force(),
                 "progress": progress,
                 "sections": sections,
                 "working_stage_rule": WORKING_STAGE_RULE,
                 "priorities": priorities_from(sections, today),
                 "priority_rule": PRIORITY_RULE,
-                **_trend_context(TaskForce.objects.filter(pk=task_force.pk)),
+                **_trend_context(TaskForce.objects.filter(pk=access.task_force_id)),
             },
         )
 
     def page() -> str:
-        body = page_cache.cached_fragment("partner", task_force, today, build)
+        body = page_cache.cached_fragment(
+            "partner", access.task_force_id, access.revision, today, build
+        )
         return render_to_string(
-            "assessments/partner.html", {"task_force": task_force, "body": body}, request
+            "assessments/partner.html", {"task_force": task_force(), "body": body}, request
         )
 
     # Partners read far more often than coordinators write; see page_cache.
     # Anonymous visitors all get the same page, so all of it is cached; a
-    # logged-in visitor's menu is their own, so only the body is.
+    # logged-in visitor's menu is their own, so only the body is. Whole pages
+    # are kept encoded, as they are sent.
     if request.user.is_authenticated:
-        html = page()
+        content = page()
     else:
-        html = page_cache.cached_fragment("partner-page", task_force, today, page)
-    response = HttpResponse(html)
+        content = page_cache.cached_fragment(
+            "partner-page", access.task_force_id, access.revision, today, lambda: page().encode()
+        )
+    response = HttpResponse(content)
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -132,6 +132,9 @@ COORDINATORS_CAN_READ_ALL_TASK_FORCES = env_bool(
 # An achieved milestone not confirmed for this many days is flagged "review
 # due": protocols, case review and data systems need a fresh look each year.
 REVIEW_AFTER_DAYS = env_int("DJANGO_REVIEW_AFTER_DAYS", 365)
+# The partner page's one query is a PostgreSQL prepared statement; turn off
+# behind a pooler that cannot keep them (PgBouncer in transaction mode).
+DB_PREPARED_STATEMENTS = env_bool("DJANGO_DB_PREPARED_STATEMENTS", default=True)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
@@ -159,10 +162,11 @@ STORAGES = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-# A per-process cache unless CACHE_URL (or REDIS_URL) names a Redis server.
-# Cached page parts are keyed on database revisions (assessments/page_cache.py),
-# so they are correct either way; a shared cache saves rebuilding them on
-# every app server.
+# Two caches. "pages" holds rendered page parts keyed on database revisions
+# (assessments/page_cache.py): an entry never changes once written, so each
+# process keeps its own, in memory, which is faster than any network hop.
+# "default" holds what must be shared: a per-process cache unless CACHE_URL
+# (or REDIS_URL) names a Redis server, which several app servers then share.
 _cache_url = env_str("CACHE_URL") or env_str("REDIS_URL")
 if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"CACHE_URL={_cache_url!r}: only redis:// URLs are supported.")
@@ -176,7 +180,14 @@ SESSION_ENGINE = (
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
     if _cache_url
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        # Entries are 1-50 KB: at most about 50 MB per app server process.
+        # The least used are dropped first when it is full.
+        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_PAGE_CACHE_ENTRIES", 1000)},
+    },
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -18,12 +18,14 @@ def _plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Cached page parts are keyed on database ids, which a later test's rows
-    # can reuse: every test starts with an empty cache.
-    from django.core.cache import cache
+    # can reuse: every test starts with empty caches.
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

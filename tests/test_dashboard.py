@@ -90,3 +90,15 @@ def test_many_task_forces_are_paginated(guidance, client, staff_user):
     assert len(first.context["cards"]) == 50
     assert "Page 1 of 2" in first.content.decode()
     assert len(client.get(URL, {"page": 2}).context["cards"]) == 1
+
+
+def test_a_repeat_visit_reads_only_the_ids_and_revisions(guidance, client, staff_user):
+    client.force_login(staff_user)
+    _task_forces_with_statuses(3)
+    _dashboard_queries(client)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    # The session, the user, and one query for the listed task forces'
+    # ids and revisions; the list itself comes from the cache.
+    assert len(queries) == 3
+    assert "revision" in queries[-1]["sql"] and "COUNT" not in queries[-1]["sql"]

@@ -113,9 +113,11 @@ def test_cached_parts_expire_with_the_day(task_force):
         return "html"
 
     today = datetime.date(2026, 11, 28)
-    page_cache.cached_fragment("x", task_force, today, build)
-    page_cache.cached_fragment("x", task_force, today, build)
-    page_cache.cached_fragment("x", task_force, today + datetime.timedelta(days=1), build)
+    page_cache.cached_fragment("x", task_force.pk, task_force.revision, today, build)
+    page_cache.cached_fragment("x", task_force.pk, task_force.revision, today, build)
+    page_cache.cached_fragment(
+        "x", task_force.pk, task_force.revision, today + datetime.timedelta(days=1), build
+    )
     assert len(calls) == 2
 
 
@@ -137,3 +139,41 @@ def test_every_kind_of_change_moves_the_revision(guidance, task_force, coordinat
         before = revision()
         step()
         assert revision() > before
+
+
+def test_dashboard_shows_a_task_force_the_moment_its_coordinator_is_added(
+    guidance, task_force, coordinator_client, coordinator
+):
+    url = reverse("assessments:dashboard")
+    other = TaskForce.objects.create(name="Lane Task Force", slug="lane")
+    assert "Lane Task Force" not in coordinator_client.get(url).content.decode()
+    other.coordinators.add(coordinator)  # no save: only the visible rows change
+    assert "Lane Task Force" in coordinator_client.get(url).content.decode()
+
+
+def test_dashboard_shows_a_new_task_force_and_a_rename_at_once(guidance, task_force, staff_user):
+    client = Client()
+    client.force_login(staff_user)
+    url = reverse("assessments:dashboard")
+    assert "1 task force." in client.get(url).content.decode()
+    TaskForce.objects.create(name="Lane Task Force", slug="lane")
+    html = client.get(url).content.decode()
+    assert "2 task forces." in html and "Lane Task Force" in html
+    task_force.name = "Aaa Task Force"
+    task_force.save()
+    html = client.get(url).content.decode()
+    assert html.index("Aaa Task Force") < html.index("Lane Task Force")
+
+
+def test_dashboard_list_is_not_shared_between_users_who_may_do_different_things(world, staff_user):
+    # Staff and a program manager see the same task forces, but only staff
+    # may import: the cached list must not carry one's links to the other.
+    url = reverse("assessments:dashboard")
+    staff = Client()
+    staff.force_login(staff_user)
+    assert "Import from a spreadsheet" in staff.get(url).content.decode()
+    manager = Client()
+    manager.force_login(world["users"]["program_manager"])
+    html = manager.get(url).content.decode()
+    assert world["own"].name in html
+    assert "Import from a spreadsheet" not in html
