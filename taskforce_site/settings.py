@@ -111,7 +111,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username+IP is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user with a prepared statement.
+    "taskforce_site.auth_backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -132,8 +133,9 @@ COORDINATORS_CAN_READ_ALL_TASK_FORCES = env_bool(
 # An achieved milestone not confirmed for this many days is flagged "review
 # due": protocols, case review and data systems need a fresh look each year.
 REVIEW_AFTER_DAYS = env_int("DJANGO_REVIEW_AFTER_DAYS", 365)
-# The partner page's one query is a PostgreSQL prepared statement; turn off
-# behind a pooler that cannot keep them (PgBouncer in transaction mode).
+# The reads on every request (session, user, partner link) are PostgreSQL
+# prepared statements (taskforce_site/prepared.py); turn off behind a pooler
+# that cannot keep them (PgBouncer in transaction mode).
 DB_PREPARED_STATEMENTS = env_bool("DJANGO_DB_PREPARED_STATEMENTS", default=True)
 
 LOGIN_URL = "login"
@@ -175,7 +177,8 @@ if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db"
     if _cache_url
-    else "django.contrib.sessions.backends.db"
+    # Django's database sessions, read with a prepared statement.
+    else "taskforce_site.sessions"
 )
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}

@@ -1,5 +1,5 @@
-"""The partner page's one query: what a token opens, decided in SQL, and on
-PostgreSQL run as a prepared statement."""
+"""The partner page's one query: what a token opens, decided in SQL (and on
+PostgreSQL run as a prepared statement: see also test_prepared.py)."""
 
 import datetime
 
@@ -68,29 +68,14 @@ def test_a_visit_within_the_gap_is_recent_and_an_older_one_is_not(link):
 
 
 @on_postgresql
-def test_the_statement_is_prepared_once_per_connection(link):
-    partner_access.find(TOKEN)  # whatever this connection held before
+def test_on_postgresql_it_is_a_prepared_statement(link):
+    partner_access.find(TOKEN)  # prepares it on this connection, if it was not
     with CaptureQueriesContext(connection) as queries:
         assert partner_access.find(TOKEN) is not None
-        assert partner_access.find(TOKEN) is not None
-    assert [q["sql"].split()[0] for q in queries] == ["EXECUTE", "EXECUTE"]
+    assert [q["sql"].split()[0] for q in queries] == ["EXECUTE"]
 
 
-@on_postgresql
-@pytest.mark.django_db(transaction=True)
-def test_a_new_connection_prepares_it_again(task_force):
-    PartnerLinkFactory(task_force=task_force, token=TOKEN)
-    partner_access.find(TOKEN)
-    # As after CONN_MAX_AGE, or a database restart: the next query connects anew.
-    connection.close()
-    with CaptureQueriesContext(connection) as queries:
-        assert partner_access.find(TOKEN) is not None
-        assert partner_access.find(TOKEN) is not None
-    assert [q["sql"].split()[0] for q in queries] == ["PREPARE", "EXECUTE", "EXECUTE"]
-
-
-@on_postgresql
-def test_prepared_statements_can_be_turned_off(link, settings):
+def test_without_prepared_statements_it_is_one_plain_select(link, settings):
     settings.DB_PREPARED_STATEMENTS = False
     with CaptureQueriesContext(connection) as queries:
         assert partner_access.find(TOKEN) is not None
