@@ -7,8 +7,11 @@ a page shows: status changes and confirmations (services), saving the task
 force (TaskForce.save; the admin saves it with its counties in one
 transaction), renaming a county and editing the guidance text (signals).
 Code that changes a task force's counties outside the admin saves the task
-force too. So a change is visible at once on every app
-server, with a per-process cache as well as with a shared one (Redis).
+force too. So a change is visible at once on every app server.
+
+An entry never changes once written (a change makes a new key), so each
+process keeps its own in memory: the "pages" cache in settings, never the
+shared one, because a network hop per read would cost more than it saves.
 """
 
 from __future__ import annotations
