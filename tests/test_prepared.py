@@ -38,7 +38,9 @@ def test_each_statement_gets_a_name_of_its_own():
 
 
 @on_postgresql
-@pytest.mark.django_db(transaction=True)
+# Its own transactions, so it can close the connection; serialized_rollback,
+# as every transactional test here, puts back what the migrations created.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_statement_is_prepared_once_per_connection():
     user = UserFactory()
     connection.close()  # as after CONN_MAX_AGE, or a database restart
