@@ -162,9 +162,10 @@ def test_history_is_paginated_and_keeps_the_filters(guidance, task_force, coordi
     client.force_login(coordinator)
     first = _history(client, task_force, stage="foundation")
     assert len(first.context["page"].object_list) == 50
-    assert "stage=foundation&amp;page=2" in first.content.decode()
+    assert 'stage=foundation&amp;page=2">Older</a>' in first.content.decode()
     second = _history(client, task_force, stage="foundation", page=2)
     assert len(second.context["page"].object_list) == 5
+    assert 'stage=foundation&amp;page=1">Newer</a>' in second.content.decode()
 
 
 def test_milestone_history_shows_only_that_milestone(guidance, task_force, coordinator, client):

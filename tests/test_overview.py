@@ -157,4 +157,6 @@ def test_the_matrix_is_paginated(guidance, manager_client):
     _more_task_forces(55)
     first = manager_client.get(MATRIX, {"region": "Valley"})
     assert len(first.context["matrix"].rows) == 50
-    assert "region=Valley&amp;page=2" in first.content.decode()
+    html = first.content.decode()
+    assert "region=Valley&amp;page=2" in html
+    assert "Page 1 of 2 (" in html and " task forces)</span>" in html
