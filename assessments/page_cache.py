@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.core.cache import caches
@@ -66,7 +66,7 @@ def all_task_forces_state() -> str:
     return f"{state['total'] or 0}.{state['count']}.{state['top'] or 0}"
 
 
-def revisions_key(name: str, rows, *extra) -> str:
+def revisions_key(name: str, rows: Iterable[tuple[int, int]], *extra: object) -> str:
     """A key for something built from several task forces: `rows` are their
     (pk, revision) pairs in order, so any change to any of them, or to which
     ones there are, gives a new key."""
