@@ -104,3 +104,25 @@ def test_database_url_selects_the_database():
         timeout=60,
     )
     assert result.stdout.split() == ["django.db.backends.postgresql", "taskforce"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "False"), ("1", "True"), ("0", "False")])
+def test_connection_health_checks_are_off_unless_asked_for(value, expected):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "taskforce_site.settings"}
+    env.pop("DJANGO_CONN_HEALTH_CHECKS", None)
+    if value is not None:
+        env["DJANGO_CONN_HEALTH_CHECKS"] = value
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings;"
+            "print(settings.DATABASES['default']['CONN_HEALTH_CHECKS'])",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == expected, result.stderr
