@@ -55,8 +55,13 @@ def _get_task_force_for_editing(request: HttpRequest, slug: str) -> TaskForce:
 def dashboard(request: HttpRequest) -> HttpResponse:
     # Only ids and revisions: the list below is cached on them, so a request
     # that finds it cached reads nothing else.
-    rows = TaskForce.objects.visible_to(request.user).values_list("pk", "revision")
-    page = paginate(rows, DASHBOARD_PAGE_SIZE, request.GET.get("page"))
+    visible = TaskForce.objects.visible_to(request.user)
+    page = paginate(
+        visible.values_list("pk", "revision"),
+        DASHBOARD_PAGE_SIZE,
+        request.GET.get("page"),
+        first_page=visible.ids_and_revisions,
+    )
     can_import = can_import_statuses(request.user)
 
     def build_cards(missing: list[TaskForce]) -> dict[int, str]:

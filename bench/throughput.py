@@ -32,7 +32,7 @@ DURATION = "10s"
 THREADS = 2
 CONNECTIONS = 8
 WORKERS = 2
-ROUNDS = 3
+ROUNDS = 5
 TARGETS = {"partner": 0.5, "dashboard": 0.25}
 
 COUNT_NON_200 = """

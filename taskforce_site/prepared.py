@@ -1,12 +1,13 @@
 """Reads on every request, as PostgreSQL prepared statements.
 
-A few reads run on nearly every request: the session, the logged-in user
-and a partner link. Through the ORM each cost more in building and
-compiling the query than in running it, and PostgreSQL planned each one
-again every time. Here the SQL is fixed, and on PostgreSQL it is prepared
-once per connection and then only executed. DJANGO_DB_PREPARED_STATEMENTS=0
-turns this off behind a pooler that cannot keep prepared statements (such
-as PgBouncer in transaction mode); callers then use the ORM or plain SQL.
+A few reads run on nearly every request: the session, the logged-in user,
+a partner link, the dashboard's list of task forces. Through the ORM each
+cost more in building and compiling the query than in running it, and
+PostgreSQL planned each one again every time. Here the SQL is fixed (or the
+ORM's own, compiled), and on PostgreSQL it is prepared once per connection
+and then only executed. DJANGO_DB_PREPARED_STATEMENTS=0 turns this off
+behind a pooler that cannot keep prepared statements (such as PgBouncer in
+transaction mode); the SQL then runs as it is, or callers use the ORM.
 """
 
 from __future__ import annotations
@@ -29,18 +30,35 @@ def available(using: str = "default") -> bool:
 def fetch_one(sql: str, params: list, *, using: str = "default") -> tuple | None:
     """The first row of `sql` (with %s placeholders) or None: prepared on
     PostgreSQL when available(), run as it is otherwise."""
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if available(using):
-            name = statement_name(sql)
-            holders = _prepared_on.setdefault(name, weakref.WeakSet())
-            if connection.connection not in holders:
-                cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
-                holders.add(connection.connection)
-            cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
-        else:
-            cursor.execute(sql, params)
+    with connections[using].cursor() as cursor:
+        _execute(cursor, sql, params, using)
         return cursor.fetchone()
+
+
+def fetch_all(sql: str, params: list, *, using: str = "default") -> list[tuple]:
+    """Every row of `sql`, as fetch_one() runs it."""
+    with connections[using].cursor() as cursor:
+        _execute(cursor, sql, params, using)
+        return cursor.fetchall()
+
+
+def _execute(cursor, sql: str, params: list, using: str) -> None:
+    if not available(using):
+        cursor.execute(sql, params)
+        return
+    if "%%" in sql:
+        # PREPARE's text is sent as it is, so an escaped % would stay doubled.
+        raise ValueError("A prepared statement cannot contain a literal %.")
+    connection = connections[using]
+    name = statement_name(sql)
+    holders = _prepared_on.setdefault(name, weakref.WeakSet())
+    if connection.connection not in holders:
+        cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+        holders.add(connection.connection)
+    if params:
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    else:
+        cursor.execute(f"EXECUTE {name}")
 
 
 def statement_name(sql: str) -> str:

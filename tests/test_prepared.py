@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.models import TaskForce
 from taskforce_site import prepared
 from taskforce_site.auth_backends import ModelBackend
-from tests.factories import UserFactory
+from tests.factories import TaskForceFactory, UserFactory
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
@@ -125,3 +126,32 @@ def test_a_session_key_that_does_not_exist_lets_no_one_in(db):
     client = Client()
     client.cookies["sessionid"] = "x" * 32
     assert client.get(DASHBOARD).status_code == 302
+
+
+def test_a_literal_percent_sign_is_refused_rather_than_prepared_wrong(db):
+    if not prepared.available():
+        pytest.skip("only prepared statements need this")
+    with pytest.raises(ValueError, match="literal %"):
+        prepared.fetch_all("SELECT 'a%%b' WHERE 1 = %s", [1])
+
+
+def test_the_dashboard_keys_read_the_same_rows_as_the_orm(db, coordinator, staff_user):
+    for task_force in TaskForceFactory.create_batch(3)[:2]:
+        task_force.coordinators.add(coordinator)
+    sizes = []
+    for user in (staff_user, coordinator, UserFactory()):
+        visible = TaskForce.objects.visible_to(user)
+        assert visible.ids_and_revisions(4) == list(visible.values_list("pk", "revision")[:4])
+        sizes.append(len(visible.ids_and_revisions(10)))
+    assert sizes == [TaskForce.objects.count(), coordinator.coordinated_task_forces.count(), 0]
+    assert sizes[0] > sizes[1] > 0
+
+
+@on_postgresql
+def test_the_dashboard_keys_are_a_prepared_statement(db, coordinator):
+    TaskForceFactory().coordinators.add(coordinator)
+    visible = TaskForce.objects.visible_to(coordinator)
+    visible.ids_and_revisions(50)
+    with CaptureQueriesContext(connection) as queries:
+        assert len(visible.ids_and_revisions(50)) == visible.count()
+    assert _kinds(queries[:1]) == ["EXECUTE"]
