@@ -30,6 +30,7 @@ def bench_environment(database_url: str) -> dict[str, str]:
         # gunicorn and the test client speak plain HTTP.
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DJANGO_SITE_URL": "http://127.0.0.1",
         "DATABASE_URL": database_url,
     }
 

@@ -8,4 +8,4 @@ class SiteConfig(AppConfig):
     verbose_name = "Site"
 
     def ready(self) -> None:
-        from taskforce_site import signals  # noqa: F401  (connects the receivers)
+        from taskforce_site import checks, signals  # noqa: F401  (registers them)

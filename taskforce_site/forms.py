@@ -1,26 +1,53 @@
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
+from django.urls import reverse
+
+from taskforce_site.mail import absolute_url, send_templated_mail
 
 # Long enough for any passphrase; short enough that hashing it costs nothing.
 PASSWORD_MAX_LENGTH = 1024
 
 
-class _BoundedCredentialsMixin:
+class LoginForm(auth_forms.AuthenticationForm):
     """Django's login form sets the username's max_length after the field is
     built, so the length is never validated: an over-long username would reach
     the lockout's database table (255 characters) and fail on PostgreSQL."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    # `request` named, so django-two-factor-auth passes it on (django-axes needs it).
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
         username = self.fields["username"]
+        username.help_text = "Invited by e-mail? Your username is your e-mail address."
         username.validators.append(MaxLengthValidator(username.max_length))
         self.fields["password"].validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
 
 
-class LoginForm(_BoundedCredentialsMixin, AuthenticationForm):
-    pass
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, with the site's own e-mail, for every active account.
 
+    Django skips accounts without a usable password; here those are invited
+    people who have not chosen one yet, and this is how they get in when the
+    invitation e-mail is lost. The page says the same whether or not an
+    account exists."""
 
-class AdminLoginForm(_BoundedCredentialsMixin, AdminAuthenticationForm):
-    pass
+    def get_users(self, email):
+        email_field = get_user_model().get_email_field_name()
+        users = get_user_model()._default_manager.filter(
+            **{f"{email_field}__iexact": email, "is_active": True}
+        )
+        return (
+            user
+            for user in users
+            if auth_forms._unicode_ci_compare(email, getattr(user, email_field))
+        )
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        path = reverse(
+            "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        send_templated_mail(
+            to=[context["email"]],
+            template="password_reset",
+            context={"user": context["user"], "reset_url": absolute_url(path)},
+        )

@@ -1,4 +1,5 @@
-"""Server-side session limits: an idle timeout and an absolute lifetime.
+"""Server-side session limits (an idle timeout and an absolute lifetime), and
+the two-factor rule.
 
 The cookie's own expiry (SESSION_COOKIE_AGE) is the absolute lifetime; the
 idle timeout is checked here because a cookie cannot know when its holder
@@ -11,6 +12,10 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from taskforce_site.security import log_event
 
@@ -52,3 +57,49 @@ class SessionTimeoutMiddleware:
             session[LOGIN_AT] = now
         if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN not in session:
             session[LAST_SEEN] = now
+
+
+# What someone who must set up a second factor may still open.
+SETUP_VIEWS = {
+    "two_factor:setup",
+    "two_factor:qr",
+    "two_factor:setup_complete",
+    "two_factor:backup_tokens",
+    "logout",
+}
+
+
+class TwoFactorRequiredMiddleware:
+    """Staff and program managers (or everyone, by DJANGO_TWO_FACTOR_REQUIRED)
+    reach only the set-up pages until they have a second factor, and must
+    have used it in this session: the admin included."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        # Pages for everyone (partner links, sign-in, invitations, /healthz).
+        if getattr(view_func, "login_required", True) is False:
+            return None
+        if request.resolver_match.view_name in SETUP_VIEWS:
+            return None
+        # Imported here: the app registry is not ready when middleware loads.
+        from taskforce_site.second_factor import has_second_factor, two_factor_required
+
+        if not two_factor_required(user):
+            return None
+        if has_second_factor(user):
+            # A session from before the rule applied: sign in again, with the code.
+            log_event("two_factor.session_not_verified", request)
+            logout(request)
+            messages.info(request, "Please sign in again with your authenticator code.")
+            return redirect_to_login(request.get_full_path())
+        return redirect(
+            f"{reverse('two_factor:setup')}?{urlencode({'next': request.get_full_path()})}"
+        )

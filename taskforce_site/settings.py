@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from taskforce_site.env import env_bool, env_int, env_list, env_str
+from taskforce_site.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,6 +49,13 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "simple_history",
+    # Two-factor sign-in: TOTP devices, recovery codes, and the sign-in and
+    # set-up pages (django-two-factor-auth over django-otp).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    "formtools",
     "taskforce_site.apps.SiteConfig",
     "stages",
     "assessments",
@@ -61,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor this session.
+    "django_otp.middleware.OTPMiddleware",
     # Deny by default: a new view is private unless it is marked
     # @login_not_required (login, partner links, /healthz).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -68,6 +77,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After messages, so it can say why someone was logged out.
     "taskforce_site.middleware.SessionTimeoutMiddleware",
+    # Who must use a second factor reaches only its set-up pages until they do.
+    "taskforce_site.middleware.TwoFactorRequiredMiddleware",
     # Records who made each admin edit to stages and milestones.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -200,14 +211,58 @@ CACHES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Outgoing e-mail (taskforce_site/mail.py). In development the console
+# backend prints each message in the terminal; in production SMTP, and a
+# deploy check (taskforce_site/checks.py) warns about anything that sends
+# nowhere.
+EMAIL_BACKEND = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=True)
-DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
+# What every e-mail and page calls the product and the state program, and the
+# public address links in e-mails start with (never the request's Host header,
+# which a client chooses).
+SITE_NAME = env_str("DJANGO_SITE_NAME", "Task Force Stages")
+PROGRAM_NAME = env_str("DJANGO_PROGRAM_NAME", "the state anti-trafficking program")
+SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"DJANGO_SITE_URL={SITE_URL!r}: set it to the site's public address, e.g. "
+        "https://taskforces.example.org. Links in e-mails start with it."
+    )
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who invitees are told to ask when a link no longer works.
+SUPPORT_EMAIL = env_str("DJANGO_SUPPORT_EMAIL")
+# How long an invitation link works (assessments/invitations.py).
+INVITATION_DAYS = env_int("DJANGO_INVITATION_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
+
+# Two-factor sign-in. "staff": staff and program managers must use it (they
+# read every task force's internal notes), coordinators may; "everyone"; or
+# "optional" for all.
+TWO_FACTOR_REQUIRED = env_choice(
+    "DJANGO_TWO_FACTOR_REQUIRED", ("staff", "everyone", "optional"), default="staff"
+)
+# Authenticator apps show this name next to the code.
+TWO_FACTOR_ISSUER = SITE_NAME
+# A sign-in started more than 10 minutes ago must start again.
+TWO_FACTOR_LOGIN_TIMEOUT = 600
+# The QR code is drawn on the server as SVG: no third-party service.
+TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgPathImage"
+# Wrong codes count toward the login lockout (username + IP, with wrong
+# passwords). django-otp's throttle stays on as well: it slows guessing per
+# device, from every address, which the lockout deliberately does not.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Sessions: logged out after SESSION_IDLE_TIMEOUT without a request, and after
 # SESSION_COOKIE_AGE whatever happens (taskforce_site.middleware).

@@ -34,6 +34,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_optional(settings):
+    # Most tests sign staff in with force_login, which cannot carry a second
+    # factor; tests/test_two_factor.py and the invitation tests turn the
+    # production rule ("staff") back on.
+    settings.TWO_FACTOR_REQUIRED = "optional"
+
+
 @pytest.fixture
 def guidance(db):
     """The 3 stages and 28 milestones of the guidance, from the fixture."""

@@ -46,6 +46,11 @@ def test_pages_have_no_inline_scripts_or_styles(world):
         f"/task-forces/{own.slug}/sharing/",
         "/accounts/password_change/",
         "/p/matrix-valid-token-0123456789abcdefghijklmnop/",
+        f"/task-forces/{own.slug}/team/",
+        "/invitations/",
+        "/accounts/two-factor/",
+        "/accounts/two-factor/setup/",
+        "/invitations/accept/matrix-invitation-token-0123456789abcdefghijk/",
     ]
     for page in pages:
         html = client.get(page).content.decode()
@@ -67,6 +72,8 @@ def test_check_deploy_passes_with_production_settings():
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="k7#Qz!v9@Lm2$Xp4%Rt6^Wy8&Bn1*Cd3(Fg5)Hj7-Jk9_Ln0+Mq2",
         DJANGO_ALLOWED_HOSTS="taskforces.example.org",
+        DJANGO_SITE_URL="https://taskforces.example.org",
+        DJANGO_DEFAULT_FROM_EMAIL="Task Force Stages <no-reply@taskforces.example.org>",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

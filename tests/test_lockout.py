@@ -7,6 +7,8 @@ from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from tests.login import login_data
+
 PASSWORD = "a-long-test-password"
 ATTACKER = "203.0.113.7"
 ELSEWHERE = "198.51.100.20"
@@ -15,7 +17,7 @@ ELSEWHERE = "198.51.100.20"
 def _login(client, user, password, ip, url=None):
     return client.post(
         url or reverse("login"),
-        {"username": user.username, "password": password},
+        login_data(user.username, password),
         REMOTE_ADDR=ip,
     )
 
@@ -67,12 +69,13 @@ def test_after_the_cool_off_the_right_password_works(client, coordinator):
     assert response.status_code == 302
 
 
-def test_the_admin_login_is_covered_too(client, staff_user):
-    url = reverse("admin:login")
-    _fail_until_locked(client, staff_user, ATTACKER, url)
-    response = _login(client, staff_user, PASSWORD, ATTACKER, url)
-    assert response.status_code == 429
+def test_the_admin_has_no_login_of_its_own_to_get_around_the_lockout(client, staff_user):
+    _fail_until_locked(client, staff_user, ATTACKER)
+    response = _login(client, staff_user, PASSWORD, ATTACKER, reverse("admin:login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
     assert "_auth_user_id" not in client.session
+    assert _login(client, staff_user, PASSWORD, ATTACKER).status_code == 429
 
 
 @pytest.mark.parametrize("proxies, expected", [(0, "10.0.0.2"), (1, ATTACKER)])

@@ -5,6 +5,8 @@ import re
 from django.core import mail
 from django.urls import reverse
 
+from tests.login import login_data
+
 LONG = "correct horse battery staple " * 4  # 116 characters
 
 
@@ -57,5 +59,5 @@ def test_a_long_passphrase_can_be_set_and_used_to_log_in(client, coordinator_cli
     )
     assert response.status_code == 302
     coordinator_client.post(reverse("logout"))
-    response = client.post(reverse("login"), {"username": coordinator.username, "password": LONG})
+    response = client.post(reverse("login"), login_data(coordinator.username, LONG))
     assert response.status_code == 302

@@ -10,6 +10,7 @@ from django.urls import reverse
 from pythonjsonlogger.json import JsonFormatter
 
 from tests.factories import PartnerLinkFactory, TaskForceFactory
+from tests.login import login_data
 
 IP = "192.0.2.44"
 
@@ -26,12 +27,10 @@ def events(caplog):
 
 
 def test_login_success_and_failure_are_logged_with_who_and_ip(client, coordinator, events):
-    client.post(
-        reverse("login"), {"username": coordinator.username, "password": "nope"}, REMOTE_ADDR=IP
-    )
+    client.post(reverse("login"), login_data(coordinator.username, "nope"), REMOTE_ADDR=IP)
     client.post(
         reverse("login"),
-        {"username": coordinator.username, "password": "a-long-test-password"},
+        login_data(coordinator.username, "a-long-test-password"),
         REMOTE_ADDR=IP,
     )
     failure, success = events("login.failure")[0], events("login.success")[0]
@@ -45,9 +44,7 @@ def test_login_success_and_failure_are_logged_with_who_and_ip(client, coordinato
 
 def test_a_lockout_is_logged(client, coordinator, events):
     for _ in range(django_settings.AXES_FAILURE_LIMIT):
-        client.post(
-            reverse("login"), {"username": coordinator.username, "password": "x"}, REMOTE_ADDR=IP
-        )
+        client.post(reverse("login"), login_data(coordinator.username, "x"), REMOTE_ADDR=IP)
     lockout = events("login.lockout")
     assert lockout and lockout[0].attempted_username == coordinator.username
     assert lockout[0].ip == IP

@@ -6,14 +6,13 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 
 from taskforce_site.middleware import LAST_SEEN, LOGIN_AT
+from tests.login import login_data
 
 DASHBOARD = reverse("assessments:dashboard")
 
 
 def _logged_in(client, user):
-    response = client.post(
-        reverse("login"), {"username": user.username, "password": "a-long-test-password"}
-    )
+    response = client.post(reverse("login"), login_data(user.username, "a-long-test-password"))
     assert response.status_code == 302
     return client
 

@@ -52,7 +52,12 @@ def test_debug_defaults_to_off():
 
 
 def test_starts_with_a_secret_key_and_debug_off():
-    assert _load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50).returncode == 0
+    assert (
+        _load_settings(
+            DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_SITE_URL="https://example.org"
+        ).returncode
+        == 0
+    )
 
 
 def test_a_misspelt_boolean_stops_start_up():

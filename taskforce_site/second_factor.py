@@ -1,0 +1,192 @@
+"""Two-factor sign-in: who must use it, and django-two-factor-auth's views
+adapted to this site (the login lockout, the security log, the site's name).
+
+Authenticator-app codes (TOTP) and one-time recovery codes come from
+django-otp; the sign-in and set-up pages from django-two-factor-auth. Nothing
+here computes a code.
+"""
+
+from __future__ import annotations
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django_otp import user_has_device
+from two_factor import views as tf_views
+from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
+
+from taskforce_site.forms import LoginForm
+from taskforce_site.security import log_event
+
+READ_ALL_PERMISSION = "assessments.view_all_task_forces"
+
+
+def two_factor_required(user) -> bool:
+    """The one rule for who must sign in with a second factor
+    (DJANGO_TWO_FACTOR_REQUIRED): staff and program managers read every task
+    force's internal notes, so by default they must; coordinators may."""
+    policy = settings.TWO_FACTOR_REQUIRED
+    if policy == "everyone":
+        return True
+    if policy == "staff":
+        return user.is_staff or user.has_perm(READ_ALL_PERMISSION)
+    return False
+
+
+def safe_next(request, url: str | None) -> str:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+class LoginView(tf_views.LoginView):
+    """Password, then (for those who have one) the authenticator code or a
+    recovery code. A wrong code counts toward the same lockout as a wrong
+    password: username and IP address (django-axes)."""
+
+    template_name = "registration/login.html"
+    form_list = (
+        (tf_views.LoginView.AUTH_STEP, LoginForm),
+        (tf_views.LoginView.TOKEN_STEP, AuthenticationTokenForm),
+        (tf_views.LoginView.BACKUP_STEP, BackupTokenForm),
+    )
+    CODE_STEPS = (tf_views.LoginView.TOKEN_STEP, tf_views.LoginView.BACKUP_STEP)
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form, **kwargs)
+        context["next"] = self.get_redirect_url()
+        return context
+
+    def _credentials(self) -> dict[str, str]:
+        return {"username": self.get_user().get_username()}
+
+    def post(self, *args, **kwargs) -> HttpResponse:
+        # Locked out by wrong codes (or passwords): not even a right code gets
+        # through until the cool-off ends.
+        if (
+            self.steps.current in self.CODE_STEPS
+            and self.get_user()
+            and not AxesProxyHandler.is_allowed(self.request, self._credentials())
+        ):
+            self.storage.reset()
+            return get_lockout_response(self.request, self._credentials())
+        return super().post(*args, **kwargs)
+
+    def render(self, form=None, **kwargs) -> HttpResponse:
+        if (
+            form is not None
+            and form.is_bound
+            and self.steps.current in self.CODE_STEPS
+            and not form.is_valid()
+        ):
+            log_event(
+                "login.second_factor.failure",
+                self.request,
+                attempted_username=self.get_user().get_username(),
+                step=self.steps.current,
+            )
+            # django-axes counts this; at the limit it turns the response
+            # into the locked-out page.
+            user_login_failed.send(
+                sender=__name__, credentials=self._credentials(), request=self.request
+            )
+        return super().render(form, **kwargs)
+
+
+class SetupView(tf_views.SetupView):
+    """Set up an authenticator app. The QR code and the secret name this site,
+    and finishing leads to making recovery codes before anything else."""
+
+    template_name = "two_factor/core/setup.html"
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form, **kwargs)
+        if self.steps.current == "generator":
+            # The library names the issuer after the request's host.
+            from two_factor.utils import get_otpauth_url
+
+            context["issuer"] = settings.TWO_FACTOR_ISSUER
+            context["otpauth_url"] = get_otpauth_url(
+                self.request.user.get_username(),
+                context["secret_key"],
+                settings.TWO_FACTOR_ISSUER,
+            )
+        context["next"] = safe_next(self.request, self.request.GET.get("next"))
+        context["required"] = two_factor_required(self.request.user)
+        return context
+
+    def done(self, form_list, **kwargs) -> HttpResponse:
+        response = super().done(form_list, **kwargs)
+        log_event("two_factor.setup", self.request, method="authenticator app")
+        return response
+
+    def get_success_url(self) -> str:
+        url = reverse("two_factor:setup_complete")
+        next_url = safe_next(self.request, self.request.GET.get("next"))
+        return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+class SetupCompleteView(tf_views.SetupCompleteView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["next"] = safe_next(self.request, self.request.GET.get("next"))
+        return context
+
+
+class QRGeneratorView(tf_views.QRGeneratorView):
+    def get_issuer(self) -> str:
+        return settings.TWO_FACTOR_ISSUER
+
+
+class BackupTokensView(tf_views.BackupTokensView):
+    """Recovery codes: each works once, for when the phone is lost."""
+
+    success_url = "two_factor:backup_tokens"
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        log_event("two_factor.recovery_codes.created", self.request)
+        next_url = safe_next(self.request, self.request.POST.get("next"))
+        if next_url:
+            return redirect(f"{reverse(self.success_url)}?{urlencode({'next': next_url})}")
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["next"] = safe_next(
+            self.request, self.request.GET.get("next") or self.request.POST.get("next")
+        )
+        return context
+
+
+class ProfileView(tf_views.ProfileView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["required"] = two_factor_required(self.request.user)
+        return context
+
+
+class DisableView(tf_views.DisableView):
+    """Turning it off is for those who may go without it."""
+
+    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated and two_factor_required(request.user):
+            raise PermissionDenied("Two-factor sign-in is required for your account.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        log_event("two_factor.disabled", self.request)
+        return response
+
+
+def has_second_factor(user) -> bool:
+    return user_has_device(user, confirmed=True)
