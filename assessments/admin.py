@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpResponseRedirect
 
 from assessments import services
@@ -24,6 +26,24 @@ class TaskForceAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("areas")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "coordinators":
+            # Coordinators, not every account: staff see everything anyway.
+            # New people are invited from the site's Invitations page.
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(
+                    Q(is_active=True, is_staff=False) | Q(coordinated_task_forces__isnull=False)
+                )
+                .distinct()
+                .order_by("username")
+            )
+            kwargs["help_text"] = (
+                "Active accounts that are not staff. To add someone new, use Invitations "
+                "on the site: they get an e-mail to choose a password."
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="serves")
     def served(self, obj: TaskForce) -> str:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from assessments.models import MilestoneStatus, PartnerLink
+from assessments.models import Invitation, MilestoneStatus, PartnerLink, TaskForce
 
 
 class DateInput(forms.DateInput):
@@ -66,3 +66,43 @@ class PartnerLinkForm(forms.ModelForm):
         if expires_on is not None and expires_on < timezone.localdate():
             raise forms.ValidationError("Choose today or a later day.")
         return expires_on
+
+
+class InvitationForm(forms.Form):
+    """Who to invite, and as what. Coordinators see only their own task forces
+    and no role choice: they invite coordinators, and only there."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    role = forms.ChoiceField(
+        choices=Invitation.Role.choices,
+        initial=Invitation.Role.COORDINATOR,
+        widget=forms.RadioSelect,
+    )
+    task_forces = forms.ModelMultipleChoiceField(
+        queryset=TaskForce.objects.none(),
+        required=False,
+        help_text="Coordinators see and edit these task forces.",
+    )
+
+    def __init__(self, *args, user, task_force: TaskForce | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["task_forces"]
+        if user.is_staff:
+            field.queryset = TaskForce.objects.all()
+            field.widget.attrs["size"] = 8
+        else:
+            del self.fields["role"]
+            field.queryset = TaskForce.objects.filter(coordinators=user)
+            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+        if task_force is not None and not self.is_bound:
+            self.initial["task_forces"] = [task_force.pk]
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role", Invitation.Role.COORDINATOR)
+        cleaned["role"] = role
+        if role == Invitation.Role.COORDINATOR and not cleaned.get("task_forces"):
+            self.add_error("task_forces", "Choose at least one task force for a coordinator.")
+        return cleaned

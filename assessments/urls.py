@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from assessments import io_views, overview_views, views
+from assessments import io_views, overview_views, team_views, views
 
 
 class FormatConverter:
@@ -49,6 +49,18 @@ urlpatterns = [
         name="partner_link_revoke",
     ),
     path("p/<str:token>/", views.partner, name="partner"),
+    path("task-forces/<slug:slug>/team/", team_views.team, name="team"),
+    path(
+        "task-forces/<slug:slug>/team/<int:user_id>/remove/",
+        team_views.coordinator_remove,
+        name="coordinator_remove",
+    ),
+    path("invitations/", team_views.invitation_list, name="invitations"),
+    path("invitations/<int:pk>/resend/", team_views.invitation_resend, name="invitation_resend"),
+    path(
+        "invitations/<int:pk>/withdraw/", team_views.invitation_withdraw, name="invitation_withdraw"
+    ),
+    path("invitations/accept/<str:token>/", team_views.invitation_accept, name="invitation_accept"),
     path("export/statuses.<fmt:fmt>", io_views.export_statuses, name="export_statuses"),
     path("export/history.<fmt:fmt>", io_views.export_history, name="export_history"),
     path(

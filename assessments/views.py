@@ -109,6 +109,8 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "task_force": task_force,
             "can_edit": can_edit,
+            # Names and e-mails: for the task force's own team and staff only.
+            "team": task_force.team() if can_edit else [],
             "progress": progress,
             "sections": sections,
             "working_stage_rule": WORKING_STAGE_RULE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.templatetags.static import static
@@ -19,6 +20,8 @@ NAV_URLS = {
     "admin": "admin:index",
     "logout": "logout",
     "password_change": "password_change",
+    "two_factor": "two_factor:profile",
+    "invitations": "assessments:invitations",
 }
 ASSETS = {
     "favicon": "favicon.svg",
@@ -39,7 +42,11 @@ def _layout(script_prefix: str) -> dict[str, dict[str, str]]:
 
 
 def layout(request) -> dict:
-    return {"layout": _layout(get_script_prefix())}
+    return {
+        "layout": _layout(get_script_prefix()),
+        "site_name": settings.SITE_NAME,
+        "program_name": settings.PROGRAM_NAME,
+    }
 
 
 @receiver(setting_changed)

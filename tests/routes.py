@@ -4,14 +4,17 @@ Shared by the permission matrix, the CSRF checks and the hostile-input tests,
 so all of them cover the same, complete set of URLs.
 """
 
+import datetime
+
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 
 from assessments import services
-from assessments.models import Area, ImportBatch, Status
+from assessments.models import Area, ImportBatch, Invitation, Status, hash_token
 from stages.models import Milestone
 from tests.factories import (
     PartnerLinkFactory,
@@ -21,6 +24,7 @@ from tests.factories import (
 
 ROLES = ("admin", "program_manager", "coordinator", "other_coordinator", "partner", "anonymous")
 VALID_TOKEN = "matrix-valid-token-0123456789abcdefghijklmnop"
+INVITATION_TOKEN = "matrix-invitation-token-0123456789abcdefghijk"
 WRONG_TOKEN = "matrix-wrong-token-0123456789abcdefghijklmnop"
 
 
@@ -92,9 +96,23 @@ def build_world() -> dict:
         "other_coordinator": other_coordinator,
     }
     batch = ImportBatch.objects.create(created_by=coordinator, filename="import.csv")
+    # An open invitation to the coordinator's task force, sent by the admin.
+    invitee = UserFactory(email="invitee@example.org")
+    invitee.set_unusable_password()
+    invitee.save()
+    own.coordinators.add(invitee)
+    invitation = Invitation.objects.create(
+        user=invitee,
+        email=invitee.email,
+        invited_by=admin,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+        token_hash=hash_token(INVITATION_TOKEN),
+    )
+    invitation.task_forces.add(own)
     return {
         "own": own,
         "batch": batch,
+        "invitation": invitation,
         "link": link,
         "milestone": milestone,
         "users": users,
@@ -126,8 +144,12 @@ def url_for(route: str, world: dict, role: str) -> str:
     if route == "accounts/reset/<uidb64>/<token>/":
         return "/accounts/reset/MQ/set-password-not-a-real-token/"
     token = WRONG_TOKEN if role == "anonymous" else VALID_TOKEN
+    if route.startswith("invitations/accept/"):
+        token = WRONG_TOKEN if role == "anonymous" else INVITATION_TOKEN
     return "/" + (
         route.replace("<slug:slug>", world["own"].slug)
+        .replace("invitations/<int:pk>/", f"invitations/{world['invitation'].pk}/")
+        .replace("<int:user_id>", str(world["users"]["coordinator"].pk))
         .replace("<slug:milestone_slug>", world["milestone"].slug)
         .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")
         .replace("<int:pk>", str(world["link"].pk))

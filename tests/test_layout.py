@@ -14,7 +14,8 @@ def test_the_menu_links_every_section_and_logs_out_by_post(guidance, coordinator
     for name in ("assessments:dashboard", "assessments:overview", "assessments:trend"):
         assert f'href="{reverse(name)}"' in html
     assert f'<form method="post" action="{reverse("logout")}"' in html
-    assert f'href="{reverse("password_change")}"' in html
+    # The name in the menu leads to the account's password and two-factor page.
+    assert f'href="{reverse("two_factor:profile")}"' in html
     assert f'href="{reverse("admin:index")}"' not in html
 
 

@@ -83,6 +83,32 @@ SITE = {
         "redirect", 403, "redirect", 404, "login", "login"
     ),
     ("GET", "p/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
+    # The team: names and e-mails, for the task force's own coordinators and staff.
+    ("GET", "task-forces/<slug:slug>/team/"): _row(200, 403, 200, 404, "login", "login"),
+    # The confirmation page before removing a coordinator.
+    ("GET", "task-forces/<slug:slug>/team/<int:user_id>/remove/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    # Staff invite anyone; coordinators invite to their own task forces.
+    ("GET", "invitations/"): _row(200, 403, 200, 200, "login", "login"),
+    # The invitation is to the coordinator's task force: others cannot see it.
+    ("POST", "invitations/<int:pk>/resend/"): _row(
+        "redirect", 404, "redirect", 404, "login", "login"
+    ),
+    ("GET", "invitations/<int:pk>/withdraw/"): _row(200, 404, 200, 404, "login", "login"),
+    # Whoever holds the link (no account needed); a wrong token is 404.
+    ("GET", "invitations/accept/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
+    # Two-factor sign-in, for every account.
+    ("GET", "accounts/two-factor/"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "accounts/two-factor/setup/"): _row(200, 200, 200, 200, "login", "login"),
+    # The QR code exists only during set-up.
+    ("GET", "accounts/two-factor/setup/qrcode/"): _row(404, 404, 404, 404, "login", "login"),
+    # Only after signing in with a second factor.
+    ("GET", "accounts/two-factor/setup/complete/"): _everyone("login"),
+    ("GET", "accounts/two-factor/recovery-codes/"): _everyone("login"),
+    ("GET", "accounts/two-factor/disable/"): _row(
+        "redirect", "redirect", "redirect", "redirect", "login", "login"
+    ),
     ("GET", "healthz"): _everyone(200),
     ("GET", "livez"): _everyone(200),
     ("GET", "accounts/login/"): _everyone(200),
@@ -96,8 +122,9 @@ SITE = {
     ("GET", "accounts/reset/done/"): _everyone(200),
     # Django admin, site-wide views.
     ("GET", "admin/"): ADMIN_SITE,
-    # Logged-in non-staff users see "not authorized" on the admin login page.
-    ("GET", "admin/login/"): _row("redirect", 200, 200, 200, 200, 200),
+    # One sign-in for the whole site: the admin's login page sends everyone
+    # to it (staff to the admin index once signed in).
+    ("GET", "admin/login/"): _everyone("login"),
     # Staff are logged out (to the site login); others are sent to the admin
     # index, which asks them to log in as staff, and stay logged in.
     ("POST", "admin/logout/"): _row(

@@ -52,7 +52,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             admin_password, coordinator_password = self._seed()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at /accounts/login/ as:"))
-        self.stdout.write(f"  admin        password: {admin_password}   (staff: Django admin)")
+        self.stdout.write(
+            f"  admin        password: {admin_password}   (staff: Django admin and invitations;"
+            " sets up two-factor sign-in with an authenticator app at first log-in)"
+        )
         self.stdout.write(
             f"  coordinator  password: {coordinator_password}   "
             f"(coordinator of {DEMO_TASK_FORCES[0][0]} and {DEMO_TASK_FORCES[1][0]})"
@@ -64,7 +67,8 @@ class Command(BaseCommand):
         admin_password = secrets.token_urlsafe(12)
         coordinator_password = secrets.token_urlsafe(12)
         admin, _ = User.objects.get_or_create(
-            username="admin", defaults={"email": "admin@example.org"}
+            username="admin",
+            defaults={"first_name": "Avery", "last_name": "Admin", "email": "admin@example.org"},
         )
         admin.is_staff = admin.is_superuser = True
         admin.set_password(admin_password)
