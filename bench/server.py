@@ -54,6 +54,10 @@ class Gunicorn:
                 f"127.0.0.1:{self.port}",
                 "--chdir",
                 str(ROOT),
+                # Not the repo's production gunicorn.conf.py (access log,
+                # worker recycling): the benchmark measures the app alone.
+                "--config",
+                os.devnull,
             ],
             env=full_env,
             cwd=ROOT,

@@ -23,8 +23,10 @@ class ModelBackend(backends.ModelBackend):
         if not prepared.available(using):
             return super().get_user(user_id)
         try:
-            # The ORM turns an id beyond the column's range into "no such
-            # user"; a prepared statement would fail on it instead.
+            # The session may hold the id as text (django-two-factor-auth's
+            # sign-in does). The ORM turns an id beyond the column's range
+            # into "no such user"; a prepared statement would fail instead.
+            user_id = user_model._meta.pk.to_python(user_id)
             user_model._meta.pk.run_validators(user_id)
         except ValidationError:
             return None

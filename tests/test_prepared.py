@@ -93,6 +93,12 @@ def test_the_backend_lets_in_no_inactive_or_deleted_user(db):
     assert ModelBackend().get_user(2**62) is None  # beyond the id column's range
 
 
+def test_the_backend_takes_the_id_as_text_too(db):
+    # django-two-factor-auth's sign-in keeps the user's id in the session as text.
+    user = UserFactory()
+    assert ModelBackend().get_user(str(user.pk)) == user
+
+
 def test_a_session_key_of_any_length_is_just_unknown(db):
     client = Client()
     client.cookies["sessionid"] = "x" * 5000
