@@ -31,7 +31,7 @@ from tests.e2e.support import (
     open_milestone_form,
     run_axe,
 )
-from tests.routes import VALID_TOKEN, WRONG_TOKEN
+from tests.routes import INVITATION_TOKEN, VALID_TOKEN, WRONG_TOKEN
 
 pytestmark = [
     pytest.mark.e2e,
@@ -214,8 +214,24 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
     check(page, "import-preview")
 
     page.get_by_role("link", name=coordinator.username, exact=True).click()
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/$"))
+    check(page, "two-factor")
+    page.get_by_role("link", name="Set up two-factor sign-in").click()
+    check(page, "two-factor-setup")
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    check(page, "two-factor-setup-qr")
+    page.goto("/accounts/two-factor/")
+    page.get_by_role("link", name="Change your password").click()
     expect(page).to_have_url(re.compile(r"/accounts/password_change/$"))
     check(page, "password-change")
+
+    page.goto(f"/task-forces/{own.slug}/")
+    page.get_by_role("link", name="Manage the team").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Team")
+    check(page, "team")
+    page.goto("/invitations/")
+    check(page, "invitations")
 
     response = page.goto("/task-forces/no-such-task-force/")
     assert response.status == 404
@@ -229,6 +245,10 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
     response = partner.goto(f"/p/{WRONG_TOKEN}/")
     assert response.status == 404
     check(partner, "404-partner-link")
+    # Someone invited, opening the link from their e-mail.
+    response = partner.goto(f"/invitations/accept/{INVITATION_TOKEN}/")
+    assert response.status == 200
+    check(partner, "invitation-accept")
 
     # --- A program manager: reads everything, may change nothing -----------
     manager = fresh_page()

@@ -54,7 +54,8 @@ def test_admin_creates_a_task_force_and_its_coordinator_in_the_django_admin(
     admin = UserFactory(is_staff=True, is_superuser=True)
 
     page.goto("/admin/")
-    expect(page).to_have_url(re.compile(r"/admin/login/"))
+    # One sign-in for the whole site; it leads back to the admin.
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/admin/"))
     page.get_by_label("Username").fill(admin.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
