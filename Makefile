@@ -21,6 +21,8 @@ install: $(VENV)/.installed
 # Local development: DEBUG on, SQLite file unless DATABASE_URL is set.
 # Demo data is seeded only when the SQLite database did not exist yet.
 run: export DJANGO_DEBUG ?= 1
+# Links in e-mails (printed in this terminal) point at this server.
+run: export DJANGO_SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	@if [ -z "$$DATABASE_URL" ] && [ ! -f db.sqlite3 ]; then new_db=1; fi; \
 	$(PY) manage.py migrate --no-input && \

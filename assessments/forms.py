@@ -92,6 +92,10 @@ class InvitationForm(forms.Form):
         if user.is_staff:
             field.queryset = TaskForce.objects.all()
             field.widget.attrs["size"] = 8
+            field.help_text = (
+                "Coordinators see and edit these task forces. Hold Ctrl (⌘ on a Mac) "
+                "to choose more than one."
+            )
         else:
             del self.fields["role"]
             field.queryset = TaskForce.objects.filter(coordinators=user)

@@ -39,6 +39,22 @@ def two_factor_required(user) -> bool:
     return False
 
 
+# The library calls every code a "token"; people know codes.
+CODE_LABELS = {
+    "otp_token": "Code from your authenticator app",
+    "token": "Code from your authenticator app",
+}
+
+
+def _plain_labels(form):
+    for name, label in CODE_LABELS.items():
+        if name in form.fields:
+            form.fields[name].label = label
+    if form.prefix == "backup" and "otp_token" in form.fields:
+        form.fields["otp_token"].label = "Recovery code"
+    return form
+
+
 def safe_next(request, url: str | None) -> str:
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -59,6 +75,10 @@ class LoginView(tf_views.LoginView):
         (tf_views.LoginView.BACKUP_STEP, BackupTokenForm),
     )
     CODE_STEPS = (tf_views.LoginView.TOKEN_STEP, tf_views.LoginView.BACKUP_STEP)
+
+    def get_form(self, step=None, **kwargs):
+        form = super().get_form(step, **kwargs)
+        return _plain_labels(form)
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form, **kwargs)
@@ -106,6 +126,9 @@ class SetupView(tf_views.SetupView):
     and finishing leads to making recovery codes before anything else."""
 
     template_name = "two_factor/core/setup.html"
+
+    def get_form(self, step=None, **kwargs):
+        return _plain_labels(super().get_form(step, **kwargs))
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form, **kwargs)

@@ -66,7 +66,7 @@ def _sign_in_with_code(page: Page, user, device: TOTPDevice) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     code = str(totp(device.bin_key, device.step, device.t0, device.digits)).zfill(6)
-    page.get_by_label("Token").fill(code)
+    page.get_by_label("Code from your authenticator app").fill(code)
     page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", level=1, name="Task forces")).to_be_visible()
 
@@ -102,7 +102,7 @@ def test_an_invitation_travels_by_smtp_and_its_link_leads_to_a_working_sign_in(
     invitee = new_context().new_page()
     invitee.goto(link.group(0))
     expect(invitee.get_by_role("heading", level=1)).to_contain_text("Welcome")
-    invitee.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    invitee.get_by_label(re.compile(r"^\s*New password\W*$")).fill(NEW_PASSWORD)
     invitee.get_by_label("New password confirmation").fill(NEW_PASSWORD)
     invitee.get_by_role("button", name="Set password and continue").click()
     expect(invitee.get_by_role("heading", level=1)).to_have_text(task_force.name)
