@@ -54,22 +54,31 @@ READ_ALL_PERMISSION = "assessments.view_all_task_forces"
 PROGRAM_MANAGERS_GROUP = "Program managers"
 
 
+def is_staff_or_program_manager(user) -> bool:
+    """Who reads every task force by role (and so must use two-factor sign-in)."""
+    return user.is_staff or user.has_perm(READ_ALL_PERMISSION)
+
+
 def can_read_all_task_forces(user) -> bool:
     """Staff and program managers read every task force; coordinators too
     when COORDINATORS_CAN_READ_ALL_TASK_FORCES is on."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff or user.has_perm(READ_ALL_PERMISSION):
+    if is_staff_or_program_manager(user):
         return True
     return settings.COORDINATORS_CAN_READ_ALL_TASK_FORCES and user.coordinated_task_forces.exists()
 
 
-def can_import_statuses(user) -> bool:
-    """Importing needs edit rights somewhere: staff, or a coordinator. Each row
-    is then checked against TaskForce.can_edit."""
+def edits_some_task_force(user) -> bool:
+    """Staff, or a coordinator of at least one task force: who may import
+    statuses (each row is then checked against TaskForce.can_edit) and invite
+    (to the task forces they may edit)."""
     if not user.is_authenticated or not user.is_active:
         return False
     return user.is_staff or user.coordinated_task_forces.exists()
+
+
+can_import_statuses = edits_some_task_force
 
 
 class TaskForceQuerySet(models.QuerySet):

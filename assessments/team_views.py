@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import invitations
 from assessments.forms import InvitationForm
-from assessments.models import Invitation
+from assessments.models import Invitation, edits_some_task_force
 from assessments.views import _get_task_force_for_editing
 from taskforce_site.second_factor import two_factor_required
 
@@ -28,10 +28,6 @@ RECENT_CLOSED = 20
 # The account the invitee signs in to: Django's own backend, after the
 # lockout backend, as in AUTHENTICATION_BACKENDS.
 LOGIN_BACKEND = settings.AUTHENTICATION_BACKENDS[-1]
-
-
-def _may_invite(user) -> bool:
-    return user.is_staff or user.coordinated_task_forces.exists()
 
 
 def _get_invitation_for_user(request: HttpRequest, pk: int) -> Invitation:
@@ -86,7 +82,7 @@ def _create_from_form(request: HttpRequest, form: InvitationForm) -> bool:
 
 @require_http_methods(["GET", "POST"])
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    if not _may_invite(request.user):
+    if not edits_some_task_force(request.user):
         raise PermissionDenied
     form = InvitationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid() and _create_from_form(request, form):

@@ -21,10 +21,9 @@ from django_otp import user_has_device
 from two_factor import views as tf_views
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 
+from assessments.models import is_staff_or_program_manager
 from taskforce_site.forms import LoginForm
 from taskforce_site.security import log_event
-
-READ_ALL_PERMISSION = "assessments.view_all_task_forces"
 
 
 def two_factor_required(user) -> bool:
@@ -35,7 +34,7 @@ def two_factor_required(user) -> bool:
     if policy == "everyone":
         return True
     if policy == "staff":
-        return user.is_staff or user.has_perm(READ_ALL_PERMISSION)
+        return is_staff_or_program_manager(user)
     return False
 
 

@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 from django.core.management import call_command
 
@@ -40,6 +42,18 @@ def _second_factor_optional(settings):
     # factor; tests/test_two_factor.py and the invitation tests turn the
     # production rule ("staff") back on.
     settings.TWO_FACTOR_REQUIRED = "optional"
+
+
+@pytest.fixture
+def events(caplog):
+    """The security log's records, all or those of one event name."""
+    caplog.set_level(logging.INFO, logger="taskforce.security")
+
+    def _events(name=None):
+        found = [r for r in caplog.records if r.name == "taskforce.security"]
+        return [r for r in found if name is None or r.event == name]
+
+    return _events
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """The security log: who, what, when (UTC) and from where, as JSON."""
 
 import json
-import logging
 
-import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
@@ -13,17 +11,6 @@ from tests.factories import PartnerLinkFactory, TaskForceFactory
 from tests.login import login_data
 
 IP = "192.0.2.44"
-
-
-@pytest.fixture
-def events(caplog):
-    caplog.set_level(logging.INFO, logger="taskforce.security")
-
-    def _events(name=None):
-        found = [r for r in caplog.records if r.name == "taskforce.security"]
-        return [r for r in found if name is None or r.event == name]
-
-    return _events
 
 
 def test_login_success_and_failure_are_logged_with_who_and_ip(client, coordinator, events):

@@ -1,7 +1,5 @@
 """A task force's team: who coordinates it, and taking someone off it."""
 
-import logging
-
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -15,14 +13,6 @@ def colleague(task_force):
     user = UserFactory(first_name="Sam", last_name="Lee", email="sam@example.org")
     task_force.coordinators.add(user)
     return user
-
-
-@pytest.fixture
-def events(caplog):
-    caplog.set_level(logging.INFO, logger="taskforce.security")
-    return lambda name: [
-        r for r in caplog.records if r.name == "taskforce.security" and r.event == name
-    ]
 
 
 def test_the_task_force_page_shows_its_team_to_its_coordinators(

@@ -1,7 +1,6 @@
 """Two-factor sign-in: who must use it, setting it up, signing in with a code
 or a recovery code, the lockout, the admin and the security log."""
 
-import logging
 from base64 import b32decode
 
 import pytest
@@ -21,14 +20,6 @@ IP = "192.0.2.7"
 @pytest.fixture(autouse=True)
 def _production_rule(settings):
     settings.TWO_FACTOR_REQUIRED = "staff"
-
-
-@pytest.fixture
-def events(caplog):
-    caplog.set_level(logging.INFO, logger="taskforce.security")
-    return lambda name: [
-        r for r in caplog.records if r.name == "taskforce.security" and r.event == name
-    ]
 
 
 def _code(device: TOTPDevice, offset: int = 0) -> str:
