@@ -244,7 +244,17 @@ def check_access_log(client: Client, access_log: str) -> None:
         time.sleep(0.1)
     check(token not in log, "the access log contains a partner link's token")
     check("/p/<token>/" in log, "no masked /p/<token>/ line in the access log")
-    ok("access log masks partner tokens (/p/<token>/)")
+    invitation = secrets.token_urlsafe(16)
+    r = client.request("GET", f"/invitations/accept/{invitation}/")
+    check(r.status == 404, f"GET /invitations/accept/<unknown>/: {r.status}, expected 404")
+    deadline = time.monotonic() + 5
+    while "/invitations/accept/<token>/" not in log and time.monotonic() < deadline:
+        time.sleep(0.1)
+        with open(access_log, encoding="utf-8", errors="replace") as f:
+            log = f.read()
+    check(invitation not in log, "the access log contains an invitation's token")
+    check("/invitations/accept/<token>/" in log, "no masked invitation line in the access log")
+    ok("access log masks partner and invitation tokens")
 
 
 def main() -> int:

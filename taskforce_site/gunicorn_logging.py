@@ -1,7 +1,9 @@
-"""Gunicorn's access log without partner-link tokens.
+"""Gunicorn's access log without the secrets that travel in URLs.
 
-A partner link's token (/p/<token>/) is a password; the security log never
-shows it (taskforce_site.security). Gunicorn writes its access log itself,
+A partner link's token (/p/<token>/), an invitation's
+(/invitations/accept/<token>/) and a password reset's
+(/accounts/reset/<uid>/<token>/) each let their holder in; the security log
+never shows them (taskforce_site.security). Gunicorn writes its access log itself,
 outside the app, so this logger masks the token in every value that log can
 show: the request line, the path, the referrer (a page under /p/ sends its
 own URL when it loads the site's CSS) and any header or environ value.
@@ -11,11 +13,18 @@ import re
 
 from gunicorn import glogging
 
-_PARTNER_TOKEN = re.compile(r"/p/[^/?#\s\"]+")
+_PATH_PART = r"[^/?#\s\"]+"
+_TOKENS = [
+    (re.compile(rf"/p/{_PATH_PART}"), "/p/<token>"),
+    (re.compile(rf"/invitations/accept/{_PATH_PART}"), "/invitations/accept/<token>"),
+    (re.compile(rf"/accounts/reset/({_PATH_PART})/{_PATH_PART}"), r"/accounts/reset/\1/<token>"),
+]
 
 
 def mask(value: str) -> str:
-    return _PARTNER_TOKEN.sub("/p/<token>", value)
+    for pattern, replacement in _TOKENS:
+        value = pattern.sub(replacement, value)
+    return value
 
 
 class Logger(glogging.Logger):
