@@ -9,6 +9,7 @@ imports back unchanged.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -30,6 +31,7 @@ from stages.models import Milestone
 REQUIRED_COLUMNS = ["task_force", "milestone", "status", "lead_partner", "target_date", "notes"]
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 100_000
+MAX_ERRORS = 100
 LEAD_PARTNER_MAX_LENGTH = MilestoneStatus._meta.get_field("lead_partner").max_length
 STATUS_BY_TEXT = {
     **{choice.value: choice.value for choice in Status},
@@ -68,26 +70,44 @@ def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
             f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into several files."
         )
         return check
+    rows = read_table(content, max_rows=MAX_ROWS + 1)
     try:
-        table = read_table(content)
+        # The header first: a file without the right columns is refused
+        # before the rest of it is read.
+        first = next(rows, None)
+        if first is None:
+            check.errors.append("The file is empty.")
+            return check
+        header = [cell.strip().lower() for cell in first[1]]
+        missing = [column for column in REQUIRED_COLUMNS if column not in header]
+        if missing:
+            check.errors.append(
+                f"Row {first[0]}: the header is missing the column(s) "
+                + ", ".join(missing)
+                + ". Start from an export of your task force to get the right layout."
+            )
+            return check
+        planned = _check_rows(check, rows, header, user)
     except NotASpreadsheet as error:
-        check.errors.append(str(error))
+        # A file that cannot be read to the end: that is the one problem to fix.
+        check.errors[:] = [str(error)]
         return check
-    if not table:
-        check.errors.append("The file is empty.")
+    finally:
+        rows.close()  # the XLSX reader's workbook, when refused early
+    if check.errors:
         return check
-    header = [cell.strip().lower() for cell in table[0]]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        check.errors.append(
-            "Row 1: the header is missing the column(s) "
-            + ", ".join(missing)
-            + ". Start from an export of your task force to get the right layout."
-        )
-        return check
-    if len(table) - 1 > MAX_ROWS:
-        check.errors.append(f"The file has {len(table) - 1} rows; the limit is {MAX_ROWS}.")
-        return check
+    _plan(check, planned)
+    return check
+
+
+def _check_rows(
+    check: ImportCheck,
+    rows: Iterator[tuple[int, list[str]]],
+    header: list[str],
+    user: AbstractBaseUser,
+) -> list[tuple[TaskForce, Milestone, dict]]:
+    """Check each row as it is read; stop reading after MAX_ERRORS bad rows
+    (nobody reads a longer list, and a file of junk is refused quickly)."""
     position = {column: header.index(column) for column in REQUIRED_COLUMNS}
 
     readable = {tf.slug: tf for tf in TaskForce.objects.visible_to(user)}
@@ -96,9 +116,13 @@ def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
     seen: dict[tuple[str, str], int] = {}
     planned: list[tuple[TaskForce, Milestone, dict]] = []
 
-    for number, row in enumerate(table[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
+    for number, row in rows:
+        if len(check.errors) >= MAX_ERRORS:
+            check.errors.append(
+                f"Checking stopped at row {number}, after {MAX_ERRORS} rows with problems. "
+                "Fix those and check the file again."
+            )
+            break
         cells = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
         problems = []
         task_force = readable.get(cells["task_force"])
@@ -148,9 +172,10 @@ def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
             "notes": cells["notes"],
         }
         planned.append((task_force, milestone, values))
+    return planned
 
-    if check.errors:
-        return check
+
+def _plan(check: ImportCheck, planned: list[tuple[TaskForce, Milestone, dict]]) -> None:
     current = {
         (record.task_force_id, record.milestone_id): record
         for record in MilestoneStatus.objects.filter(task_force__in=[tf for tf, _, _ in planned])
@@ -166,7 +191,6 @@ def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
             check.changes.append(PlannedChange(task_force, milestone, record, values, differences))
         else:
             check.unchanged += 1
-    return check
 
 
 def _value(record: MilestoneStatus | None, name: str):
