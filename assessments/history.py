@@ -15,20 +15,18 @@ def history_for(
     *,
     milestone: Milestone | None = None,
     stage_slug: str | None = None,
-    person_id: str | None = None,
+    person_id: int | None = None,
 ) -> QuerySet[StatusChange]:
     """Changes of the given task forces, newest first, optionally narrowed to
-    one milestone, one stage (by slug) or one person (by user id). Unknown
-    filter values match nothing rather than everything."""
+    one milestone, one stage (by slug) or one person (by user id). A stage or
+    person with no changes matches nothing rather than everything."""
     changes = StatusChange.objects.filter(task_force__in=task_forces).for_timeline()
     if milestone is not None:
         changes = changes.filter(milestone=milestone)
     if stage_slug:
         changes = changes.filter(milestone__stage__slug=stage_slug)
     if person_id:
-        changes = (
-            changes.filter(changed_by_id=int(person_id)) if person_id.isdigit() else changes.none()
-        )
+        changes = changes.filter(changed_by_id=person_id)
     return changes
 
 

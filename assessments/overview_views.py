@@ -6,27 +6,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from assessments import overview, page_cache, reports
+from assessments.filters import SORTS, GapsFilters, MatrixFilters
 from assessments.models import Status, TaskForce, can_read_all_task_forces
 from assessments.views import _get_task_force_for_user
 from stages.models import Stage
 from taskforce_site.security import log_event
 
-SORTS = {"name": "Name", "progress": "Overall progress (most first)"}
-
-
-def _filters(request: HttpRequest) -> dict:
-    sort = request.GET.get("sort", "name")
-    return {
-        "region": request.GET.get("region", ""),
-        "stage": request.GET.get("stage", ""),
-        "sort": sort if sort in SORTS else "name",
-    }
-
 
 @require_GET
 def matrix(request: HttpRequest) -> HttpResponse:
     task_forces = TaskForce.objects.visible_to(request.user)
-    filters = _filters(request)
+    filters = MatrixFilters(request.GET).values()
     data = overview.matrix(
         task_forces,
         region=filters["region"],
@@ -54,7 +44,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
 @require_GET
 def gaps(request: HttpRequest) -> HttpResponse:
     task_forces = TaskForce.objects.visible_to(request.user)
-    region = request.GET.get("region", "")
+    region = GapsFilters(request.GET).values()["region"]
     sees_all = can_read_all_task_forces(request.user)
     if sees_all:
         # The same for everyone who sees every task force, and an aggregate

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import history, page_cache, partner_access, services
+from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
     MilestoneStatus,
@@ -172,14 +173,14 @@ def task_force_history(
         get_object_or_404(Milestone, slug=milestone_slug) if milestone_slug is not None else None
     )
     scope = TaskForce.objects.filter(pk=task_force.pk)
-    stage_slug = request.GET.get("stage", "")
-    person_id = request.GET.get("person", "")
+    filters = HistoryFilters(request.GET).values()
+    stage_slug, person_id = filters["stage"], filters["person"]
     changes = history.history_for(
         scope, milestone=milestone, stage_slug=stage_slug, person_id=person_id
     )
     page = paginate(changes, HISTORY_PAGE_SIZE, request.GET.get("page"))
-    filters = request.GET.copy()
-    filters.pop("page", None)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "assessments/history.html",
@@ -191,7 +192,7 @@ def task_force_history(
             "people": history.people_who_changed(scope),
             "stage_slug": stage_slug,
             "person_id": person_id,
-            "filter_query": filters.urlencode(),
+            "filter_query": query.urlencode(),
         },
     )
 

@@ -148,8 +148,27 @@ def test_history_filters_by_stage_and_person(guidance, task_force, coordinator, 
     assert [c.milestone.slug for c in by_stage] == ["youth-voice"]
     by_person = _history(client, task_force, person=str(coordinator.pk)).context["page"]
     assert [c.changed_by for c in by_person.object_list] == [coordinator]
-    nonsense = _history(client, task_force, person="drop table", stage="<x>")
-    assert list(nonsense.context["page"].object_list) == []
+    unknown = _history(client, task_force, stage="no-such-stage").context["page"]
+    assert list(unknown.object_list) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"person": "drop table", "stage": "<x>"},
+        {"stage": "\x00"},
+        {"person": "\x00"},
+        {"person": "²"},  # str.isdigit() says yes; int() says no
+        {"person": "99999999999999999999"},
+        {"person": "-1"},
+    ],
+)
+def test_invalid_history_filters_are_ignored(guidance, task_force, coordinator, client, query):
+    _update(task_force, "task-force-mou", coordinator)
+    client.force_login(coordinator)
+    response = _history(client, task_force, **query)
+    assert response.status_code == 200
+    assert [c.milestone.slug for c in response.context["page"].object_list] == ["task-force-mou"]
 
 
 def test_history_is_paginated_and_keeps_the_filters(guidance, task_force, coordinator, client):

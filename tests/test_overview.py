@@ -160,3 +160,31 @@ def test_the_matrix_is_paginated(guidance, manager_client):
     html = first.content.decode()
     assert "region=Valley&amp;page=2" in html
     assert "Page 1 of 2 (" in html and " task forces)</span>" in html
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"region": "\x00"},
+        {"region": "Valley\x00"},
+        {"region": "x" * 101},
+        {"stage": "\x00"},
+        {"stage": "<script>"},
+        {"sort": "\x00"},
+        {"sort": "pk; drop table"},
+        {"page": "\x00"},
+    ],
+)
+def test_invalid_matrix_filters_are_ignored(three, manager_client, query):
+    response = manager_client.get(MATRIX, query)
+    assert response.status_code == 200
+    assert response.context["filters"] == {"region": "", "stage": "", "sort": "name"}
+    assert {"North", "South", "East"} <= set(_rows(response))
+
+
+@pytest.mark.parametrize("region", ["\x00", "Valley\x00", "x" * 101])
+def test_an_invalid_gaps_region_is_ignored(three, manager_client, region):
+    response = manager_client.get(GAPS, {"region": region})
+    assert response.status_code == 200
+    assert response.context["region"] == ""
+    assert response.context["count"] == manager_client.get(GAPS).context["count"]
