@@ -7,6 +7,7 @@ last did something. `last_seen` is written at most once a minute, so
 ordinary browsing does not write the session on every request.
 """
 
+import re
 import time
 
 from django.conf import settings
@@ -57,6 +58,29 @@ class SessionTimeoutMiddleware:
             session[LOGIN_AT] = now
         if now - last_seen >= LAST_SEEN_RESOLUTION or LAST_SEEN not in session:
             session[LAST_SEEN] = now
+
+
+# Django's session keys: 32 characters from [a-z0-9] (the column holds 40).
+SESSION_KEY = re.compile(r"[a-z0-9]{8,40}")
+
+
+class MalformedSessionCookieMiddleware:
+    """A session cookie Django could not have issued is no session at all.
+
+    Django passes the cookie's value to the session store as it is; a NUL
+    byte in it failed every page, the login page included, when PostgreSQL
+    refused the query. Runs before SessionMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = settings.SESSION_COOKIE_NAME
+        value = request.COOKIES.get(name)
+        if value is not None and not SESSION_KEY.fullmatch(value):
+            del request.COOKIES[name]
+        return self.get_response(request)
 
 
 # What someone who must set up a second factor may still open.
