@@ -257,12 +257,38 @@ def check_access_log(client: Client, access_log: str) -> None:
     ok("access log masks partner and invitation tokens")
 
 
+def _wait_for(path: str, text: str) -> str:
+    deadline = time.monotonic() + 5
+    while True:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            log = f.read()
+        if text in log or time.monotonic() > deadline:
+            return log
+        time.sleep(0.1)
+
+
+def check_app_log(client: Client, error_log: str) -> None:
+    """Django's own request warnings ("Not Found: /p/...") go to gunicorn's
+    error log; link checkers send HEAD."""
+    token = secrets.token_urlsafe(16)
+    r = client.request("HEAD", f"/p/{token}/")
+    check(r.status == 404, f"HEAD /p/<unknown token>/: {r.status}, expected 404 (as GET)")
+    check(r.body == b"", f"HEAD /p/<unknown token>/ sent a body of {len(r.body)} bytes")
+    r = client.request("HEAD", "/healthz")
+    check(r.status == 200 and r.body == b"", f"HEAD /healthz: {r.status}, {len(r.body)} bytes")
+    log = _wait_for(error_log, "Not Found: /p/<token>/")
+    check(token not in log, "the app's log contains a partner link's token")
+    check("Not Found: /p/<token>/" in log, "no masked 'Not Found: /p/<token>/' in the app's log")
+    ok("HEAD answered as GET; the app's log masks partner tokens")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--username", required=True)
     parser.add_argument("--task-force", required=True, help="its name, shown on the dashboard")
     parser.add_argument("--access-log", help="gunicorn's access log, checked for tokens")
+    parser.add_argument("--error-log", help="gunicorn's error log (the app's), checked too")
     args = parser.parse_args()
     password = os.environ.get("SMOKE_PASSWORD", "")
     client = Client(args.port)
@@ -276,6 +302,8 @@ def main() -> int:
         check_dashboard(client, args.task_force)
         if args.access_log:
             check_access_log(client, args.access_log)
+        if args.error_log:
+            check_app_log(client, args.error_log)
     except Failed as failure:
         print(f"FAIL {failure}", file=sys.stderr, flush=True)
         return 1

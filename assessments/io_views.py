@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import exports, history, importing
 from assessments.models import ImportBatch, Status, TaskForce, can_import_statuses
@@ -36,14 +36,14 @@ def _download(columns, rows, fmt: str, name: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def export_statuses(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
     name, scope = _scope(request, slug)
     log_event("export.statuses", request, scope=name, format=fmt)
     return _download(exports.STATUS_COLUMNS, exports.status_rows(scope), fmt, f"{name}-statuses")
 
 
-@require_GET
+@require_safe
 def export_history(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
     name, scope = _scope(request, slug)
     log_event("export.history", request, scope=name, format=fmt)
@@ -64,7 +64,7 @@ def _require_importer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_importer(request)
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -92,7 +92,7 @@ def _get_batch(request: HttpRequest, pk: int) -> ImportBatch:
     return get_object_or_404(ImportBatch, pk=pk, created_by=request.user)
 
 
-@require_GET
+@require_safe
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _get_batch(request, pk)
     task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])

@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from assessments import overview, page_cache, reports
 from assessments.filters import SORTS, GapsFilters, MatrixFilters
@@ -13,7 +13,7 @@ from stages.models import Stage
 from taskforce_site.security import log_event
 
 
-@require_GET
+@require_safe
 def matrix(request: HttpRequest) -> HttpResponse:
     task_forces = TaskForce.objects.visible_to(request.user)
     filters = MatrixFilters(request.GET).values()
@@ -41,7 +41,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def gaps(request: HttpRequest) -> HttpResponse:
     task_forces = TaskForce.objects.visible_to(request.user)
     region = GapsFilters(request.GET).values()["region"]
@@ -82,14 +82,14 @@ def _report_response(request: HttpRequest, context: dict, name: str) -> HttpResp
     return render(request, "reports/report.html", context)
 
 
-@require_GET
+@require_safe
 def statewide_report(request: HttpRequest) -> HttpResponse:
     task_forces = TaskForce.objects.visible_to(request.user)
     context = reports.report_context(task_forces=task_forces, summary=True)
     return _report_response(request, context, "statewide")
 
 
-@require_GET
+@require_safe
 def task_force_report(request: HttpRequest, slug: str) -> HttpResponse:
     task_force, _ = _get_task_force_for_user(request, slug)
     context = reports.report_context(

@@ -80,7 +80,7 @@ def _create_from_form(request: HttpRequest, form: InvitationForm) -> bool:
     return True
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_list(request: HttpRequest) -> HttpResponse:
     if not edits_some_task_force(request.user):
         raise PermissionDenied
@@ -124,7 +124,7 @@ def invitation_resend(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assessments:invitations")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _get_invitation_for_user(request, pk)
     if request.method == "POST":
@@ -141,7 +141,7 @@ def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_not_required
 @never_cache
 @sensitive_post_parameters("new_password1", "new_password2")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Choose a password, then (where required) set up two-factor sign-in,
     then the task force. A link that no longer works says why and who to ask."""
@@ -186,7 +186,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def team(request: HttpRequest, slug: str) -> HttpResponse:
     task_force = _get_task_force_for_editing(request, slug)
     form = InvitationForm(request.POST or None, user=request.user, task_force=task_force)
@@ -207,7 +207,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def coordinator_remove(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     task_force = _get_task_force_for_editing(request, slug)
     account = task_force.coordinators.filter(pk=user_id).first()

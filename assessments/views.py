@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import history, page_cache, partner_access, services
 from assessments.filters import HistoryFilters
@@ -52,7 +52,7 @@ def _get_task_force_for_editing(request: HttpRequest, slug: str) -> TaskForce:
     return task_force
 
 
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     # Only ids and revisions: the list below is cached on them, so a request
     # that finds it cached reads nothing else.
@@ -99,7 +99,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
     task_force, can_edit = _get_task_force_for_user(request, slug)
     progress, sections = board_for(task_force)
@@ -146,7 +146,7 @@ def _trend_context(task_forces) -> dict:
     return {"trend": trend, "trend_svg": render_svg(trend)}
 
 
-@require_GET
+@require_safe
 def trend(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """Achieved milestones per stage over time: one task force, or all the
     user may read together."""
@@ -163,7 +163,7 @@ def trend(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def task_force_history(
     request: HttpRequest, slug: str, milestone_slug: str | None = None
 ) -> HttpResponse:
@@ -197,7 +197,7 @@ def task_force_history(
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
     task_force = _get_task_force_for_editing(request, slug)
     milestone = get_object_or_404(Milestone.objects.select_related("stage"), slug=milestone_slug)
@@ -330,7 +330,7 @@ def _stale_comparison(current: MilestoneStatus | None, yours: dict) -> dict:
     return {"current": current, "rows": rows}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sharing(request: HttpRequest, slug: str) -> HttpResponse:
     task_force = _get_task_force_for_editing(request, slug)
     form = PartnerLinkForm(request.POST or None)
@@ -366,7 +366,7 @@ def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 
 
 @login_not_required
-@require_GET
+@require_safe
 def partner(request: HttpRequest, token: str) -> HttpResponse:
     access = partner_access.find(token)
     if access is None:

@@ -328,6 +328,11 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        # Partner, invitation and reset tokens never reach a log: Django's
+        # request warnings write the path (taskforce_site/redaction.py).
+        "redact_secrets": {"()": "taskforce_site.redaction.RedactSecrets"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -337,11 +342,27 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
-        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "security": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["redact_secrets"],
+        },
     },
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # A filter on a logger sees only what is logged to that logger, not what
+    # its children pass up; the handlers' filters see everything. This one
+    # is for records logged to the root logger itself.
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("DJANGO_LOG_LEVEL", "INFO"),
+        "filters": ["redact_secrets"],
+    },
     "loggers": {
+        # Django's own handlers (a console one with DEBUG on, mail to ADMINS)
+        # are replaced: its records go to the root's handlers above, redacted.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's request lines (development only).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # One JSON object per line: who, what, when (UTC), from where.
         "taskforce.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         # django-axes reports every reset at INFO; its events reach the
