@@ -16,6 +16,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from taskforce_site.security import log_event
@@ -81,6 +82,21 @@ class MalformedSessionCookieMiddleware:
         if value is not None and not SESSION_KEY.fullmatch(value):
             del request.COOKIES[name]
         return self.get_response(request)
+
+
+class SignedInPagesNotStoredMiddleware:
+    """Pages for someone signed in show internal notes, and once, a new
+    partner link: no browser cache or proxy may keep them (Cache-Control:
+    no-store). Partner pages and downloads say so themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
 
 # What someone who must set up a second factor may still open.

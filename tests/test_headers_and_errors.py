@@ -111,3 +111,40 @@ def test_the_500_page_is_friendly_and_leaks_nothing(coordinator_client, task_for
     html = response.content.decode()
     assert "Something went wrong" in html
     assert "secret detail" not in html and "RuntimeError" not in html
+
+
+def test_a_500_raised_inside_a_middleware_still_carries_the_policy(world, monkeypatch):
+    from taskforce_site.middleware import SessionTimeoutMiddleware
+
+    def broken(self, request):
+        raise RuntimeError("a middleware failed")
+
+    monkeypatch.setattr(SessionTimeoutMiddleware, "_check", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(world["users"]["coordinator"])
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert "a middleware failed" not in response.content.decode()
+
+
+def test_pages_for_someone_signed_in_are_never_stored(world):
+    client = Client()
+    client.force_login(world["users"]["coordinator"])
+    own = world["own"]
+    for page in ("/", f"/task-forces/{own.slug}/", f"/task-forces/{own.slug}/history/"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert "no-store" in response["Cache-Control"], page
+        assert "private" in response["Cache-Control"], page
+
+
+def test_the_page_showing_a_new_partner_link_is_never_stored(world):
+    client = Client()
+    client.force_login(world["users"]["coordinator"])
+    response = client.post(
+        f"/task-forces/{world['own'].slug}/sharing/", {"label": "Sheriff's office"}
+    )
+    assert response.status_code == 201
+    assert "/p/" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]

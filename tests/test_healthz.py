@@ -1,6 +1,9 @@
+import socket
 from unittest import mock
 
+import pytest
 from django.db import OperationalError
+from django.test import Client
 
 
 def test_healthz_answers_200_without_login(client, db):
@@ -11,7 +14,16 @@ def test_healthz_answers_200_without_login(client, db):
 
 
 def test_healthz_answers_503_when_the_database_does_not(client, db):
-    with mock.patch("taskforce_site.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch(
+        "taskforce_site.views.connection.ensure_connection", side_effect=OperationalError("down")
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.content == b"unavailable: database\n"
+
+
+def test_healthz_answers_503_when_a_kept_connection_is_no_longer_usable(client, db):
+    with mock.patch("taskforce_site.views.connection.is_usable", return_value=False):
         response = client.get("/healthz")
     assert response.status_code == 503
 
@@ -24,3 +36,45 @@ def test_livez_answers_without_the_database(client, db, django_assert_num_querie
     with django_assert_num_queries(0):
         response = client.get("/livez")
     assert (response.status_code, response.content) == (200, b"ok\n")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Sessions and the shared cache on a Redis that is not there."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        },
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
+def test_healthz_answers_503_when_the_shared_cache_does_not(client, db, redis_down):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.content == b"unavailable: cache 'default'\n"
+
+
+def test_pages_that_need_no_session_still_answer_when_the_shared_cache_is_down(world, redis_down):
+    client = Client()
+    assert client.get("/p/matrix-valid-token-0123456789abcdefghijklmnop/").status_code == 200
+    assert client.get("/livez").status_code == 200
+
+
+def test_healthz_answers_200_with_a_local_cache_only(client, db, settings):
+    assert all(config["BACKEND"].endswith("LocMemCache") for config in settings.CACHES.values())
+    assert client.get("/healthz").status_code == 200
+
+
+def test_healthz_answers_head_as_get(client, db):
+    response = client.head("/healthz")
+    assert (response.status_code, response.content) == (200, b"")

@@ -6,13 +6,15 @@ import re
 from urllib.parse import quote
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from assessments.models import MilestoneStatus, PartnerLink
+from assessments.models import ImportBatch, MilestoneStatus, PartnerLink
+from tests import xlsx_files
 from tests.login import login_data
-from tests.routes import ALL_ROUTES
+from tests.routes import ALL_ROUTES, VALID_TOKEN, url_for
 
 # Each example shares the test's database; properties are checked against the
 # state just before each request.
@@ -163,3 +165,114 @@ def test_dashboard_page_parameter_never_fails(world, page):
     client = Client()
     client.force_login(world["users"]["admin"])
     assert client.get("/", {"page": page}).status_code == 200
+
+
+# Query strings, cookies and malformed spreadsheets: whatever arrives, the
+# answer is never a 500 (issue 18: NUL bytes reached PostgreSQL through
+# ?stage=, ?region= and the session cookie; "²" passed isdigit()).
+
+QUERY_KEYS = ["page", "stage", "person", "region", "sort", "next", "q", "o", "e", "p", "all"]
+hostile_query = st.dictionaries(
+    st.one_of(st.sampled_from(QUERY_KEYS), st.text(min_size=1, max_size=10)),
+    st.one_of(hostile_text, st.just("²"), st.just("%00")),
+    max_size=4,
+)
+
+
+def _get_routes(world) -> list[str]:
+    return sorted({url_for(route, world, "admin") for route in ALL_ROUTES})
+
+
+@settings(FUZZ, max_examples=200)  # about 100 routes to cover
+@given(data=st.data(), query=hostile_query)
+def test_query_strings_never_fail(world, data, query):
+    client = Client(raise_request_exception=False)
+    client.force_login(world["users"]["admin"])
+    path = data.draw(st.sampled_from(_get_routes(world)))
+    # "format=pdf" renders a PDF: slow, and only ever compared with "pdf".
+    query.pop("format", None)
+    response = client.get(path, query)
+    event(f"answered {response.status_code}")
+    assert response.status_code < 500, (path, query)
+
+
+# Anything a client can put in a Cookie header (WSGI hands it over as text).
+cookie_header = st.lists(
+    st.tuples(
+        st.one_of(
+            st.sampled_from(["sessionid", "csrftoken", "messages", "axes"]),
+            st.text(max_size=10),
+        ),
+        st.one_of(hostile_text, st.just('"abcdefgh\\000ijk"')),
+    ),
+    max_size=4,
+).map(
+    # A server hands WSGI the header's bytes as Latin-1 text: UTF-8 sent by a
+    # client arrives as mojibake, never as characters past U+00FF.
+    lambda pairs: "; ".join(f"{n}={v}" for n, v in pairs).encode().decode("latin-1")
+)
+
+
+@FUZZ
+@given(cookies=cookie_header, signed_in=st.booleans(), data=st.data())
+def test_cookies_never_fail(world, cookies, signed_in, data):
+    client = Client(raise_request_exception=False)
+    if signed_in:
+        client.force_login(world["users"]["coordinator"])
+        session = client.cookies["sessionid"].value
+        cookies = f"{cookies}; sessionid={session}" if data.draw(st.booleans()) else cookies
+    path = data.draw(
+        st.sampled_from(["/", "/accounts/login/", "/healthz", f"/p/{VALID_TOKEN}/", "/import/"])
+    )
+    response = client.get(path, HTTP_COOKIE=cookies)
+    event(f"answered {response.status_code}")
+    assert response.status_code < 500, (path, cookies)
+
+
+def _valid_sheet() -> str:
+    """A sheet that imports: its A2 is the shared string naming the task force."""
+    return xlsx_files.sheet(
+        xlsx_files.header_row()
+        + '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="inlineStr"><is><t>'
+        'task-force-mou</t></is></c><c r="C2" t="str"><v>achieved</v></c>'
+        '<c r="E2" t="d"><v>2027-06-30</v></c><c r="F2" t="n"><v>1.5</v></c></row>',
+        dimension="A1:F2",
+    )
+
+
+def _mutated(text: str, data) -> str:
+    """The text with a piece cut out, something hostile put in, or both."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + 40)))
+    insert = data.draw(
+        st.one_of(
+            st.just(""),
+            hostile_text,
+            st.sampled_from(
+                ['r="ZZZZZZ1"', 't="s"', 't="d"', 't="n"', "<v>abc</v>", "<v>99</v>", "<row>"]
+                + ['r="1048576"', "<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;", "</sheetData>"]
+            ),
+        )
+    )
+    return text[:start] + insert + text[end:]
+
+
+@settings(FUZZ, max_examples=100)
+@given(part=st.sampled_from(["sheet", "workbook", "shared string", "none"]), data=st.data())
+def test_xlsx_files_from_malformed_xml_are_refused_not_500(world, part, data):
+    client = Client(raise_request_exception=False)
+    client.force_login(world["users"]["coordinator"])
+    own = world["own"].slug
+    sheet, workbook, strings = _valid_sheet(), xlsx_files.WORKBOOK, [own]
+    if part == "sheet":
+        sheet = _mutated(sheet, data)
+    elif part == "workbook":
+        workbook = _mutated(workbook, data)
+    elif part == "shared string":
+        strings = [_mutated(own, data)]
+    content = xlsx_files.xlsx(sheet, workbook=workbook, shared_strings=strings)
+    batches = ImportBatch.objects.count()
+    response = client.post("/import/", {"file": SimpleUploadedFile("fuzz.xlsx", content)})
+    event(f"import answered {response.status_code}")
+    assert response.status_code in (302, 400)
+    assert ImportBatch.objects.count() == batches + (1 if response.status_code == 302 else 0)
