@@ -49,7 +49,8 @@ def gaps(request: HttpRequest) -> HttpResponse:
     if sees_all:
         # The same for everyone who sees every task force, and an aggregate
         # over every status: cached until any task force changes.
-        key = f"gaps:all:{region}:{page_cache.all_task_forces_state()}"
+        # Hashed: a region name may hold spaces and anything else.
+        key = page_cache.revisions_key("gaps-all", (), region, page_cache.all_task_forces_state())
         count, milestone_gaps = page_cache.cached_value(
             key, lambda: overview.gaps(TaskForce.objects.all(), region=region)
         )

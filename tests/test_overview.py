@@ -188,3 +188,13 @@ def test_an_invalid_gaps_region_is_ignored(three, manager_client, region):
     assert response.status_code == 200
     assert response.context["region"] == ""
     assert response.context["count"] == manager_client.get(GAPS).context["count"]
+
+
+def test_gaps_of_a_region_with_spaces_in_its_name(guidance, manager_client):
+    TaskForceFactory(name="Harbor", region="North Coast ' OR 1=1 --")
+    response = manager_client.get(GAPS, {"region": "North Coast ' OR 1=1 --"})
+    assert response.status_code == 200
+    assert response.context["count"] == 1
+    # Served from the cache the second time, for the same region only.
+    assert manager_client.get(GAPS, {"region": "North Coast ' OR 1=1 --"}).context["count"] == 1
+    assert manager_client.get(GAPS, {"region": "Elsewhere"}).context["count"] == 0
