@@ -79,9 +79,19 @@ class MalformedSessionCookieMiddleware:
     def __call__(self, request):
         name = settings.SESSION_COOKIE_NAME
         value = request.COOKIES.get(name)
-        if value is not None and not SESSION_KEY.fullmatch(value):
+        malformed = value is not None and not SESSION_KEY.fullmatch(value)
+        if malformed:
             del request.COOKIES[name]
-        return self.get_response(request)
+        response = self.get_response(request)
+        if malformed and name not in response.cookies:
+            # Or the browser sends it with every request until it expires.
+            response.delete_cookie(
+                name,
+                path=settings.SESSION_COOKIE_PATH,
+                domain=settings.SESSION_COOKIE_DOMAIN,
+                samesite=settings.SESSION_COOKIE_SAMESITE,
+            )
+        return response
 
 
 class SignedInPagesNotStoredMiddleware:

@@ -23,7 +23,12 @@ HOSTILE = [
 def test_a_malformed_session_cookie_is_no_session(db, value):
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = value
-    assert client.get("/accounts/login/").status_code == 200
+    login = client.get("/accounts/login/")
+    assert login.status_code == 200
+    if value and value != "abcdefghijklmnopqrstuvwxyz012345":
+        # Replaced by the sign-in's own session, or removed.
+        assert login.cookies[settings.SESSION_COOKIE_NAME].value != value
+        client.cookies[settings.SESSION_COOKIE_NAME] = value
     dashboard = client.get("/")
     assert dashboard.status_code == 302
     assert dashboard["Location"].startswith("/accounts/login/")
@@ -44,3 +49,11 @@ def test_a_real_session_still_counts(world):
     client = Client()
     client.force_login(world["users"]["coordinator"])
     assert client.get("/").status_code == 200
+
+
+def test_a_malformed_session_cookie_is_removed_from_the_browser(db):
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = "abcdefgh\x00ijk"
+    response = client.get("/healthz")
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert (cookie.value, cookie["max-age"]) == ("", 0)
