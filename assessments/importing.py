@@ -54,6 +54,8 @@ class ImportCheck:
     errors: list[str] = field(default_factory=list)
     changes: list[PlannedChange] = field(default_factory=list)
     unchanged: int = 0
+    # The row at which checking stopped, after MAX_ERRORS rows with problems.
+    stopped_at: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,10 +120,7 @@ def _check_rows(
 
     for number, row in rows:
         if len(check.errors) >= MAX_ERRORS:
-            check.errors.append(
-                f"Checking stopped at row {number}, after {MAX_ERRORS} rows with problems. "
-                "Fix those and check the file again."
-            )
+            check.stopped_at = number
             break
         cells = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
         problems = []

@@ -68,7 +68,7 @@ def _require_importer(request: HttpRequest) -> None:
 def import_upload(request: HttpRequest) -> HttpResponse:
     _require_importer(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    errors = []
+    errors, stopped_at = [], None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         # Read one byte past the limit, so a too-large file is recognised
@@ -79,11 +79,14 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             batch = importing.save_plan(check=check, user=request.user, filename=upload.name)
             log_event("import.checked", request, batch=batch.pk, changes=len(batch.changes))
             return redirect("assessments:import_preview", pk=batch.pk)
-        errors = check.errors
+        errors, stopped_at = check.errors, check.stopped_at
         log_event("import.refused", request, problems=len(errors))
     status = 400 if request.method == "POST" else 200
     return render(
-        request, "assessments/import.html", {"form": form, "errors": errors}, status=status
+        request,
+        "assessments/import.html",
+        {"form": form, "errors": errors, "stopped_at": stopped_at},
+        status=status,
     )
 
 

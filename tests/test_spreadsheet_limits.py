@@ -166,9 +166,18 @@ def test_checking_stops_after_a_hundred_bad_rows(world):
     check = importing.check_file(
         content="\n".join(lines).encode(), user=world["users"]["coordinator"]
     )
-    assert len(check.errors) == importing.MAX_ERRORS + 1
+    assert len(check.errors) == importing.MAX_ERRORS
     assert check.errors[0] == "Row 2: unknown task force 'nowhere-0'."
-    assert check.errors[-1] == (
-        "Checking stopped at row 102, after 100 rows with problems. "
-        "Fix those and check the file again."
-    )
+    assert check.errors[-1] == "Row 101: unknown task force 'nowhere-99'."
+    assert check.stopped_at == 102
+
+
+def test_the_refusal_page_says_where_checking_stopped(world, coordinator_client):
+    lines = ["task_force,milestone,status,lead_partner,target_date,notes"]
+    lines += [f"nowhere-{n},task-force-mou,achieved,,," for n in range(150)]
+    upload = SimpleUploadedFile("many.csv", "\n".join(lines).encode())
+    response = coordinator_client.post("/import/", {"file": upload})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "checking stopped at row 102, after 100 rows with problems" in html
+    assert "the file has" not in html
