@@ -372,7 +372,8 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
     if access is None:
         log_event("partner_link.refused", request)
         raise Http404("No such link")
-    if services.partner_link_record_visit(access=access):
+    # A link checker's HEAD (mail scanners send one) is nobody reading the page.
+    if request.method == "GET" and services.partner_link_record_visit(access=access):
         log_event(
             "partner_link.used", request, task_force=access.task_force_slug, link_id=access.link_id
         )

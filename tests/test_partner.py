@@ -92,6 +92,14 @@ def test_each_visit_is_counted_and_reloads_within_a_minute_are_one_visit(client,
     assert link.last_used_at > first
 
 
+def test_a_link_checkers_head_gets_200_without_a_body_and_is_not_a_visit(client, link, guidance):
+    response = client.head(_partner_url())
+    assert (response.status_code, response.content) == (200, b"")
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    link.refresh_from_db()
+    assert (link.use_count, link.last_used_at) == (0, None)
+
+
 def test_coordinator_creates_a_link_that_is_shown_once_and_stored_hashed(
     guidance, task_force, coordinator, coordinator_client, client
 ):
