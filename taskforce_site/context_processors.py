@@ -29,6 +29,7 @@ ASSETS = {
     "site_css": "css/site.css",
     "bootstrap_js": "vendor/bootstrap/bootstrap.bundle.min.js",
     "htmx_js": "vendor/htmx/htmx.min.js",
+    "site_js": "js/site.js",
 }
 
 
