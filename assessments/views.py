@@ -355,10 +355,21 @@ def sharing(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A confirmation naming the partner, then the revocation: it cannot be
+    undone (the link's token is not kept), so one slip of a click must not do it."""
     task_force = _get_task_force_for_editing(request, slug)
     link = get_object_or_404(PartnerLink, pk=pk, task_force=task_force)
+    if request.method != "POST" or link.revoked_at is not None:
+        if link.revoked_at is not None:
+            messages.info(request, f"The link for {link.label} was already revoked.")
+            return redirect("assessments:sharing", slug=task_force.slug)
+        return render(
+            request,
+            "assessments/partner_link_revoke.html",
+            {"task_force": task_force, "link": link},
+        )
     services.partner_link_revoke(link=link)
     log_event("partner_link.revoked", request, task_force=task_force.slug, link_id=link.pk)
     messages.success(request, f"Revoked the link for {link.label}. It no longer opens.")

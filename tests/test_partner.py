@@ -148,12 +148,34 @@ def test_coordinator_revokes_a_link_and_the_partner_gets_404(
 ):
     assert client.get(_partner_url()).status_code == 200
     revoke = reverse("assessments:partner_link_revoke", args=[task_force.slug, link.pk])
-    assert coordinator_client.get(revoke).status_code == 405
+    # The sharing page links to a confirmation naming the partner; opening
+    # it changes nothing.
+    sharing = coordinator_client.get(reverse("assessments:sharing", args=[task_force.slug]))
+    assert f'href="{revoke}"' in sharing.content.decode()
+    confirm = coordinator_client.get(revoke)
+    assert confirm.status_code == 200
+    assert "Revoke the link for County Health Department?" in confirm.content.decode()
+    assert "This cannot be undone" in confirm.content.decode()
+    link.refresh_from_db()
+    assert link.revoked_at is None
+    assert client.get(_partner_url()).status_code == 200
     response = coordinator_client.post(revoke, follow=True)
     assert "Revoked the link for County Health Department" in response.content.decode()
     link.refresh_from_db()
     assert link.revoked_at is not None
     assert client.get(_partner_url()).status_code == 404
+
+
+def test_revoking_a_revoked_link_again_changes_nothing(coordinator_client, link, task_force):
+    revoke = reverse("assessments:partner_link_revoke", args=[task_force.slug, link.pk])
+    coordinator_client.post(revoke)
+    link.refresh_from_db()
+    first = link.revoked_at
+    response = coordinator_client.get(revoke, follow=True)
+    assert "was already revoked" in response.content.decode()
+    coordinator_client.post(revoke)
+    link.refresh_from_db()
+    assert link.revoked_at == first
 
 
 def test_coordinator_cannot_see_or_revoke_another_task_forces_links(coordinator_client, guidance):

@@ -79,6 +79,10 @@ SITE = {
     ("GET", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/history/"): _row(
         200, 200, 200, 404, "login", "login"
     ),
+    # The confirmation page, naming the partner, before revoking a link.
+    ("GET", "task-forces/<slug:slug>/sharing/<int:pk>/revoke/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
     ("POST", "task-forces/<slug:slug>/sharing/<int:pk>/revoke/"): _row(
         "redirect", 403, "redirect", 404, "login", "login"
     ),

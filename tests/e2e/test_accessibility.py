@@ -197,6 +197,12 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
     page.get_by_role("button", name="Create link").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Link created for")
     check(page, "partner-link-created")
+    page.get_by_role("link", name="Back to partner links").click()
+    page.get_by_role("link", name="Revoke… the link for District Attorney's Office").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Revoke the link for District Attorney's Office?"
+    )
+    check(page, "partner-link-revoke")
 
     page.goto("/")
     page.get_by_role("link", name="Import from a spreadsheet").click()
