@@ -131,4 +131,10 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessments:import_preview", pk=batch.pk)
     log_event("import.applied", request, batch=batch.pk, changes=count)
     messages.success(request, f"Imported: {count} status{'es' if count != 1 else ''} changed.")
-    return redirect("assessments:dashboard")
+    # Back to the task force the file was about; for several, to the list of
+    # what changed.
+    task_force_ids = {change["task_force"] for change in batch.changes}
+    if len(task_force_ids) == 1:
+        task_force = TaskForce.objects.only("slug").get(pk=task_force_ids.pop())
+        return redirect("assessments:task_force", slug=task_force.slug)
+    return redirect("assessments:import_preview", pk=batch.pk)

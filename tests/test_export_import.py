@@ -154,6 +154,8 @@ def test_import_previews_then_applies_every_change_into_the_history(
     batch = ImportBatch.objects.get()
     applied = coordinator_client.post(reverse("assessments:import_apply", args=[batch.pk]))
     assert applied.status_code == 302
+    # Back to the task force the file was about.
+    assert applied["Location"] == reverse("assessments:task_force", args=[recorded.slug])
     mou = MilestoneStatus.objects.get(milestone__slug="task-force-mou")
     assert (mou.status, mou.notes) == ("lapsed", "MOU expired")
     youth = MilestoneStatus.objects.get(milestone__slug="youth-voice")
@@ -329,3 +331,23 @@ def test_export_query_count_does_not_grow_with_task_forces(
     TaskForceFactory.create_batch(27)
     with django_assert_max_num_queries(10):
         assert len(_csv_rows(client.get(url))) == 30 * 28
+
+
+def test_an_import_for_several_task_forces_ends_on_a_summary_of_what_changed(
+    recorded, coordinator, coordinator_client
+):
+    other = TaskForceFactory(name="Second County Task Force")
+    other.coordinators.add(coordinator)
+    content = (
+        "task_force,milestone,status,lead_partner,target_date,notes\r\n"
+        f"{recorded.slug},youth-voice,planning,,,\r\n"
+        f"{other.slug},task-force-mou,in_progress,,,\r\n"
+    ).encode()
+    preview = _upload(coordinator_client, content)
+    applied = coordinator_client.post(preview["Location"] + "apply/", follow=True)
+    assert applied.redirect_chain == [(preview["Location"], 302)]
+    html = applied.content.decode()
+    assert "Import applied" in html
+    assert "2 statuses changed" in html
+    assert "Second County Task Force" in html
+    assert "Imported: 2 statuses changed." in html
