@@ -198,3 +198,15 @@ def test_gaps_of_a_region_with_spaces_in_its_name(guidance, manager_client):
     # Served from the cache the second time, for the same region only.
     assert manager_client.get(GAPS, {"region": "North Coast ' OR 1=1 --"}).context["count"] == 1
     assert manager_client.get(GAPS, {"region": "Elsewhere"}).context["count"] == 0
+
+
+def test_matrix_column_headers_name_their_milestone(three, manager_client):
+    html = manager_client.get(MATRIX).content.decode()
+    # Read by screen readers as part of the header; shown on hover and focus.
+    assert (
+        '<span class="m-head" tabindex="0">1.1<span class="visually-hidden"> '
+        "Agency Awareness</span></span>" in html
+    )
+    assert '<span class="m-tip" aria-hidden="true">Foundation: Agency Awareness</span>' in html
+    # The key stays, for print.
+    assert "<dt>1.1</dt><dd>Foundation: Agency Awareness</dd>" in html
