@@ -198,7 +198,13 @@ def test_partner_link_shows_progress_read_only_until_the_coordinator_revokes_it(
     expect(page.get_by_role("row", name=re.compile("County Health Department"))).to_contain_text(
         "Active"
     )
-    page.get_by_role("button", name="Revoke link for County Health Department").click()
+    page.get_by_role("link", name="Revoke… the link for County Health Department").click()
+    # A confirmation naming the partner; nothing is revoked until it is accepted.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Revoke the link for County Health Department?"
+    )
+    assert partner.reload().status == 200
+    page.get_by_role("button", name="Revoke the link for County Health Department").click()
     expect(
         page.get_by_role("status").filter(has_text="Revoked the link for County Health")
     ).to_be_visible()
