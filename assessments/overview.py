@@ -4,6 +4,7 @@ task forces (tests/test_overview.py pins them)."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -166,3 +167,41 @@ def uncovered_counties() -> dict[str, list[Area]]:
     ):
         by_state[area.state].append(area)
     return dict(by_state)
+
+
+@dataclass(frozen=True)
+class CountyList:
+    """How many of a state's counties the county list holds."""
+
+    state: str
+    loaded: int
+    # How many the Census lists for the state; None for a state it does not know.
+    in_census: int | None
+
+    @property
+    def complete(self) -> bool:
+        return self.in_census is not None and self.loaded >= self.in_census
+
+
+@functools.cache
+def census_county_counts() -> dict[str, int]:
+    """State postal code -> its number of counties in the Census file shipped
+    in fixtures/census (read once per process: it changes only with a deploy)."""
+    from assessments.management.commands import load_counties as census
+
+    states = census.read_states(census.CENSUS_DIR / census.STATES_FILE)
+    counties = census.read_counties(census.CENSUS_DIR / census.COUNTIES_FILE)
+    return {postal: len(counties.get(statefp, [])) for postal, statefp in states.items()}
+
+
+def county_list() -> list[CountyList]:
+    """Which states' counties are in the county list, and how completely: the
+    coverage gaps are only as good as the list."""
+    census = census_county_counts()
+    loaded = (
+        Area.objects.filter(kind=Area.Kind.COUNTY)
+        .order_by("state")
+        .values_list("state")
+        .annotate(n=Count("pk"))
+    )
+    return [CountyList(state, n, census.get(state)) for state, n in loaded]

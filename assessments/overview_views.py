@@ -59,6 +59,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
     # Counties nobody serves are statewide information: for those who see
     # every task force.
     uncovered = overview.uncovered_counties() if sees_all else None
+    county_list = overview.county_list() if sees_all else None
     return render(
         request,
         "assessments/overview_gaps.html",
@@ -68,6 +69,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
             "region": region,
             "regions": overview.regions(task_forces),
             "uncovered": uncovered,
+            "county_list": county_list,
         },
     )
 

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments import overview
 from assessments.models import Area, MilestoneStatus, Status
 from stages.models import Milestone
 from tests.factories import TaskForceFactory
@@ -210,3 +211,40 @@ def test_matrix_column_headers_name_their_milestone(three, manager_client):
     assert '<span class="m-tip" aria-hidden="true">Foundation: Agency Awareness</span>' in html
     # The key stays, for print.
     assert "<dt>1.1</dt><dd>Foundation: Agency Awareness</dd>" in html
+
+
+def test_gaps_say_how_much_of_each_state_the_county_list_holds(three, manager_client):
+    Area.objects.all().delete()
+    served = Area.objects.create(name="Lane County", state="OR", fips="41039")
+    Area.objects.create(name="Linn County", state="OR", fips="41043")
+    Area.objects.create(name="Clark County", state="WA", fips="53011")
+    three[0].areas.add(served)
+    response = manager_client.get(GAPS)
+    assert response.context["county_list"] == [
+        overview.CountyList("OR", 2, 36),
+        overview.CountyList("WA", 1, 39),
+    ]
+    html = response.content.decode()
+    assert (
+        "The county list holds OR: 2 of 36 counties (incomplete); "
+        "WA: 1 of 39 counties (incomplete)." in html
+    )
+    assert "Counties of other states are not checked here." in html
+    assert "load_counties --state OR" in html
+    assert "Every county" not in html
+
+
+def test_gaps_never_claim_every_county_is_served_without_a_county_list(three, manager_client):
+    Area.objects.all().delete()
+    html = manager_client.get(GAPS).content.decode()
+    assert "No county list is loaded yet, so coverage cannot be checked." in html
+    assert "Every county" not in html
+
+
+def test_a_complete_and_fully_served_state_says_so(three, manager_client, monkeypatch):
+    Area.objects.all().delete()
+    monkeypatch.setattr(overview, "census_county_counts", lambda: {"OR": 1})
+    three[0].areas.add(Area.objects.create(name="Lane County", state="OR", fips="41039"))
+    html = manager_client.get(GAPS).content.decode()
+    assert "The county list holds OR: 1 of 1 county." in html
+    assert "Every county in that list is served by a task force." in html
