@@ -70,7 +70,7 @@ class MilestoneStatusAdminForm(forms.ModelForm):
         cleaned = super().clean()
         current = MilestoneStatus.objects.select_related("updated_by").get(pk=self.instance.pk)
         if cleaned.get("version") != current.version:
-            who = current.updated_by.get_username() if current.updated_by else "someone"
+            who = services.person_name(current.updated_by) if current.updated_by else "Someone"
             raise forms.ValidationError(
                 f"{who} changed this status at {current.updated_at:%Y-%m-%d %H:%M} UTC, after "
                 f"you opened it (it is now {current.get_status_display()}). Reload the page "

@@ -258,7 +258,7 @@ def apply_plan(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
             who = error.current.updated_by if error.current else None
             raise ImportConflict(
                 f"{task_force.name}: {milestone.name} was changed"
-                + (f" by {who.get_username()}" if who else "")
+                + (f" by {services.person_name(who)}" if who else "")
                 + " after you checked the file."
             ) from error
         except ValidationError as error:

@@ -30,6 +30,13 @@ RETIRED_MILESTONE_MESSAGE = (
 )
 
 
+def person_name(user: AbstractBaseUser | None) -> str:
+    """What pages and messages call a person: their full name, else their username."""
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
 class StaleStatusError(Exception):
     """Someone saved this status after the editor loaded it. Carries the
     current record so the editor can be shown who changed what, and when."""
@@ -37,6 +44,20 @@ class StaleStatusError(Exception):
     def __init__(self, current: MilestoneStatus | None):
         self.current = current
         super().__init__("The status was changed by someone else.")
+
+    def saved_by(self, viewer: AbstractBaseUser | None) -> str:
+        """Who saved the newer version, and when, as the viewer reads it: "You
+        saved this in another window at 14:05" when it was the viewer."""
+        current = self.current
+        when = (
+            f" at {timezone.localtime(current.updated_at):%H:%M}"
+            if current is not None and current.updated_at
+            else ""
+        )
+        who = current.updated_by if current is not None else None
+        if who is not None and viewer is not None and who.pk == viewer.pk:
+            return f"You saved this in another window{when}"
+        return f"{person_name(who) if who is not None else 'Someone'} saved this{when}"
 
 
 def _jsonable(value):

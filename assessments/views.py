@@ -218,6 +218,8 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
             form.add_error(None, error)
         except services.StaleStatusError as error:
             stale = _stale_comparison(error.current, values)
+            stale["saved_by"] = error.saved_by(request.user)
+            stale["yourself"] = stale["saved_by"].startswith("You ")
             # Keep what they typed; a second save knowingly replaces the newer one.
             data = request.POST.copy()
             data["version"] = error.current.version if error.current else 0
@@ -273,10 +275,9 @@ def _save_in_place(
         except ValidationError as problem:
             error = " ".join(problem.messages)
         except services.StaleStatusError as stale:
-            who = stale.current.updated_by if stale.current else None
             error = (
-                f"Not saved: {who.get_username() if who else 'someone'} changed this milestone "
-                "after you opened the page. It now shows their status; choose again if needed."
+                f"Not saved: {stale.saved_by(request.user)}, after you opened this page. "
+                "The row now shows that status; choose again if needed."
             )
     else:
         error = "Not saved: " + " ".join(text for texts in form.errors.values() for text in texts)

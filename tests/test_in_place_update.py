@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.models import MilestoneStatus, Status, StatusChange
@@ -91,12 +92,13 @@ def test_a_stale_in_place_change_is_refused_in_the_row(guidance, task_force, coo
         task_force=task_force,
         milestone=milestone,
         status=Status.LAPSED,
-        user=UserFactory(username="ana"),
+        user=UserFactory(username="ana", first_name="Ana", last_name="Reyes"),
     )
     response = coordinator_client.post(_url(task_force), _quick("achieved", version=0), **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Not saved: ana changed this milestone" in html
+    saved_at = timezone.localtime(MilestoneStatus.objects.get().updated_at)
+    assert f"Not saved: Ana Reyes saved this at {saved_at:%H:%M}, after you opened" in html
     assert 'role="alert"' in html
     assert MilestoneStatus.objects.get().status == Status.LAPSED
 
@@ -146,3 +148,18 @@ def test_line_breaks_in_notes_do_not_count_as_a_change(
     assert set(change.changes) == {"status"}
     record.refresh_from_db()
     assert record.notes == "line one\nline two"
+
+
+def test_a_stale_change_from_your_own_other_window_says_so(
+    guidance, task_force, coordinator, coordinator_client
+):
+    services.milestone_status_update(
+        task_force=task_force,
+        milestone=Milestone.objects.get(slug="task-force-mou"),
+        status=Status.LAPSED,
+        user=coordinator,
+    )
+    response = coordinator_client.post(_url(task_force), _quick("achieved", version=0), **HTMX)
+    html = response.content.decode()
+    assert "Not saved: You saved this in another window at " in html
+    assert MilestoneStatus.objects.get().status == Status.LAPSED

@@ -50,7 +50,7 @@ def test_the_second_of_two_concurrent_saves_is_refused_and_nothing_is_lost(two_e
     assert response.status_code == 409
     html = response.content.decode()
     assert "Someone else saved this milestone while you were editing" in html
-    assert "Ana Reyes saved it at" in html
+    assert "Ana Reyes saved this at" in html
     assert "Achieved" in html and "Planning" in html  # theirs and yours
     assert "My careful notes" in html  # still in the form, not lost
     record = MilestoneStatus.objects.get()
@@ -113,3 +113,23 @@ def test_a_form_without_its_version_is_refused_clearly(guidance, task_force, coo
     assert response.status_code == 200
     assert "reload the page and try again" in response.content.decode()
     assert not MilestoneStatus.objects.exists()
+
+
+def test_your_own_save_in_another_window_is_named_as_yours(
+    guidance, task_force, coordinator, coordinator_client
+):
+    version = _form_version(coordinator_client, task_force)
+    # The same person saves from another window (another tab, another device).
+    services.milestone_status_update(
+        task_force=task_force,
+        milestone=Milestone.objects.get(slug=SLUG),
+        status=Status.ACHIEVED,
+        user=coordinator,
+    )
+    response = coordinator_client.post(_url(task_force), {"status": "planning", "version": version})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "You saved this milestone in another window" in html
+    assert "You saved this in another window at " in html
+    assert "Saved in the other window" in html
+    assert "Someone else" not in html
