@@ -205,6 +205,29 @@ def milestone_confirm(
     return record
 
 
+@transaction.atomic
+def milestones_confirm(
+    *,
+    task_force: TaskForce,
+    milestones: list[Milestone],
+    user: AbstractBaseUser,
+    at: datetime.datetime | None = None,
+) -> list[Milestone]:
+    """Confirm several achieved milestones still hold in one action, each
+    recorded in the history as if confirmed alone. Those no longer achieved
+    (changed since the page was shown) are skipped; returns the confirmed."""
+    now = at or timezone.now()
+    achieved = set(
+        MilestoneStatus.objects.filter(
+            task_force=task_force, milestone__in=milestones, status=Status.ACHIEVED
+        ).values_list("milestone_id", flat=True)
+    )
+    confirmed = [milestone for milestone in milestones if milestone.pk in achieved]
+    for milestone in confirmed:
+        milestone_confirm(task_force=task_force, milestone=milestone, user=user, at=now)
+    return confirmed
+
+
 def partner_link_create(
     *,
     task_force: TaskForce,

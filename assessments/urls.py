@@ -42,6 +42,11 @@ urlpatterns = [
         views.milestone_confirm,
         name="milestone_confirm",
     ),
+    path(
+        "task-forces/<slug:slug>/review/confirm/",
+        views.milestones_confirm,
+        name="milestones_confirm",
+    ),
     path("task-forces/<slug:slug>/sharing/", views.sharing, name="sharing"),
     path(
         "task-forces/<slug:slug>/sharing/<int:pk>/revoke/",

@@ -138,6 +138,34 @@ def milestone_confirm(request: HttpRequest, slug: str, milestone_slug: str) -> H
     return redirect(f"{url}#milestone-{milestone.slug}")
 
 
+@require_POST
+def milestones_confirm(request: HttpRequest, slug: str) -> HttpResponse:
+    """Confirm all that still hold, from the review-due list: the milestones
+    the page listed (posted back), each recorded in the history."""
+    task_force = _get_task_force_for_editing(request, slug)
+    slugs = request.POST.getlist("milestone")[:200]
+    milestones = list(Milestone.objects.filter(slug__in=slugs, is_active=True).order_by("pk"))
+    confirmed = services.milestones_confirm(
+        task_force=task_force, milestones=milestones, user=request.user
+    )
+    if confirmed:
+        names = ", ".join(milestone.name for milestone in confirmed)
+        messages.success(
+            request,
+            f"Confirmed {len(confirmed)} milestone{'s' if len(confirmed) != 1 else ''} "
+            f"still hold: {names}.",
+        )
+    skipped = len(milestones) - len(confirmed)
+    if not milestones:
+        messages.info(request, "Nothing to confirm.")
+    elif skipped:
+        verb = "was" if skipped == 1 else "were"
+        messages.info(
+            request, f"{skipped} changed since the page was shown and {verb} not confirmed."
+        )
+    return redirect("assessments:task_force", slug=task_force.slug)
+
+
 HISTORY_PAGE_SIZE = 50
 
 

@@ -71,6 +71,10 @@ SITE = {
     ("POST", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/confirm/"): _row(
         "redirect", 403, "redirect", 404, "login", "login"
     ),
+    # Confirming all the review-due milestones at once: editors only.
+    ("POST", "task-forces/<slug:slug>/review/confirm/"): _row(
+        "redirect", 403, "redirect", 404, "login", "login"
+    ),
     # Importing needs edit rights somewhere; program managers only read.
     ("GET", "import/"): _row(200, 403, 200, 200, "login", "login"),
     # A checked import belongs to the coordinator who uploaded it.

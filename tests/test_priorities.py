@@ -165,3 +165,69 @@ def test_priorities_show_on_the_task_force_and_partner_pages(
     partner = Client().get("/p/priority-token/").content.decode()
     assert "Next priorities" in partner
     assert "Agency Awareness" in partner
+
+
+def _achieved_long_ago(task_force, coordinator, slugs):
+    from stages.models import Milestone
+
+    old = timezone.now() - datetime.timedelta(days=400)
+    for slug in slugs:
+        services.milestone_status_update(
+            task_force=task_force,
+            milestone=Milestone.objects.get(slug=slug),
+            status=Status.ACHIEVED,
+            user=coordinator,
+            at=old,
+        )
+
+
+def test_confirm_all_that_still_hold_is_one_action_recorded_per_milestone(
+    guidance, task_force, coordinator, coordinator_client
+):
+    _achieved_long_ago(
+        task_force, coordinator, ["case-review", "task-force-mou", "data-collection"]
+    )
+    page = coordinator_client.get(reverse("assessments:task_force", args=[task_force.slug]))
+    html = page.content.decode()
+    assert "Review due: 3 milestones" in html
+    assert html.count("Confirm all 3 that still hold") == 1
+    assert "Confirm it still holds" not in html  # one action, not one per milestone
+    # One of them no longer holds: changed in its row before confirming the rest.
+    from stages.models import Milestone
+
+    services.milestone_status_update(
+        task_force=task_force,
+        milestone=Milestone.objects.get(slug="data-collection"),
+        status=Status.LAPSED,
+        user=coordinator,
+    )
+    response = coordinator_client.post(
+        reverse("assessments:milestones_confirm", args=[task_force.slug]),
+        {"milestone": ["case-review", "task-force-mou", "data-collection"]},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Confirmed 2 milestones still hold: " in text
+    assert "1 changed since the page was shown and was not confirmed." in text
+    confirmed = StatusChange.objects.filter(source="confirm")
+    assert sorted(c.milestone.slug for c in confirmed) == ["case-review", "task-force-mou"]
+    assert all(c.changed_by == coordinator for c in confirmed)
+    assert "Review due" not in text
+    assert MilestoneStatus.objects.get(milestone__slug="data-collection").status == Status.LAPSED
+
+
+def test_confirm_all_with_nothing_listed_changes_nothing(guidance, task_force, coordinator_client):
+    response = coordinator_client.post(
+        reverse("assessments:milestones_confirm", args=[task_force.slug]),
+        {"milestone": ["no-such-milestone"]},
+        follow=True,
+    )
+    assert "Nothing to confirm." in response.content.decode()
+    assert not StatusChange.objects.exists()
+
+
+def test_read_only_users_cannot_confirm_all(world, client):
+    client.force_login(world["users"]["program_manager"])
+    url = reverse("assessments:milestones_confirm", args=[world["own"].slug])
+    assert client.post(url, {"milestone": ["task-force-mou"]}).status_code == 403
+    assert not StatusChange.objects.filter(source="confirm").exists()

@@ -1,0 +1,73 @@
+"""The task force page for a coordinator at work, in Chromium: review-due
+milestones confirmed in one action, and any milestone reached from the
+keyboard without tabbing through every row before it (issue 12)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from assessments import services
+from assessments.models import Status, StatusChange
+from stages.models import Milestone
+from tests.e2e.support import log_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_confirm_all_that_still_hold_is_one_click(page: Page, task_force, coordinator, guidance):
+    old = timezone.now() - datetime.timedelta(days=400)
+    for slug in ("case-review", "task-force-mou", "data-collection"):
+        services.milestone_status_update(
+            task_force=task_force,
+            milestone=Milestone.objects.get(slug=slug),
+            status=Status.ACHIEVED,
+            user=coordinator,
+            at=old,
+        )
+    log_in(page, coordinator.username)
+    page.goto(f"/task-forces/{task_force.slug}/")
+    expect(page.get_by_role("heading", name="Review due: 3 milestones")).to_be_visible()
+    page.get_by_role("button", name="Confirm all 3 that still hold").click()
+    expect(
+        page.get_by_role("status").filter(has_text="Confirmed 3 milestones still hold")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Review due: 3 milestones")).to_have_count(0)
+    assert StatusChange.objects.filter(source="confirm").count() == 3
+
+
+def _tab_until(page: Page, element_id: str, limit: int = 300) -> int:
+    """Presses Tab until the element has the focus; how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            return presses
+    raise AssertionError(f"#{element_id} not reached in {limit} presses of Tab")
+
+
+def test_the_ninth_milestone_is_reached_from_the_keyboard_through_the_jump_list(
+    page: Page, task_force, coordinator, guidance
+):
+    ninth = Milestone.objects.active().order_by("stage__order", "order")[8]
+    target = f"status-{ninth.slug}"
+    log_in(page, coordinator.username)
+    page.goto(f"/task-forces/{task_force.slug}/")
+    by_tab = _tab_until(page, target)
+
+    page.goto(f"/task-forces/{task_force.slug}/")
+    keys = _tab_until(page, "skip-to-milestones")
+    for key in ["Enter", "Tab"]:  # to the list, then its "Jump to a milestone"
+        page.keyboard.press(key)
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Jump to a milestone"
+    page.keyboard.press("Enter")  # opens it
+    for _ in range(9):  # its links, in milestone order
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == ninth.name
+    page.keyboard.press("Enter")  # to the row; Tab goes on from there
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == target
+    presses = keys + 2 + 1 + 9 + 2
+    print(f"9th milestone: {by_tab} presses of Tab; {presses} keys through the jump list")
+    assert presses < by_tab
+    assert presses <= 25
