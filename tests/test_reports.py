@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 from io import StringIO
 
 import pytest
@@ -91,3 +92,18 @@ def test_report_command_refuses_an_unknown_task_force(task_forces, tmp_path):
     with pytest.raises(CommandError, match="No task force with the slug"):
         call_command("report", "--pdf", str(tmp_path / "x.pdf"), "--task-force", "nowhere")
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize("statewide", [False, True])
+def test_report_headings_never_skip_a_level(task_forces, client, staff_user, statewide):
+    client.force_login(staff_user)
+    url = (
+        reverse("assessments:statewide_report")
+        if statewide
+        else reverse("assessments:report", args=[task_forces[0].slug])
+    )
+    html = client.get(url).content.decode()
+    levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+    assert levels[0] == 1
+    assert all(level <= previous + 1 for previous, level in zip(levels, levels[1:], strict=False))
+    assert "Region: Valley" in html
