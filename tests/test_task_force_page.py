@@ -81,3 +81,9 @@ def test_page_query_count_is_bounded(
         MilestoneStatusFactory(task_force=task_force, milestone=milestone)
     with django_assert_max_num_queries(12):
         assert coordinator_client.get(_url(task_force)).status_code == 200
+
+
+def test_the_region_is_named_once(guidance, coordinator_client, task_force):
+    html = coordinator_client.get(f"/task-forces/{task_force.slug}/").content.decode()
+    assert f"Region: {task_force.region}" in html
+    assert f"{task_force.region} region" not in html

@@ -71,3 +71,30 @@ def test_the_ninth_milestone_is_reached_from_the_keyboard_through_the_jump_list(
     print(f"9th milestone: {by_tab} presses of Tab; {presses} keys through the jump list")
     assert presses < by_tab
     assert presses <= 25
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_keyboard_focus_is_clearly_visible_on_every_kind_of_control(
+    page: Page, task_force, coordinator, guidance
+):
+    log_in(page, coordinator.username)
+    page.goto(f"/task-forces/{task_force.slug}/")
+    for selector in ("select[id^=status-]", "button[id^=save-]", "a.btn", "summary"):
+        control = page.locator(selector).first
+        control.focus()
+        style = control.evaluate(
+            "e => { const s = getComputedStyle(e);"
+            " return [s.outlineStyle, s.outlineWidth, s.outlineColor]; }"
+        )
+        assert style[:2] == ["solid", "3px"], (selector, style)
+        rgb = tuple(int(v) for v in style[2][style[2].index("(") + 1 : -1].split(",")[:3])
+        # WCAG 2.2: at least 3:1 against the white page.
+        assert (1.05) / (_luminance(rgb) + 0.05) >= 3, (selector, style)
