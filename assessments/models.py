@@ -142,6 +142,10 @@ class TaskForce(models.Model):
         # revision back to a value whose cached pages are out of date.
         if not self._state.adding:
             self.revision = F("revision") + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                # A partial save changes what the pages show too.
+                kwargs["update_fields"] = {*update_fields, "revision"}
         super().save(*args, **kwargs)
         if not isinstance(self.revision, int):
             self.refresh_from_db(fields=["revision"])

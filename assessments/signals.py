@@ -2,27 +2,47 @@
 show: they bump the revision that cached page parts are keyed on."""
 
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from assessments import page_cache
 from assessments.invitations import invitations_accepted_by_sign_in
-from assessments.models import Area
+from assessments.models import Area, TaskForce
 from stages.models import Milestone, Stage
 
 
+# Fixtures (raw=True) included: `loaddata stages`, the documented reset of the
+# guidance text, must not leave partner pages showing the old text.
 @receiver([post_save, post_delete], sender=Stage)
 @receiver([post_save, post_delete], sender=Milestone)
-def _guidance_changed(sender, raw=False, **kwargs) -> None:
+def _guidance_changed(sender, **kwargs) -> None:
     # Every partner page shows the guidance's names and descriptions.
-    if not raw:
-        page_cache.bump_all()
+    page_cache.bump_all()
 
 
 @receiver(post_save, sender=Area)
-def _area_renamed(sender, instance, raw=False, **kwargs) -> None:
-    if not raw:
-        page_cache.bump(instance.task_forces.values("pk"))
+def _area_renamed(sender, instance, **kwargs) -> None:
+    page_cache.bump(instance.task_forces.values("pk"))
+
+
+@receiver(pre_delete, sender=Area)
+def _area_deleted(sender, instance, **kwargs) -> None:
+    # Before: once deleted, the area no longer names the task forces it served.
+    page_cache.bump(list(instance.task_forces.values_list("pk", flat=True)))
+
+
+@receiver(m2m_changed, sender=TaskForce.areas.through)
+def _areas_served_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    """A task force's counties changed, from either side, outside the admin
+    too (the admin also saves the task force, which bumps it)."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if not reverse:
+        page_cache.bump([instance.pk])
+    elif action == "pre_clear":
+        page_cache.bump(list(instance.task_forces.values_list("pk", flat=True)))
+    else:
+        page_cache.bump(pk_set)
 
 
 @receiver(user_logged_in)

@@ -449,16 +449,10 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
         )
 
     # Partners read far more often than coordinators write; see page_cache.
-    # Anonymous visitors all get the same page, so all of it is cached; a
-    # logged-in visitor's menu is their own, so only the body is. Whole pages
-    # are kept encoded, as they are sent.
-    if request.user.is_authenticated:
-        content = page()
-    else:
-        content = page_cache.cached_fragment(
-            "partner-page", access.task_force_id, access.revision, today, lambda: page().encode()
-        )
-    response = HttpResponse(content)
+    # Only the body is cached: the frame around it is per request (messages,
+    # such as "you were logged out", and a signed-in visitor's menu), so
+    # nothing one visitor saw can reach the next.
+    response = HttpResponse(page())
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -54,7 +54,18 @@ def test_a_dump_loads_into_an_empty_database_and_dumps_back_identical(settings, 
     ) == counts
     assert Milestone.objects.get(slug="youth-voice").description == "Edited by an admin"
     second = _dump()
-    assert json.loads(_whole_milliseconds(second)) == json.loads(_whole_milliseconds(first))
+    assert _comparable(second) == _comparable(first)
+
+
+def _comparable(dump: str) -> list[dict]:
+    """The dump without task forces' revisions: loading a backup moves them
+    on, as any change to what pages show does, so no cached page part from
+    before the restore is served after it."""
+    objects = json.loads(_whole_milliseconds(dump))
+    for entry in objects:
+        if entry["model"] == "assessments.taskforce":
+            entry["fields"].pop("revision")
+    return objects
 
 
 def _whole_milliseconds(dump: str) -> str:

@@ -177,3 +177,78 @@ def test_dashboard_list_is_not_shared_between_users_who_may_do_different_things(
     html = manager.get(url).content.decode()
     assert world["own"].name in html
     assert "Import from a spreadsheet" not in html
+
+
+def test_the_partner_page_never_caches_what_was_for_one_visitor(
+    link, task_force, coordinator, settings
+):
+    # A coordinator whose session has expired opens the partner link: their
+    # page says why they were logged out.
+    expired = Client()
+    expired.force_login(coordinator)
+    session = expired.session
+    session["session_last_seen"] = 0
+    session.save()
+    html = expired.get(f"/p/{TOKEN}/").content.decode()
+    assert "You were logged out because your session expired" in html
+    # The next visitor, a partner, sees no message and no one's menu.
+    html = _partner()
+    assert "logged out" not in html
+    assert coordinator.get_username() not in html
+    assert "0 of 28</strong> milestones achieved" in html
+
+
+def test_deleting_a_county_moves_its_task_forces_on(link, task_force):
+    area = Area.objects.create(name="Linn County", state="OR")
+    task_force.areas.add(area)
+    assert "Linn County" in _partner()
+    area.delete()
+    assert "Linn County" not in _partner()
+
+
+def test_counties_added_or_removed_outside_the_admin_show_at_once(link, task_force):
+    lane = Area.objects.create(name="Lane County", state="OR")
+    assert "Lane County" not in _partner()
+    task_force.areas.add(lane)  # no save of the task force
+    assert "Lane County" in _partner()
+    task_force.areas.remove(lane)
+    assert "Lane County" not in _partner()
+    lane.task_forces.add(task_force)  # from the other side
+    assert "Lane County" in _partner()
+    lane.task_forces.clear()
+    assert "Lane County" not in _partner()
+    task_force.areas.add(lane)
+    task_force.areas.clear()
+    assert "Lane County" not in _partner()
+
+
+def test_a_partial_save_of_a_task_force_moves_its_revision(link, task_force):
+    assert task_force.name in _partner()
+    task_force.name = "Renamed With Update Fields"
+    task_force.save(update_fields=["name"])
+    assert "Renamed With Update Fields" in _partner()
+
+
+def test_renames_by_load_counties_show_at_once(link, task_force):
+    from assessments.management.commands.load_counties import County, sync_counties
+
+    area = Area.objects.create(name="Old Name County", state="OR", fips="41039")
+    task_force.areas.add(area)
+    assert "Old Name County" in _partner()
+    result = sync_counties([("OR", County(fips="41039", name="Lane County"))])
+    assert [area.name for _, area in result.updated] == ["Lane County"]
+    html = _partner()
+    assert "Lane County" in html and "Old Name County" not in html
+
+
+def test_loading_the_stages_fixture_shows_the_guidance_text_at_once(link):
+    from django.core.management import call_command
+
+    milestone = Milestone.objects.get(slug="youth-voice")
+    original = milestone.description
+    Milestone.objects.filter(pk=milestone.pk).update(description="Edited by hand")
+    page_cache.bump_all()
+    assert "Edited by hand" in _partner()
+    call_command("loaddata", "stages", verbosity=0)  # the README's reset
+    html = _partner()
+    assert original in html and "Edited by hand" not in html

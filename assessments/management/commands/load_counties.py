@@ -14,7 +14,8 @@ from django.core.management import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Q
 
-from assessments.models import Area
+from assessments import page_cache
+from assessments.models import Area, TaskForce
 
 CENSUS_DIR = Path(settings.BASE_DIR) / "fixtures" / "census"
 COUNTIES_FILE = "counties_2020.csv"
@@ -185,7 +186,10 @@ def sync_counties(wanted: list[tuple[str, County]]) -> Result:
 
     _refuse_name_clashes(existing, result, current_keys)
 
-    Area.objects.bulk_update([area for _, area in result.updated], FIELDS, batch_size=BATCH_SIZE)
+    renamed = [area for _, area in result.updated]
+    Area.objects.bulk_update(renamed, FIELDS, batch_size=BATCH_SIZE)
+    # bulk_update sends no signal: the pages naming these areas move on here.
+    page_cache.bump(TaskForce.objects.filter(areas__in=renamed).values("pk"))
     Area.objects.bulk_create(result.created, batch_size=BATCH_SIZE)
     return result
 
