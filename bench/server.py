@@ -161,8 +161,11 @@ class HttpSession:
             "/accounts/login/",
             {
                 "csrfmiddlewaretoken": form.values["csrfmiddlewaretoken"],
-                "username": username,
-                "password": password,
+                # The sign-in page is django-two-factor-auth's wizard; its
+                # first step takes the username and password.
+                "login_view-current_step": "auth",
+                "auth-username": username,
+                "auth-password": password,
             },
         )
         if response.status != 302 or "sessionid" not in self.cookies:
