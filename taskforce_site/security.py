@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from taskforce_site.redaction import mask
+
 logger = logging.getLogger("taskforce.security")
 
 
@@ -32,13 +34,6 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def _path_without_secrets(request: HttpRequest) -> str:
-    # A partner link's token is a password: keep it out of the logs.
-    match = getattr(request, "resolver_match", None)
-    token = match.kwargs.get("token") if match else None
-    return request.path.replace(token, "<token>") if token else request.path
-
-
 def log_event(event: str, request: HttpRequest | None = None, user: Any = None, **details) -> None:
     if user is None and request is not None:
         user = getattr(request, "user", None)
@@ -51,6 +46,8 @@ def log_event(event: str, request: HttpRequest | None = None, user: Any = None, 
     }
     if request is not None:
         record["method"] = request.method
-        record["path"] = _path_without_secrets(request)
+        # Partner, invitation and reset tokens are passwords: masked, as in
+        # every other log line (taskforce_site/redaction.py).
+        record["path"] = mask(request.path)
     record.update(details)
     logger.info(event, extra=record)
