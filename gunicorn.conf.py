@@ -22,7 +22,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Sync workers, the usual 2 x cores + 1 for an app that mostly waits on the
 # database. Capped because each worker holds a database connection and its
-# own in-memory page cache (up to ~50 MB, DJANGO_PAGE_CACHE_ENTRIES).
+# own in-memory cache unless CACHE_URL names Redis (up to ~50 MB).
 _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 workers = _int("GUNICORN_WORKERS", min(2 * (_cores or 1) + 1, 9))
 

@@ -7,14 +7,12 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from stages.models import Milestone
-from taskforce_site import prepared
 
 NOTES_MAX_LENGTH = 2000
 
@@ -93,18 +91,6 @@ class TaskForceQuerySet(models.QuerySet):
         if can_read_all_task_forces(user):
             return self.all()
         return self.filter(coordinators=user)
-
-    def ids_and_revisions(self, limit: int) -> list[tuple[int, int]]:
-        """The first `limit` (pk, revision) pairs, in order: what the
-        dashboard's cached list is keyed on, read on every dashboard view, so
-        run as a prepared statement (taskforce_site/prepared.py). The SQL is
-        the ORM's own, so visible_to() stays the one rule for reading; ids
-        and revisions are integers, which need no conversion."""
-        try:
-            sql, params = self.values_list("pk", "revision")[:limit].query.sql_with_params()
-        except EmptyResultSet:  # .none(): nothing to ask the database
-            return []
-        return prepared.fetch_all(sql, list(params), using=self.db)
 
 
 class TaskForce(models.Model):
@@ -259,6 +245,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class PartnerLinkQuerySet(models.QuerySet):
+    def usable(self) -> PartnerLinkQuerySet:
+        """Links that still open their page: not revoked, not past their
+        last day (the same rule as PartnerLink.is_usable)."""
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate())
+        )
+
+    def for_token(self, token: str) -> PartnerLink | None:
+        """The usable link a URL's token opens, with its task force: the one
+        read of a partner page view whose body is cached."""
+        try:
+            return self.usable().select_related("task_force").get(token_hash=hash_token(token))
+        except self.model.DoesNotExist:
+            return None
+
+
 class PartnerLink(models.Model):
     """A read-only link to one task force's progress, for member agencies.
 
@@ -292,6 +295,8 @@ class PartnerLink(models.Model):
 
     VISIT_GAP = datetime.timedelta(minutes=1)
 
+    objects = PartnerLinkQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -301,6 +306,11 @@ class PartnerLink(models.Model):
     @staticmethod
     def new_token() -> str:
         return secrets.token_urlsafe(32)
+
+    @property
+    def visited_recently(self) -> bool:
+        """Viewed less than VISIT_GAP ago: a view now is not a new visit."""
+        return self.last_used_at is not None and self.last_used_at > timezone.now() - self.VISIT_GAP
 
     @property
     def is_usable(self) -> bool:

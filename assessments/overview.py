@@ -8,11 +8,10 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.paginator import Page
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from assessments.models import Area, MilestoneStatus, Status, TaskForce
-from assessments.paging import CountedPaginator, paginate
 from stages.models import Milestone, Stage
 
 MATRIX_PAGE_SIZE = 50
@@ -81,11 +80,11 @@ def matrix(
                 filter=Q(statuses__status=Status.ACHIEVED, statuses__milestone__in=milestones),
             )
         ).order_by("-achieved", "name")
-        page = CountedPaginator(ordered, MATRIX_PAGE_SIZE, count=rows.count()).get_page(page_number)
+        page = Paginator(ordered, MATRIX_PAGE_SIZE).get_page(page_number)
         achieved = {tf.pk: tf.achieved for tf in page.object_list}
     else:
         # By name: page first, then count achieved milestones for that page only.
-        page = paginate(rows.order_by("name"), MATRIX_PAGE_SIZE, page_number)
+        page = Paginator(rows.order_by("name"), MATRIX_PAGE_SIZE).get_page(page_number)
         achieved = dict(
             MilestoneStatus.objects.filter(
                 achieved_filter, task_force__in=[tf.pk for tf in page.object_list]

@@ -51,7 +51,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
         # over every status: cached until any task force changes.
         # Hashed: a region name may hold spaces and anything else.
         key = page_cache.revisions_key("gaps-all", (), region, page_cache.all_task_forces_state())
-        count, milestone_gaps = page_cache.cached_value(
+        count, milestone_gaps = page_cache.cached(
             key, lambda: overview.gaps(TaskForce.objects.all(), region=region)
         )
     else:

@@ -21,7 +21,6 @@ from assessments.models import (
     TaskForce,
     hash_token,
 )
-from assessments.partner_access import PartnerAccess
 from stages.models import Milestone
 
 RETIRED_MILESTONE_MESSAGE = (
@@ -256,17 +255,17 @@ def partner_link_revoke(*, link: PartnerLink) -> None:
         link.save(update_fields=["revoked_at"])
 
 
-def partner_link_record_visit(*, access: PartnerAccess) -> bool:
+def partner_link_record_visit(*, link: PartnerLink) -> bool:
     """Count a visit: views of a link less than VISIT_GAP apart are one visit
     (a partner reading and reloading is not ten uses), which also spares the
     database a write on every view. True when a new visit was recorded."""
-    if access.visited_recently:
+    if link.visited_recently:
         return False
     now = timezone.now()
     since = now - PartnerLink.VISIT_GAP
     # Conditional, so two app servers seeing the same view count it once.
     return bool(
-        PartnerLink.objects.filter(pk=access.link_id)
+        PartnerLink.objects.filter(pk=link.pk)
         .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=since))
         .update(use_count=F("use_count") + 1, last_used_at=now)
     )

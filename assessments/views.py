@@ -1,9 +1,7 @@
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -11,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import history, page_cache, partner_access, services
+from assessments import history, page_cache, services
 from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
@@ -21,7 +19,6 @@ from assessments.models import (
     TaskForce,
     can_import_statuses,
 )
-from assessments.paging import paginate
 from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
 from assessments.trend import render_svg, trend_for
@@ -57,32 +54,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # Only ids and revisions: the list below is cached on them, so a request
     # that finds it cached reads nothing else.
     visible = TaskForce.objects.visible_to(request.user)
-    page = paginate(
-        visible.values_list("pk", "revision"),
-        DASHBOARD_PAGE_SIZE,
-        request.GET.get("page"),
-        first_page=visible.ids_and_revisions,
+    page = Paginator(visible.values_list("pk", "revision"), DASHBOARD_PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
     can_import = can_import_statuses(request.user)
 
-    def build_cards(missing: list[TaskForce]) -> dict[int, str]:
-        progress = progress_for(missing)
-        prefetch_related_objects(missing, "areas")
-        return {
-            tf.pk: render_to_string(
-                "assessments/_dashboard_card.html", {"task_force": tf, "progress": progress[tf.pk]}
-            )
-            for tf in missing
-        }
-
     def build_list() -> str:
-        by_pk = TaskForce.objects.in_bulk([pk for pk, _ in page.object_list])
+        by_pk = TaskForce.objects.prefetch_related("areas").in_bulk(
+            [pk for pk, _ in page.object_list]
+        )
         task_forces = [by_pk[pk] for pk, _ in page.object_list if pk in by_pk]
-        # Cards are cached per task force too: one save rebuilds one card.
-        cards = page_cache.cached_cards("dashboard-card", task_forces, build_cards)
+        progress = progress_for(task_forces)
         return render_to_string(
             "assessments/_dashboard_list.html",
-            {"page": page, "cards": cards, "can_import": can_import},
+            {
+                "page": page,
+                "cards": [(tf, progress[tf.pk]) for tf in task_forces],
+                "can_import": can_import,
+            },
         )
 
     key = page_cache.revisions_key(
@@ -93,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "assessments/dashboard.html",
         {
             "has_task_forces": bool(page.object_list),
-            "task_force_list": page_cache.cached_value(key, build_list),
+            "task_force_list": page_cache.cached(key, build_list),
             "working_stage_rule": WORKING_STAGE_RULE,
         },
     )
@@ -206,7 +195,7 @@ def task_force_history(
     changes = history.history_for(
         scope, milestone=milestone, stage_slug=stage_slug, person_id=person_id
     )
-    page = paginate(changes, HISTORY_PAGE_SIZE, request.GET.get("page"))
+    page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -408,51 +397,41 @@ def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 @login_not_required
 @require_safe
 def partner(request: HttpRequest, token: str) -> HttpResponse:
-    access = partner_access.find(token)
-    if access is None:
+    link = PartnerLink.objects.for_token(token)
+    if link is None:
         log_event("partner_link.refused", request)
         raise Http404("No such link")
+    task_force = link.task_force
     # A link checker's HEAD (mail scanners send one) is nobody reading the page.
-    if request.method == "GET" and services.partner_link_record_visit(access=access):
-        log_event(
-            "partner_link.used", request, task_force=access.task_force_slug, link_id=access.link_id
-        )
+    if request.method == "GET" and services.partner_link_record_visit(link=link):
+        log_event("partner_link.used", request, task_force=task_force.slug, link_id=link.pk)
     today = timezone.localdate()
 
-    @functools.cache
-    def task_force() -> TaskForce:
-        # Only read when the page is built; its revision may be newer than
-        # the one in the key, which is harmless (newer content, older key).
-        return TaskForce.objects.get(pk=access.task_force_id)
-
     def build() -> str:
-        progress, sections = board_for(task_force())
+        progress, sections = board_for(task_force)
         return render_to_string(
             "assessments/_partner_body.html",
             {
-                "task_force": task_force(),
+                "task_force": task_force,
                 "progress": progress,
                 "sections": sections,
                 "working_stage_rule": WORKING_STAGE_RULE,
                 "priorities": priorities_from(sections, today),
                 "priority_rule": PRIORITY_RULE,
-                **_trend_context(TaskForce.objects.filter(pk=access.task_force_id)),
+                **_trend_context(TaskForce.objects.filter(pk=task_force.pk)),
             },
-        )
-
-    def page() -> str:
-        body = page_cache.cached_fragment(
-            "partner", access.task_force_id, access.revision, today, build
-        )
-        return render_to_string(
-            "assessments/partner.html", {"task_force": task_force(), "body": body}, request
         )
 
     # Partners read far more often than coordinators write; see page_cache.
     # Only the body is cached: the frame around it is per request (messages,
     # such as "you were logged out", and a signed-in visitor's menu), so
     # nothing one visitor saw can reach the next.
-    response = HttpResponse(page())
+    key = page_cache.fragment_key("partner", task_force.pk, task_force.revision, today)
+    response = render(
+        request,
+        "assessments/partner.html",
+        {"task_force": task_force, "body": page_cache.cached(key, build)},
+    )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -119,11 +119,9 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
-        # Off, as in Django: checking costs a round trip on every request
-        # (a tenth of a cached page's throughput). A connection is at most
-        # CONN_MAX_AGE old, so only a database restart inside that window
-        # fails a request, once per app server process.
-        conn_health_checks=env_bool("DJANGO_CONN_HEALTH_CHECKS", default=False),
+        # A kept connection is checked before it is reused, so a database
+        # restart costs no failed request.
+        conn_health_checks=True,
     )
 }
 
@@ -132,8 +130,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username+IP is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend, reading the user with a prepared statement.
-    "taskforce_site.auth_backends.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -154,11 +151,6 @@ COORDINATORS_CAN_READ_ALL_TASK_FORCES = env_bool(
 # An achieved milestone not confirmed for this many days is flagged "review
 # due": protocols, case review and data systems need a fresh look each year.
 REVIEW_AFTER_DAYS = env_int("DJANGO_REVIEW_AFTER_DAYS", 365)
-# The reads on every request (session, user, partner link) are PostgreSQL
-# prepared statements (taskforce_site/prepared.py); turn off behind a pooler
-# that cannot keep them (PgBouncer in transaction mode).
-DB_PREPARED_STATEMENTS = env_bool("DJANGO_DB_PREPARED_STATEMENTS", default=True)
-
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -186,22 +178,14 @@ STORAGES = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-# Two caches. "pages" holds rendered page parts keyed on database revisions
-# (assessments/page_cache.py): an entry never changes once written, so each
-# process keeps its own, in memory, which is faster than any network hop.
-# "default" holds what must be shared: a per-process cache unless CACHE_URL
-# (or REDIS_URL) names a Redis server, which several app servers then share.
+# One cache: per process unless CACHE_URL (or REDIS_URL) names a Redis
+# server, which several app servers then share. It holds rendered page parts
+# keyed on database revisions (assessments/page_cache.py), so even a cache
+# per process never serves a stale page. Sessions stay in the database
+# (Django's default engine), where every app server sees a logout at once.
 _cache_url = env_str("CACHE_URL") or env_str("REDIS_URL")
 if _cache_url and not _cache_url.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"CACHE_URL={_cache_url!r}: only redis:// URLs are supported.")
-# With a shared cache, sessions are read from it (and written through to the
-# database); a per-process cache could serve a session another server ended.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if _cache_url
-    # Django's database sessions, read with a prepared statement.
-    else "taskforce_site.sessions"
-)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -211,13 +195,10 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
     if _cache_url
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
-    "pages": {
+    # Entries are 1-50 KB: at most about 50 MB per app server process.
+    else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        # Entries are 1-50 KB: at most about 50 MB per app server process.
-        # The least used are dropped first when it is full.
-        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_PAGE_CACHE_ENTRIES", 1000)},
+        "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
 

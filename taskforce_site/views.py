@@ -23,8 +23,7 @@ def _database_answers() -> bool:
 
 
 def _shared_caches() -> list[str]:
-    """The caches other processes share (Redis): those can be down. Sessions
-    are read from the default one when it is shared (settings.SESSION_ENGINE)."""
+    """The caches other processes share (Redis): those can be down."""
     return [
         alias
         for alias, config in settings.CACHES.items()
@@ -48,7 +47,7 @@ def _cache_answers(alias: str) -> bool:
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when every backend that requests depend on answers: the database,
-    and the shared cache when there is one (sessions are read from it). 503
+    and the shared cache when there is one (page parts are kept in it). 503
     otherwise, naming what failed, so a load balancer stops sending people
     here. For load balancers and uptime checks, so no login."""
     failed = [] if _database_answers() else ["database"]

@@ -46,7 +46,7 @@ def _closed_port() -> int:
 
 @pytest.fixture
 def redis_down(settings):
-    """Sessions and the shared cache on a Redis that is not there."""
+    """The shared cache on a Redis that is not there."""
     settings.CACHES = {
         **settings.CACHES,
         "default": {
@@ -55,7 +55,6 @@ def redis_down(settings):
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         },
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
 def test_healthz_answers_503_when_the_shared_cache_does_not(client, db, redis_down):

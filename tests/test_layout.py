@@ -1,5 +1,5 @@
-"""The page frame (base.html): its links and assets are worked out once per
-process (taskforce_site.context_processors), and follow the settings."""
+"""The page frame (base.html): its links and assets come from {% url %} and
+{% static %}, so they follow the settings."""
 
 from django.test import Client
 from django.urls import reverse

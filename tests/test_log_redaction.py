@@ -10,7 +10,8 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from assessments import partner_access, services
+from assessments import services
+from assessments.models import PartnerLinkQuerySet
 from tests.factories import PartnerLinkFactory
 from tests.routes import INVITATION_TOKEN, VALID_TOKEN
 
@@ -80,10 +81,10 @@ def test_no_token_reaches_the_logs(world, log_output, monkeypatch):
         assert response.status_code == 403
 
     # A database outage, with the path in the error's text.
-    def outage(token, **kwargs):
+    def outage(self, token):
         raise OperationalError(f"connection lost while reading {partner}")
 
-    monkeypatch.setattr(partner_access, "find", outage)
+    monkeypatch.setattr(PartnerLinkQuerySet, "for_token", outage)
     assert client.get(partner).status_code == 500
 
     logged = log_output.getvalue()

@@ -113,11 +113,10 @@ def test_cached_parts_expire_with_the_day(task_force):
         return "html"
 
     today = datetime.date(2026, 11, 28)
-    page_cache.cached_fragment("x", task_force.pk, task_force.revision, today, build)
-    page_cache.cached_fragment("x", task_force.pk, task_force.revision, today, build)
-    page_cache.cached_fragment(
-        "x", task_force.pk, task_force.revision, today + datetime.timedelta(days=1), build
-    )
+    for day in (today, today, today + datetime.timedelta(days=1)):
+        page_cache.cached(
+            page_cache.fragment_key("x", task_force.pk, task_force.revision, day), build
+        )
     assert len(calls) == 2
 
 

@@ -54,7 +54,7 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
     assert "<title>" in html, route
     if "report/" in route:
         return  # printable reports stand alone, without the site's frame
-    # The page frame's links and assets (taskforce_site.context_processors).
+    # The page frame's links and assets (base.html).
     assert '<link rel="stylesheet" href="/static/vendor/bootstrap/bootstrap.min.css">' in html, (
         route
     )
