@@ -246,20 +246,15 @@ def hash_token(token: str) -> str:
 
 
 class PartnerLinkQuerySet(models.QuerySet):
-    def usable(self) -> PartnerLinkQuerySet:
-        """Links that still open their page: not revoked, not past their
-        last day (the same rule as PartnerLink.is_usable)."""
-        return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate())
-        )
-
     def for_token(self, token: str) -> PartnerLink | None:
         """The usable link a URL's token opens, with its task force: the one
-        read of a partner page view whose body is cached."""
+        read of a partner page view, whose body is cached. Looked up on the
+        unique hash alone; revocation and expiry are is_usable's rule."""
         try:
-            return self.usable().select_related("task_force").get(token_hash=hash_token(token))
+            link = self.select_related("task_force").get(token_hash=hash_token(token))
         except self.model.DoesNotExist:
             return None
+        return link if link.is_usable else None
 
 
 class PartnerLink(models.Model):
