@@ -98,6 +98,10 @@ class World:
     statuses: int
     changes: int
 
+    def redact(self, path: str) -> str:
+        """The path as reported: the partner link's token is a secret."""
+        return path.replace(self.partner_token, "<token>")
+
 
 @dataclass
 class _Record:
