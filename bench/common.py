@@ -17,40 +17,26 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/taskforce_bench"
 BENCH_SECRET_KEY = "bench-only-secret-key-never-used-outside-the-benchmark-0123456789"  # noqa: S105
 # Every bench account has this password (hashed once, see bench/data.py).
 BENCH_PASSWORD = "bench-password-not-secret-2026"  # noqa: S105
-# Passed to both gunicorn instances when set, so they share one cache.
-CACHE_VARIABLES = ("CACHE_URL", "REDIS_URL")
 
 
-def bench_environment(database_url: str) -> dict[str, str]:
+def bench_environment(database_url: str, static_root: str) -> dict[str, str]:
     """The variables the app runs with, in the benchmark process and in gunicorn."""
     return {
         "DJANGO_SETTINGS_MODULE": "taskforce_site.settings",
         "DJANGO_SECRET_KEY": BENCH_SECRET_KEY,
         "DJANGO_DEBUG": "0",
+        # DEBUG off needs collectstatic's manifest: a temporary one, so the
+        # project's staticfiles/ is left alone.
+        "DJANGO_STATIC_ROOT": static_root,
         # gunicorn and the test client speak plain HTTP.
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DJANGO_SITE_URL": "http://127.0.0.1",
-        # The bench signs its users in with a password only; under the default
-        # ("staff") its staff user would be sent to set up a second factor,
-        # and every measured page would be that redirect.
+        # The bench signs in with a password only; under the default ("staff")
+        # every staff page would be the redirect to set up a second factor.
         "DJANGO_TWO_FACTOR_REQUIRED": "optional",
         "DATABASE_URL": database_url,
     }
-
-
-def database_name(database_url: str) -> str:
-    name = urlsplit(database_url).path.lstrip("/")
-    if not name:
-        raise SystemExit(f"--database-url must name a database: {database_url}")
-    return name
-
-
-def _maintenance_dsn(database_url: str) -> str:
-    """The same server, the `postgres` database: for DROP and CREATE DATABASE."""
-    parts = urlsplit(database_url)
-    scheme = "postgresql" if parts.scheme in ("postgres", "postgresql", "pgsql") else parts.scheme
-    return urlunsplit((scheme, parts.netloc, "/postgres", parts.query, ""))
 
 
 def recreate_database(database_url: str) -> None:
@@ -58,18 +44,19 @@ def recreate_database(database_url: str) -> None:
     import psycopg2
     from psycopg2 import sql
 
-    name = database_name(database_url)
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
     if not name.startswith("taskforce_bench"):
         # This drops the database: only ever one made for the benchmark.
         raise SystemExit(f"Refusing to drop {name!r}: the bench database must be taskforce_bench*")
-    connection = psycopg2.connect(_maintenance_dsn(database_url))
+    # The same server's `postgres` database, to drop and create from.
+    connection = psycopg2.connect(urlunsplit(("postgresql", parts.netloc, "/postgres", "", "")))
     try:
         connection.autocommit = True
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            name_sql = sql.Identifier(name)
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name_sql))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(name_sql))
     finally:
         connection.close()
 
@@ -92,12 +79,11 @@ def machine_info() -> dict:
 
 
 class Phases:
-    """Wall-clock time of each phase, for the report."""
+    """Wall-clock time of each phase, and the 1-minute load average when it
+    started: anything else running on the machine shows up in the timings."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
-        # The 1-minute load average when each phase started: anything else
-        # running on the machine shows up in the timings.
         self.load: dict[str, float] = {}
         self.started = time.perf_counter()
 
@@ -109,9 +95,8 @@ class Phases:
         try:
             yield
         finally:
-            elapsed = time.perf_counter() - start
-            self.seconds[name] = round(elapsed, 1)
-            log(f"-- {name}: {elapsed:.1f} s")
+            self.seconds[name] = round(time.perf_counter() - start, 1)
+            log(f"-- {name}: {self.seconds[name]} s")
 
     def total(self) -> float:
         return round(time.perf_counter() - self.started, 1)

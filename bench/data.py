@@ -98,6 +98,10 @@ class World:
     statuses: int
     changes: int
 
+    def redact(self, path: str) -> str:
+        """The path as reported: the partner link's token is a secret."""
+        return path.replace(self.partner_token, "<token>")
+
 
 @dataclass
 class _Record:
@@ -168,8 +172,9 @@ def _status_path(rng: random.Random, final: str) -> list[str]:
     return path
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
+def _iso(value):
+    """Dates as ISO 8601 text; anything else (text, None) as it is."""
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 def _milestone_history(
@@ -210,20 +215,7 @@ def _milestone_history(
         elif record.status == Status.ACHIEVED and rng.random() < 0.5:
             diff = {"confirmed_at": [_iso(confirmed_at), at.isoformat()]}
             confirmed_at, confirmed_by = at, user
-            changes.append(
-                StatusChange(
-                    task_force_id=task_force_id,
-                    milestone_id=milestone_id,
-                    old_status=old_status,
-                    new_status=old_status,
-                    changes=diff,
-                    changed_by_id=user[0],
-                    changed_by_name=user[1],
-                    changed_at=at,
-                    source=StatusChange.Source.CONFIRM,
-                )
-            )
-            continue  # a confirmation leaves updated_at alone
+            source = StatusChange.Source.CONFIRM
         else:
             field = rng.choices(["lead_partner", "target_date", "notes"], weights=[4, 3, 3])[0]
             old_value = getattr(record, field)
@@ -234,12 +226,11 @@ def _milestone_history(
             else:
                 new_value = rng.choice([note for note in NOTES if note != old_value])
             setattr(record, field, new_value)
-            if field == "target_date":  # dates as ISO 8601, as the service writes them
-                diff = {field: [_iso(old_value), _iso(new_value)]}
-            else:
-                diff = {field: [old_value, new_value]}
+            # Dates as ISO 8601, as the service writes them.
+            diff = {field: [_iso(old_value), _iso(new_value)]}
             source = StatusChange.Source.FORM
-        updated_at, updated_by = at, user
+        if source != StatusChange.Source.CONFIRM:  # a confirmation leaves updated_at alone
+            updated_at, updated_by = at, user
         changes.append(
             StatusChange(
                 task_force_id=task_force_id,

@@ -1,11 +1,11 @@
-"""Server time and query count of each page, in process, with Django's test client.
+"""Server time and query count of each page, in process, with Django's test
+client; and the time of a whole-country import and export, per row.
 
-Each page gets 3 warm-up requests and one request under CaptureQueriesContext
-(its query count). Then the timed requests (time.perf_counter around the
-client call, response body included, no query capture) run in interleaved
-rounds with the trivial view (/livez), so every page and the baseline see the
-same background load; each page's ratio is its median over /livez's median
-from the same rounds.
+Each page gets 3 warm-up requests and one counted request (its queries).
+Then the timed requests (time.perf_counter around the client call, response
+body included) run in shuffled rounds with the trivial view (/livez), so every
+page and the baseline see the same background load; each page's ratio is its
+median over /livez's median from the same rounds.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.urls import Resolver404, resolve
+from django.urls import resolve
 
-from assessments.models import MilestoneStatus, Status
+from assessments import exports, importing
+from assessments.models import ImportBatch, MilestoneStatus, Status, TaskForce
+from assessments.spreadsheets import XLSX_CONTENT_TYPE, to_xlsx
 from bench.common import log
 from bench.data import World
 
@@ -30,9 +32,10 @@ WARM_UP = 3
 TRIVIAL_PER_ROUND = 3  # more samples for the baseline that everything is divided by
 SEED = 2026
 TRIVIAL_PATH = "/livez"
-# The requirement's pages, in the order of the table.
-PAGES = ["dashboard", "task_force", "edit", "partner", "matrix", "gaps", "history", "export"]
 SAVE = "save"
+# Every status of every task force, as the program manager exports it: its
+# time grows with the rows, so its target is per row, like the import's.
+EXPORT_ALL = "export_all"
 SAVE_STATUSES = (Status.IN_PROGRESS, Status.ACHIEVED)  # alternated, so every save changes
 
 
@@ -40,38 +43,22 @@ class BenchError(Exception):
     """A page answered something other than what the benchmark expects."""
 
 
-@dataclass
-class Timing:
-    page: str
-    path: str
-    who: str
-    queries: int
-    samples_ms: list[float]
-
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.samples_ms)
-
-    @property
-    def p95_ms(self) -> float:
-        ordered = sorted(self.samples_ms)
-        # Nearest rank: the smallest sample with at least 95% at or below it.
-        return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
-
-
 def page_paths(world: World) -> dict[str, tuple[str, str]]:
-    """page -> (path, who requests it)."""
+    """page -> (path, who requests it), in the order of the table."""
     tf = f"/task-forces/{world.task_force_slug}"
     return {
-        "dashboard": ("/", "staff"),
+        "dashboard": ("/", "staff"),  # first page of 50
         "task_force": (f"{tf}/", "coordinator"),
         "edit": (f"{tf}/milestones/{world.milestone_slug}/", "coordinator"),
         "partner": (f"/p/{world.partner_token}/", "anonymous"),
-        # Default sort (by name), first page of 50.
-        "matrix": ("/overview/", "manager"),
+        "matrix": ("/overview/", "manager"),  # by name, first page of 50
+        "matrix_progress": ("/overview/?sort=progress", "manager"),
         "gaps": ("/overview/gaps/", "manager"),
         "history": (f"{tf}/history/", "coordinator"),
         "export": (f"{tf}/export/statuses.csv", "coordinator"),
+        "trend": ("/trend/", "manager"),  # every task force
+        "report": ("/overview/report/", "manager"),  # statewide, HTML
+        EXPORT_ALL: ("/export/statuses.csv", "manager"),
         SAVE: (
             f"/task-forces/{world.save_task_force_slug}/milestones/{world.milestone_slug}/",
             "save_coordinator",
@@ -79,88 +66,88 @@ def page_paths(world: World) -> dict[str, tuple[str, str]]:
     }
 
 
-def resolves(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
+class QueryCounter:
+    """Counts the queries run while installed with connection.execute_wrapper;
+    unlike CaptureQueriesContext it keeps no SQL, so it can watch an import
+    of 88,000 rows."""
 
+    def __init__(self) -> None:
+        self.count = 0
 
-def _clients(world: World) -> dict[str, Client]:
-    User = get_user_model()
-    clients = {"anonymous": Client()}
-    for role, username in (
-        ("staff", world.staff),
-        ("manager", world.manager),
-        ("coordinator", world.coordinator),
-        ("save_coordinator", world.save_coordinator),
-    ):
-        # CSRF enforced as in production: the save posts the token like a browser.
-        client = Client(enforce_csrf_checks=True)
-        client.force_login(User.objects.get(username=username))
-        clients[role] = client
-    return clients
-
-
-def _consume(response) -> None:
-    if response.streaming:
-        b"".join(response.streaming_content)
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
 
 
 @dataclass
-class _Page:
+class Page:
     """One page to time: how to request it and what it must answer."""
 
     name: str
     path: str
     who: str
     send: Callable  # () -> response
-    expected: int
-    prepare: Callable = lambda: None  # runs before each request, outside the timer
-    validate: Callable = lambda response: None
+    expected: int = 200
+    prepare: Callable = lambda: None  # before each request, outside the timer
     samples_ms: list[float] = field(default_factory=list)
     queries: int = 0
 
-    def request(self):
+    def request(self) -> float:
         self.prepare()
         start = time.perf_counter()
         response = self.send()
-        _consume(response)
+        if response.streaming:
+            b"".join(response.streaming_content)
         elapsed = (time.perf_counter() - start) * 1000
-        self.check(response)
+        if response.status_code != self.expected:
+            raise BenchError(
+                f"{self.name}: {self.path} answered {response.status_code} (expected "
+                f"{self.expected}) {response.get('Location', '')}"
+            )
+        if self.name == SAVE and "/task-forces/" not in response["Location"]:
+            raise BenchError(f"{SAVE}: redirected to {response['Location']}, not the task force")
         return elapsed
 
-    def check(self, response) -> None:
-        if response.status_code != self.expected:
-            location = response.get("Location", "")
-            raise BenchError(
-                f"{self.name}: {self.path} answered {response.status_code} "
-                f"(expected {self.expected})" + (f", redirecting to {location}" if location else "")
-            )
-        self.validate(response)
-
     def count_queries(self) -> None:
-        self.prepare()
-        with CaptureQueriesContext(connection) as captured:
-            response = self.send()
-            _consume(response)
-        # Read now: the log is cleared at the start of each later request.
-        self.queries = len(captured.captured_queries)
-        self.check(response)
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            self.request()
+        self.queries = counter.count
 
-    def timing(self) -> Timing:
-        return Timing(self.name, self.path, self.who, self.queries, self.samples_ms)
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95_ms(self) -> float:
+        # Nearest rank: the smallest sample with at least 95% at or below it.
+        ordered = sorted(self.samples_ms)
+        return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
 
 
-def _save_page(world: World, client: Client, path: str) -> _Page:
+def _clients(world: World) -> dict[str, Client]:
+    User = get_user_model()
+    clients = {"anonymous": Client()}
+    for role in ("staff", "manager", "coordinator", "save_coordinator"):
+        # CSRF enforced as in production: the forms post the token like a browser.
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(User.objects.get(username=getattr(world, role)))
+        clients[role] = client
+    return clients
+
+
+def _csrf_token(client: Client, path: str) -> str:
+    response = client.get(path)  # sets the CSRF cookie
+    if response.status_code != 200:
+        raise BenchError(f"GET {path} answered {response.status_code}")
+    return client.cookies["csrftoken"].value
+
+
+def _save_page(world: World, client: Client, path: str) -> Page:
     """POST the milestone form as a browser would (CSRF token, the version
     read just before, outside the timer), alternating two statuses so every
     save writes; expects the redirect back to the task force page."""
-    response = client.get(path)  # sets the CSRF cookie
-    if response.status_code != 200:
-        raise BenchError(f"{SAVE}: GET {path} answered {response.status_code}")
-    token = client.cookies["csrftoken"].value
+    token = _csrf_token(client, path)
     record = MilestoneStatus.objects.filter(
         task_force__slug=world.save_task_force_slug, milestone__slug=world.milestone_slug
     )
@@ -171,79 +158,100 @@ def _save_page(world: World, client: Client, path: str) -> _Page:
 
     def send():
         state["sent"] += 1
-        return client.post(
-            path,
-            {
-                "status": SAVE_STATUSES[state["sent"] % 2],
-                "lead_partner": "County Health Department",
-                "target_date": "",
-                "notes": "",
-                "version": state["version"],
-                "csrfmiddlewaretoken": token,
-            },
-        )
+        form = {"status": SAVE_STATUSES[state["sent"] % 2], "version": state["version"]}
+        form.update(lead_partner="County Health Department", target_date="", notes="")
+        return client.post(path, {**form, "csrfmiddlewaretoken": token})
 
-    def validate(response) -> None:
-        if "/task-forces/" not in response["Location"]:
-            raise BenchError(f"{SAVE}: redirected to {response['Location']}, not the task force")
-
-    return _Page(SAVE, path, "coordinator", send, 302, prepare, validate)
+    return Page(SAVE, path, "coordinator", send, expected=302, prepare=prepare)
 
 
-def measure_all(world: World, requests: int) -> tuple[Timing, list[Timing], list[str]]:
-    """The trivial view and every page that exists. Returns the trivial
-    timing, the page timings, and the pages left out (URL does not resolve).
-
-    Each page is warmed up and its queries counted first; then the timed
-    requests run in rounds, one request of every page per round (three of
-    the trivial view) in a shuffled order, so that load from elsewhere on the
-    machine falls on all pages alike and the ratios stay fair. The read pages
-    go first, then the save, in rounds of its own with the trivial view."""
-    if not resolves(TRIVIAL_PATH):
-        raise BenchError(f"The trivial view {TRIVIAL_PATH} does not exist.")
+def measure_pages(world: World, requests: int) -> tuple[Page, list[Page]]:
+    """The trivial view and every page, warmed up and counted first, then
+    timed in rounds: one request of every page per round (three of the
+    trivial view) in a shuffled order. The read pages go first, then the
+    save, in rounds of its own: a save changes what the read pages show
+    (and may cache)."""
     clients = _clients(world)
     anonymous = clients["anonymous"]
-    trivial = _Page("trivial", TRIVIAL_PATH, "anonymous", lambda: anonymous.get(TRIVIAL_PATH), 200)
-    pages, missing = [], []
+    trivial = Page("trivial", TRIVIAL_PATH, "anonymous", lambda: anonymous.get(TRIVIAL_PATH))
+    pages = []
     for name, (path, who) in page_paths(world).items():
-        if not resolves(path):
-            missing.append(name)
-            log(f"   {name}: {path} does not resolve, left out")
-            continue
+        resolve(path.split("?")[0])  # a page that is gone fails the run, loudly
         client = clients[who]
         if name == SAVE:
             pages.append(_save_page(world, client, path))
         else:
-            pages.append(_Page(name, path, who, lambda c=client, p=path: c.get(p), 200))
+            pages.append(Page(name, path, who, lambda c=client, p=path: c.get(p)))
 
-    # Reads first, then the save: a save changes what the read pages show
-    # (and may cache), and reads far outnumber writes.
-    reads = [page for page in pages if page.name != SAVE]
-    writes = [page for page in pages if page.name == SAVE]
     rng = random.Random(SEED)  # noqa: S311 - an order, not a secret
-    for group in (reads, writes):
-        for page in [trivial, *group]:
+    for group in ([p for p in pages if p.name != SAVE], [p for p in pages if p.name == SAVE]):
+        schedule = [trivial, *group]
+        for page in schedule:
             for _ in range(WARM_UP):
                 page.request()
             page.count_queries()
-        schedule = [trivial, *group]
-        for _ in range(requests if group else 0):
+        for _ in range(requests):
             rng.shuffle(schedule)
             for page in schedule:
                 if page is trivial:
                     # Back to back, as a hot baseline: the first one absorbs
                     # the previous page's garbage collection and cold caches.
                     page.request()
-                    for _ in range(TRIVIAL_PER_ROUND):
-                        page.samples_ms.append(page.request())
+                    page.samples_ms += [page.request() for _ in range(TRIVIAL_PER_ROUND)]
                 else:
                     page.samples_ms.append(page.request())
 
-    log(f"   trivial: {statistics.median(trivial.samples_ms):.2f} ms median")
+    log(f"   trivial: {trivial.median_ms:.2f} ms median")
     for page in pages:
-        timing = page.timing()
-        log(
-            f"   {page.name}: {timing.queries} queries, {timing.median_ms:.1f} ms median, "
-            f"{timing.p95_ms:.1f} ms p95"
-        )
-    return trivial.timing(), [page.timing() for page in pages], missing
+        log(f"   {page.name}: {page.queries} queries, {page.median_ms:.1f} ms median")
+    return trivial, pages
+
+
+def _flipped(status: str) -> str:
+    return Status.ACHIEVED if status == Status.IN_PROGRESS else Status.IN_PROGRESS
+
+
+def measure_import(world: World) -> dict:
+    """A sheet of every task force x every active milestone, each row's status
+    changed, uploaded through the import page as the staff user (the check),
+    then applied: each step timed once, with its queries counted.
+
+    The sheet is the export's rows in the columns the import reads, as XLSX:
+    as CSV the whole country (about 10 MB) is over the import's 5 MB limit."""
+    rows = [
+        {**row, "status": _flipped(row["status"])}
+        for row in exports.status_rows(TaskForce.objects.all())
+    ]
+    sheet = to_xlsx(importing.REQUIRED_COLUMNS, rows, title="statuses")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(get_user_model().objects.get(username=world.staff))
+    token = _csrf_token(client, "/import/")
+
+    def timed_post(path: str, data: dict) -> tuple[float, int, str]:
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            start = time.perf_counter()
+            response = client.post(path, {**data, "csrfmiddlewaretoken": token})
+            elapsed = time.perf_counter() - start
+        if response.status_code != 302:
+            raise BenchError(f"import: {path} answered {response.status_code}")
+        return elapsed, counter.count, response["Location"]
+
+    upload = SimpleUploadedFile("statuses.xlsx", sheet, content_type=XLSX_CONTENT_TYPE)
+    check_s, check_queries, preview = timed_post("/import/", {"file": upload})
+    batch = ImportBatch.objects.get(pk=resolve(preview).kwargs["pk"])
+    if len(batch.changes) != len(rows):
+        raise BenchError(f"import: the check planned {len(batch.changes)} of {len(rows)} rows")
+    apply_s, apply_queries, _ = timed_post(f"/import/{batch.pk}/apply/", {})
+    batch.refresh_from_db()
+    if batch.applied_at is None:  # a conflict also redirects to the preview
+        raise BenchError("import: the apply did not apply the batch")
+    log(f"   import of {len(rows):,} rows: check {check_s:.1f} s, apply {apply_s:.1f} s")
+    return {
+        "rows": len(rows),
+        "sheet_bytes": len(sheet),
+        "check_s": round(check_s, 2),
+        "check_queries": check_queries,
+        "apply_s": round(apply_s, 2),
+        "apply_queries": apply_queries,
+    }

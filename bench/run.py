@@ -1,5 +1,6 @@
 """`make bench`: page times and query counts at N = 36 and N = 3,143 task
-forces, throughput through gunicorn, and the two-instance scale-out check.
+forces, the import and export of every status, throughput through gunicorn,
+and the two-instance scale-out check.
 
     .venv/bin/python bench/run.py [--sizes 36,3143] [--requests 30]
         [--skip-throughput] [--skip-scaleout] [--database-url postgres://...]
@@ -27,16 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import (  # noqa: E402
-    DEFAULT_DATABASE_URL,
-    Phases,
-    bench_environment,
-    log,
-    recreate_database,
-)
+from bench.common import DEFAULT_DATABASE_URL, Phases, bench_environment, log  # noqa: E402
 
 NETWORK_N = 36  # throughput and scale-out run at this size
-SCALING_LIMIT = 3.0  # a page at the largest N may take at most this times the smallest
+OUTPUT = ROOT / "bench.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,12 +49,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-scaleout", action="store_true", help="no two-instance check")
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-        help="the bench database, dropped and recreated for each size "
-        f"(default {DEFAULT_DATABASE_URL})",
-    )
-    parser.add_argument(
-        "--output", default=str(ROOT / "bench.json"), help="where to write the results"
+        default=DEFAULT_DATABASE_URL,
+        help=f"the bench database, dropped and recreated for each size ({DEFAULT_DATABASE_URL})",
     )
     args = parser.parse_args(argv)
     if args.requests < 30:
@@ -69,18 +60,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _quiet_security_log() -> None:
-    """The security log writes a JSON line per partner page view; keep the
-    formatting cost in the measurement but not the lines on the terminal."""
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
-    for handler in logging.getLogger("taskforce.security").handlers:
-        if isinstance(handler, logging.StreamHandler):
-            handler.setStream(devnull)
-
-
 @contextmanager
 def _recorded(errors: list[str], what: str):
-    """Run a check; if it fails, say so loudly, record it and carry on."""
+    """Run a part; if it fails, say so loudly, record it and carry on."""
     try:
         yield
     except Exception as error:
@@ -94,6 +76,8 @@ def _prepare_database(database_url: str) -> None:
     from django.core.management import call_command
     from django.db import connections
 
+    from bench.common import recreate_database
+
     connections.close_all()
     recreate_database(database_url)
     call_command("migrate", verbosity=0, interactive=False)
@@ -106,18 +90,18 @@ def _prepare_database(database_url: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    env = bench_environment(args.database_url)
     static_root = tempfile.mkdtemp(prefix="bench-static-")
-    env["BENCH_STATIC_ROOT"] = static_root
+    env = bench_environment(args.database_url, static_root)
     os.environ.update(env)
 
     import django
-    from django.conf import settings
 
-    # DEBUG is off: templates need the manifest collectstatic writes (see bench/wsgi.py).
-    settings.STATIC_ROOT = static_root
     django.setup()
-    _quiet_security_log()
+    # The security log writes a JSON line per partner page view: keep the
+    # cost in the measurement but the lines off the terminal.
+    for handler in logging.getLogger("taskforce.security").handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - for the process's life
 
     from django.core.management import call_command
 
@@ -126,11 +110,10 @@ def main(argv: list[str] | None = None) -> int:
 
     phases = Phases()
     sizes = list(dict.fromkeys(args.sizes))
-    network = not (args.skip_throughput and args.skip_scaleout)
-    if network and NETWORK_N not in sizes:
+    if not (args.skip_throughput and args.skip_scaleout) and NETWORK_N not in sizes:
         sizes.insert(0, NETWORK_N)
 
-    results, trivial, notes, errors = [], [], {}, []
+    results, trivial, import_export, notes, errors = [], [], [], {}, []
     throughput_entries, throughput_details = [], []
     scale_out, scale_out_report = None, []
     try:
@@ -150,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                 "saved_task_force": world.save_task_force_slug,
             }
             with phases(f"measure N={n}"):
-                base, timings, missing = measure.measure_all(world, args.requests)
+                base, pages = measure.measure_pages(world, args.requests)
             trivial.append(
                 {
                     "n": n,
@@ -159,34 +142,42 @@ def main(argv: list[str] | None = None) -> int:
                     "requests": len(base.samples_ms),
                 }
             )
-            for timing in timings:
-                results.append(
-                    {
-                        "page": timing.page,
-                        "n": n,
-                        "queries": timing.queries,
-                        "median_ms": round(timing.median_ms, 2),
-                        "p95_ms": round(timing.p95_ms, 2),
-                        "ratio_to_trivial": round(timing.median_ms / base.median_ms, 1),
-                    }
-                )
-            notes["pages"] = {
-                timing.page: {
-                    "path": timing.path.replace(world.partner_token, "<token>"),
-                    "as": timing.who,
+            results += [
+                {
+                    "page": page.name,
+                    "n": n,
+                    "queries": page.queries,
+                    "median_ms": round(page.median_ms, 2),
+                    "p95_ms": round(page.p95_ms, 2),
+                    "ratio_to_trivial": round(page.median_ms / base.median_ms, 1),
                 }
-                for timing in timings
+                for page in pages
+            ]
+            notes["pages"] = {
+                page.name: {"path": world.redact(page.path), "as": page.who} for page in pages
             }
-            notes["pages_left_out"] = missing
-            # Each check on its own: a failed throughput run still leaves
-            # the scale-out proof, and the other way round.
+            # Each part on its own: a failed throughput run still leaves the
+            # scale-out proof and the import, and the other way round.
             if n == NETWORK_N and not args.skip_throughput:
                 with phases(f"throughput N={n}"), _recorded(errors, "throughput"):
-                    throughput_entries, throughput_details = throughput.run(world, env)
+                    throughput_entries, throughput_details = throughput.run(world)
             if n == NETWORK_N and not args.skip_scaleout:
                 with phases(f"scale-out N={n}"), _recorded(errors, "scale-out"):
                     scale_out = {"shared_session": False, "save_visible_on_other_instance": False}
-                    scale_out, scale_out_report = scaleout.run(world, env)
+                    scale_out, scale_out_report = scaleout.run(world)
+            # Last: it changes every status.
+            with phases(f"import N={n}"), _recorded(errors, f"import N={n}"):
+                entry = measure.measure_import(world)
+                export_ms = next(p.median_ms for p in pages if p.name == measure.EXPORT_ALL)
+                rows = entry["rows"]
+                entry = {
+                    "n": n,
+                    **entry,
+                    "check_ms_per_row": round(entry["check_s"] * 1000 / rows, 4),
+                    "apply_ms_per_row": round(entry["apply_s"] * 1000 / rows, 4),
+                    "export_ms_per_row": round(export_ms / rows, 4),
+                }
+                import_export.append(entry)
     except Exception as error:  # fail loudly, but still write what was measured
         errors.append(f"{type(error).__name__}: {error}")
         log(f"ERROR: {type(error).__name__}: {error}")
@@ -194,32 +185,34 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
 
-    notes["matrix_sort"] = "default (by name), first page of 50, as the program manager"
-    notes["dashboard"] = "first page of 50, as the staff user (sees every task force)"
     notes["trivial"] = "/livez"
+    notes["import"] = (
+        "every task force x every active milestone, each status changed, as XLSX in the "
+        "import's columns, uploaded (check) and applied as the staff user; one run each"
+    )
     output = {
         "results": results,
         "throughput": throughput_entries,
+        "targets": report.targets(results, import_export, throughput_entries),
+        "import_export": import_export,
         "scale_out": scale_out,
         "machine": machine_info(),
         "trivial": trivial,
         "throughput_details": throughput_details,
         "scale_out_report": scale_out_report,
-        "targets": report.targets(results, throughput_entries, SCALING_LIMIT),
         "phases_seconds": {**phases.seconds, "total": phases.total()},
         "load_average_at_phase_start": phases.load,
         "notes": notes,
         "errors": errors,
     }
-    path = Path(args.output)
-    temporary = path.with_name(path.name + ".tmp")
+    temporary = OUTPUT.with_name(OUTPUT.name + ".tmp")
     temporary.write_text(json.dumps(output, indent=2) + "\n")
-    temporary.replace(path)
+    temporary.replace(OUTPUT)
 
     out = io.StringIO()
     report.print_report(output, out)
     print(out.getvalue(), end="")
-    print(f"Wrote {path}")
+    print(f"Wrote {OUTPUT}")
     if errors:
         return 2
     if scale_out is not None and not all(scale_out.values()):

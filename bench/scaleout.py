@@ -9,8 +9,7 @@
   every one of several requests to B (both of its workers) shows the new
   status and lead partner, and B's form has the new version.
 
-CACHE_URL / REDIS_URL, when set, are passed to both instances (see
-bench.server.Gunicorn).
+CACHE_URL / REDIS_URL, when set, reach both instances (see bench.server.Gunicorn).
 """
 
 from __future__ import annotations
@@ -20,9 +19,9 @@ import os
 import secrets
 
 from assessments.models import Status
-from bench.common import CACHE_VARIABLES, log
+from bench.common import log
 from bench.data import World
-from bench.server import FormFields, Gunicorn, HttpSession
+from bench.server import Gunicorn, HttpSession, form_values
 
 REQUESTS_ON_B = 6  # spread over B's two workers
 
@@ -36,18 +35,15 @@ def _milestone_row(page: str, milestone_slug: str) -> str:
     return page[start : end if end > 0 else None]
 
 
-def run(world: World, env: dict[str, str]) -> tuple[dict, list[str]]:
+def run(world: World) -> tuple[dict, list[str]]:
     report: list[str] = []
-    shared = [v for v in CACHE_VARIABLES if os.environ.get(v)]
+    shared = [v for v in ("CACHE_URL", "REDIS_URL") if os.environ.get(v)]
     report.append(
         f"cache: {', '.join(shared) + ' passed to both' if shared else 'none configured'}"
     )
     task_force_path = f"/task-forces/{world.task_force_slug}/"
     edit_path = f"{task_force_path}milestones/{world.milestone_slug}/"
-    with Gunicorn(env, name="instance-a") as a, Gunicorn(env, name="instance-b") as b:
-        a.wait_ready()
-        b.wait_ready()
-
+    with Gunicorn(name="instance-a") as a, Gunicorn(name="instance-b") as b:
         # Sessions, both ways.
         shared_session = True
         for login_on, use_on, label in ((a, b, "A -> B"), (b, a, "B -> A")):
@@ -71,7 +67,7 @@ def run(world: World, env: dict[str, str]) -> tuple[dict, list[str]]:
         form_page = browser_a.get(edit_path)
         if form_page.status != 200:
             raise RuntimeError(f"A: {edit_path} answered {form_page.status}")
-        form = FormFields.parse(form_page.body).values
+        form = form_values(form_page.body)
         old_status, old_version = form.get("status", ""), int(form.get("version") or 0)
         new_status = Status.LAPSED if old_status == Status.ACHIEVED else Status.ACHIEVED
         marker = f"Scale-out check {secrets.token_hex(4)}"
@@ -101,7 +97,7 @@ def run(world: World, env: dict[str, str]) -> tuple[dict, list[str]]:
             if not ok:
                 report.append(f"B task force page, request {i + 1}: new status not shown FAIL")
             edit = browser_b.get(edit_path)
-            values = FormFields.parse(edit.body).values if edit.status == 200 else {}
+            values = form_values(edit.body) if edit.status == 200 else {}
             ok = (
                 values.get("status") == new_status
                 and values.get("version") == str(old_version + 1)

@@ -21,69 +21,57 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import BENCH_PASSWORD, CACHE_VARIABLES, ROOT, VENV_BIN
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bench.common import BENCH_PASSWORD, ROOT, VENV_BIN
 
 
 class Gunicorn:
-    """`gunicorn bench.wsgi -w WORKERS` on a free port, stopped on exit."""
+    """`gunicorn taskforce_site.wsgi -w WORKERS` on a free port with the
+    benchmark's environment (CACHE_URL/REDIS_URL included, when set, so that
+    every instance shares one cache); ready on entry, stopped on exit."""
 
-    def __init__(self, env: dict[str, str], *, workers: int = 2, name: str = "gunicorn"):
-        self.port = free_port()
+    def __init__(self, *, workers: int = 2, name: str = "gunicorn"):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
         self.name = name
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(tempfile.gettempdir()) / f"bench-{name}-{self.port}.log"
+        self.base = f"http://127.0.0.1:{port}"
+        self.log_path = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
         self._log = self.log_path.open("wb")
-        full_env = {**os.environ, **env}
-        # The same cache for every instance, when one is configured.
-        for variable in CACHE_VARIABLES:
-            if os.environ.get(variable):
-                full_env[variable] = os.environ[variable]
         self.process = subprocess.Popen(  # noqa: S603 - fixed command, our own venv
             [
                 str(VENV_BIN / "gunicorn"),
-                "bench.wsgi:application",
-                "--workers",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--chdir",
-                str(ROOT),
+                "taskforce_site.wsgi:application",
+                f"--workers={workers}",
+                f"--bind=127.0.0.1:{port}",
                 # Not the repo's production gunicorn.conf.py (access log,
                 # worker recycling): the benchmark measures the app alone.
-                "--config",
-                os.devnull,
+                f"--config={os.devnull}",
             ],
-            env=full_env,
             cwd=ROOT,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
+    def __enter__(self) -> Gunicorn:
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited; its log:\n{self.log_tail()}")
+                break
             try:
                 if HttpSession(self.base).get("/livez").status == 200:
-                    return
+                    return self
             except OSError:
-                pass
+                pass  # not listening yet
             time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not answer /livez in {timeout} s:\n{self.log_tail()}")
+        tail = self.log_tail()
+        self.__exit__()
+        raise RuntimeError(f"{self.name} did not answer /livez within 30 s; its log:\n{tail}")
 
     def log_tail(self, lines: int = 40) -> str:
         self._log.flush()
-        text = self.log_path.read_text(errors="replace").splitlines()
-        return "\n".join(text[-lines:])
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
-    def stop(self) -> None:
+    def __exit__(self, *exc) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)  # our own child, by its pid
             try:
@@ -94,22 +82,12 @@ class Gunicorn:
         self._log.close()
         self.log_path.unlink(missing_ok=True)
 
-    def __enter__(self) -> Gunicorn:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
 
 @dataclass
 class Response:
     status: int
-    headers: http.client.HTTPMessage
+    location: str
     body: str
-
-    @property
-    def location(self) -> str:
-        return self.headers.get("Location", "")
 
 
 @dataclass
@@ -125,25 +103,22 @@ class HttpSession:
         headers = {"Host": host}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
         if data is not None:
-            body = urlencode(data)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
+            body = urlencode(data) if data is not None else None
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             content = response.read().decode("utf-8", errors="replace")
         finally:
             connection.close()
         for header in response.msg.get_all("Set-Cookie") or []:
-            cookie = SimpleCookie()
-            cookie.load(header)
-            for name, morsel in cookie.items():
+            for name, morsel in SimpleCookie(header).items():
                 if morsel["max-age"] == "0" or not morsel.value:
                     self.cookies.pop(name, None)
                 else:
                     self.cookies[name] = morsel.value
-        return Response(response.status, response.msg, content)
+        return Response(response.status, response.getheader("Location", ""), content)
 
     def get(self, path: str) -> Response:
         return self.request("GET", path)
@@ -151,45 +126,44 @@ class HttpSession:
     def post(self, path: str, data: dict) -> Response:
         return self.request("POST", path, data)
 
-    def login(self, username: str, password: str = BENCH_PASSWORD) -> str:
+    def login(self, username: str) -> str:
         """Log in through the login form; returns the session id."""
         page = self.get("/accounts/login/")
         if page.status != 200:
             raise RuntimeError(f"{self.base}/accounts/login/ answered {page.status}")
-        form = FormFields.parse(page.body)
         response = self.post(
             "/accounts/login/",
             {
-                "csrfmiddlewaretoken": form.values["csrfmiddlewaretoken"],
+                "csrfmiddlewaretoken": form_values(page.body)["csrfmiddlewaretoken"],
                 # The sign-in page is django-two-factor-auth's wizard; its
                 # first step takes the username and password.
                 "login_view-current_step": "auth",
                 "auth-username": username,
-                "auth-password": password,
+                "auth-password": BENCH_PASSWORD,
             },
         )
         if response.status != 302 or "sessionid" not in self.cookies:
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.body)).strip()
             raise RuntimeError(
                 f"Logging in as {username} on {self.base} failed: {response.status} "
-                f"{response.location or _text_excerpt(response.body)}"
+                f"{response.location or text[:200]}"
             )
         return self.cookies["sessionid"]
 
 
-class FormFields(HTMLParser):
+def form_values(html: str) -> dict[str, str]:
     """Values of the inputs, textareas and selected options in a page."""
+    parser = _FormFields()
+    parser.feed(html)
+    return parser.values
 
+
+class _FormFields(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, str] = {}
         self._select: str | None = None
         self._textarea: str | None = None
-
-    @classmethod
-    def parse(cls, html: str) -> FormFields:
-        parser = cls()
-        parser.feed(html)
-        return parser
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
@@ -215,7 +189,3 @@ class FormFields(HTMLParser):
     def handle_data(self, data):
         if self._textarea:
             self.values[self._textarea] += data
-
-
-def _text_excerpt(html: str, length: int = 200) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()[:length]

@@ -7,11 +7,10 @@ against the trivial view with that session too: a logged-in request's floor
 (session and user read), for reading the dashboard's figure.
 
 On a two-core machine that also runs wrk and PostgreSQL, one 10-second run
-varies by about 10% from the next. So the pages are run in ROUNDS
-interleaved rounds, and each page's figure is its median; the ratio is
-median over median. A Lua script counts responses that are not 200, so a
-redirect to the login page cannot pass for a fast dashboard; any such
-response fails the run.
+varies by 10-25% from the next. So the pages are run in ROUNDS interleaved
+rounds, and each page's figure is its median; the ratio is median over
+median. A Lua script counts responses that are not 200, so a redirect to the
+login page cannot pass for a fast dashboard; any such response fails the run.
 """
 
 from __future__ import annotations
@@ -28,12 +27,8 @@ from bench.data import World
 from bench.measure import TRIVIAL_PATH
 from bench.server import Gunicorn, HttpSession
 
-DURATION = "10s"
-THREADS = 2
-CONNECTIONS = 8
-WORKERS = 2
+WRK_OPTIONS = ["-t2", "-c8", "-d10s", "--latency"]
 ROUNDS = 5
-TARGETS = {"partner": 0.5, "dashboard": 0.25}
 
 COUNT_NON_200 = """
 local threads = {}
@@ -56,84 +51,66 @@ class ThroughputError(Exception):
 
 def ensure_wrk() -> str:
     """The wrk binary, installed with apt-get when missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    apt = shutil.which("apt-get")
-    if apt is None:
-        raise ThroughputError("wrk is not installed and apt-get is not available")
-    log("   installing wrk (apt-get install -y wrk)")
-    subprocess.run([apt, "update", "-qq"], check=True)  # noqa: S603 - fixed command
-    subprocess.run([apt, "install", "-y", "-qq", "wrk"], check=True)  # noqa: S603
-    found = shutil.which("wrk")
-    if not found:
-        raise ThroughputError("apt-get install wrk did not provide a wrk binary")
-    return found
+    if not shutil.which("wrk"):
+        log("   installing wrk (apt-get install -y wrk)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)  # noqa: S607 - fixed command
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)  # noqa: S607
+    return shutil.which("wrk") or ""
 
 
 def _run_wrk(wrk: str, url: str, script: Path, cookie: str | None) -> dict:
-    command = [
-        wrk,
-        f"-t{THREADS}",
-        f"-c{CONNECTIONS}",
-        f"-d{DURATION}",
-        "--latency",
-        "-s",
-        str(script),
-    ]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     output = subprocess.run(  # noqa: S603 - fixed command
-        [*command, url], capture_output=True, text=True, check=True
+        [wrk, *WRK_OPTIONS, "-s", str(script), *headers, url],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    non200 = re.search(r"BENCH_NON200 (\d+)", output)
-    total = re.search(r"(\d+) requests in", output)
+
+    def find(pattern: str) -> str:
+        match = re.search(pattern, output, re.MULTILINE)
+        if not match:
+            raise ThroughputError(f"Could not read wrk's output:\n{output}")
+        return match.group(1)
+
     errors = re.search(r"Socket errors: (.*)", output)
-    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
-    if not (rps and non200 and total):
-        raise ThroughputError(f"Could not read wrk's output:\n{output}")
     return {
-        "rps": float(rps.group(1)),
-        "requests": int(total.group(1)),
-        "non_200": int(non200.group(1)),
+        "rps": float(find(r"Requests/sec:\s+([\d.]+)")),
+        "requests": int(find(r"(\d+) requests in")),
+        "non_200": int(find(r"BENCH_NON200 (\d+)")),
         "socket_errors": errors.group(1) if errors else "",
-        "latency_p50": p50.group(1) if p50 else "",
-        "latency_p99": p99.group(1) if p99 else "",
+        "latency_p50": find(r"^\s+50%\s+(\S+)"),
+        "latency_p99": find(r"^\s+99%\s+(\S+)"),
     }
 
 
-def run(world: World, env: dict[str, str]) -> tuple[list[dict], list[dict]]:
+def run(world: World) -> tuple[list[dict], list[dict]]:
     """Returns the throughput entries for bench.json and wrk's details."""
     wrk = ensure_wrk()
-    with tempfile.TemporaryDirectory() as tmp, Gunicorn(env, workers=WORKERS) as server:
+    if not wrk:
+        raise ThroughputError("wrk is not installed and apt-get did not provide it")
+    with tempfile.TemporaryDirectory() as tmp, Gunicorn() as server:
         script = Path(tmp) / "count.lua"
         script.write_text(COUNT_NON_200)
-        server.wait_ready()
         browser = HttpSession(server.base)
         browser.login(world.staff)
         # Every cookie the browser holds (session and CSRF), as a browser sends them.
-        cookies = dict(browser.cookies)
-        cookie_header = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
         urls = {
-            "trivial": (TRIVIAL_PATH, False),
-            "partner": (f"/p/{world.partner_token}/", False),
-            "dashboard": ("/", True),
-            "trivial_logged_in": (TRIVIAL_PATH, True),
+            "trivial": (TRIVIAL_PATH, None),
+            "partner": (f"/p/{world.partner_token}/", None),
+            "dashboard": ("/", cookie),
+            "trivial_logged_in": (TRIVIAL_PATH, cookie),
         }
-        for page, (path, logged_in) in urls.items():
-            _check(server, page, path, cookies if logged_in else {})
+        _check(server, urls, browser.cookies)  # warms both workers
         runs: dict[str, list[dict]] = {page: [] for page in urls}
         for round_number in range(1, ROUNDS + 1):
-            for page, (path, logged_in) in urls.items():
-                result = _run_wrk(
-                    wrk, server.base + path, script, cookie_header if logged_in else None
-                )
+            for page, (path, page_cookie) in urls.items():
+                result = _run_wrk(wrk, server.base + path, script, page_cookie)
                 if result["non_200"] or result["socket_errors"]:
                     raise ThroughputError(
-                        f"{page}: {result['non_200']} responses were not 200 "
-                        f"(socket errors: {result['socket_errors'] or 'none'}); gunicorn log:\n"
+                        f"{page}: {result['non_200']} responses were not 200 (socket "
+                        f"errors: {result['socket_errors'] or 'none'}); gunicorn log:\n"
                         f"{server.log_tail()}"
                     )
                 log(
@@ -141,36 +118,29 @@ def run(world: World, env: dict[str, str]) -> tuple[list[dict], list[dict]]:
                     f"(p50 {result['latency_p50']}, p99 {result['latency_p99']})"
                 )
                 runs[page].append(result)
-        for page, (path, logged_in) in urls.items():
-            _check(server, page, path, cookies if logged_in else {})
-    details = [
-        {"page": page, "path": _redact(urls[page][0], world), "runs": page_runs}
-        for page, page_runs in runs.items()
-    ]
-    medians = {
-        page: statistics.median(r["rps"] for r in page_runs) for page, page_runs in runs.items()
-    }
+        _check(server, urls, browser.cookies)
+    medians = {page: statistics.median(r["rps"] for r in rounds) for page, rounds in runs.items()}
     entries = [
         {
             "page": page,
             "rps": round(rps, 1),
-            "ratio_to_trivial": round(rps / medians["trivial"], 3) if medians["trivial"] else None,
+            "ratio_to_trivial": round(rps / medians["trivial"], 3),
             "rounds_rps": [round(r["rps"], 1) for r in runs[page]],
         }
         for page, rps in medians.items()
     ]
+    details = [
+        {"page": page, "path": world.redact(urls[page][0]), "runs": rounds}
+        for page, rounds in runs.items()
+    ]
     return entries, details
 
 
-def _check(server: Gunicorn, page: str, path: str, cookies: dict[str, str]) -> None:
-    """The page answers 200 (not a redirect), before the runs (warming both
-    workers) and after them."""
-    client = HttpSession(server.base, dict(cookies))
-    for _ in range(5):
-        response = client.get(path)
-        if response.status != 200:
-            raise ThroughputError(f"{page}: {path} answered {response.status}")
-
-
-def _redact(path: str, world: World) -> str:
-    return path.replace(world.partner_token, "<token>")
+def _check(server: Gunicorn, urls: dict, cookies: dict[str, str]) -> None:
+    """Every page answers 200 (not a redirect) on both workers."""
+    for page, (path, cookie) in urls.items():
+        client = HttpSession(server.base, dict(cookies) if cookie else {})
+        for _ in range(5):
+            response = client.get(path)
+            if response.status != 200:
+                raise ThroughputError(f"{page}: {path} answered {response.status}")
