@@ -216,7 +216,7 @@ def _update(
         record.save(force_insert=True)
     else:
         updated = MilestoneStatus.objects.filter(pk=record.pk, version=read_version).update(
-            **values,
+            **{field: getattr(record, field) for field in values},
             status_since=record.status_since,
             confirmed_at=record.confirmed_at,
             confirmed_by=record.confirmed_by,
