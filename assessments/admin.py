@@ -54,7 +54,8 @@ EDITABLE_STATUS_FIELDS = ("status", "lead_partner", "target_date", "notes")
 
 
 class MilestoneStatusAdminForm(forms.ModelForm):
-    # The version the admin started from, so a concurrent edit is refused.
+    # The version the admin started from: the service refuses the save if the
+    # status has moved on since (see MilestoneStatusAdmin.save_model).
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     class Meta:
@@ -65,18 +66,6 @@ class MilestoneStatusAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["version"] = self.instance.version
-
-    def clean(self):
-        cleaned = super().clean()
-        current = MilestoneStatus.objects.select_related("updated_by").get(pk=self.instance.pk)
-        if cleaned.get("version") != current.version:
-            who = services.person_name(current.updated_by) if current.updated_by else "Someone"
-            raise forms.ValidationError(
-                f"{who} changed this status at {current.updated_at:%Y-%m-%d %H:%M} UTC, after "
-                f"you opened it (it is now {current.get_status_display()}). Reload the page "
-                "to see their change; nothing was saved."
-            )
-        return cleaned
 
 
 @admin.register(MilestoneStatus)
@@ -111,10 +100,9 @@ class MilestoneStatusAdmin(admin.ModelAdmin):
                 **values,
             )
         except services.StaleStatusError as error:
-            # Raised inside the admin's transaction: nothing is saved.
-            raise ValidationError(
-                "Someone changed this status after you opened it; reload and try again."
-            ) from error
+            # Raised inside the admin's transaction: nothing is saved, and
+            # changeform_view shows the message over the current values.
+            raise ValidationError(error.message_for(request.user)) from error
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

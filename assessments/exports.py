@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from assessments.models import MilestoneStatus, Status, StatusChange, TaskForce
+from assessments.progress import is_listed
 from stages.models import Milestone
 
 STATUS_COLUMNS = [
@@ -51,7 +52,7 @@ def status_rows(task_forces: QuerySet[TaskForce]) -> Iterator[dict]:
     for task_force in task_forces.order_by("name"):
         for milestone in milestones:
             record = records.get((task_force.pk, milestone.pk))
-            if record is None and not milestone.is_active:
+            if not is_listed(milestone, record):
                 continue
             row = {
                 "task_force": task_force.slug,

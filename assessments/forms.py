@@ -24,6 +24,12 @@ class MilestoneStatusForm(forms.ModelForm):
         # one form, so an unchanged note never counts as a change.
         return self.cleaned_data["notes"].replace("\r\n", "\n")
 
+    def _post_clean(self):
+        # Parsing only: the fields above check the input, and the service
+        # validates the record where it saves it. The model's own checks
+        # here would repeat that, at the cost of a database round trip.
+        pass
+
     def clean(self):
         cleaned = super().clean()
         if self.errors.get("version") or cleaned.get("version") is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from assessments import services
 from assessments.models import (
@@ -229,21 +229,45 @@ class ImportConflict(Exception):
     pass
 
 
-@transaction.atomic
 def apply_plan(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
     """Apply every change of a checked import, or none: a status changed by
     someone since the check, or any other failure, rolls back the lot."""
+    try:
+        return _apply(batch=batch, user=user)
+    except (IntegrityError, OperationalError) as error:
+        # A concurrent writer the lock order did not serialise (a lock
+        # timeout, a serialization failure): rolled back, like any conflict.
+        if not services.is_write_conflict(error):
+            raise
+        raise ImportConflict(
+            "Someone changed these statuses while the import was being applied."
+        ) from error
+
+
+@transaction.atomic
+def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
     if batch.applied_at is not None:
         raise ImportConflict("This import has already been applied.")
-    task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])
+    # Lock order, as on every write path (services.milestone_status_update):
+    # the task forces' rows first, in id order, then statuses in milestone
+    # order. A save to one of these task forces then waits for the import,
+    # or the import for it, instead of the two deadlocking.
+    task_forces = {
+        task_force.pk: task_force
+        for task_force in TaskForce.objects.select_for_update()
+        .filter(pk__in={c["task_force"] for c in batch.changes})
+        .order_by("pk")
+    }
     milestones = Milestone.objects.in_bulk([c["milestone"] for c in batch.changes])
-    for change in batch.changes:
+    editable = {pk: task_force.can_edit(user) for pk, task_force in task_forces.items()}
+    changes = sorted(batch.changes, key=lambda c: (c["task_force"], c["milestone"]))
+    for change in changes:
         values = dict(change["values"])
         if values["target_date"]:
             values["target_date"] = datetime.date.fromisoformat(values["target_date"])
         task_force = task_forces[change["task_force"]]
         milestone = milestones[change["milestone"]]
-        if not task_force.can_edit(user):
+        if not editable[task_force.pk]:
             raise ImportConflict(f"You may no longer change {task_force.name}.")
         try:
             services.milestone_status_update(
@@ -255,11 +279,8 @@ def apply_plan(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
                 **values,
             )
         except services.StaleStatusError as error:
-            who = error.current.updated_by if error.current else None
             raise ImportConflict(
-                f"{task_force.name}: {milestone.name} was changed"
-                + (f" by {services.person_name(who)}" if who else "")
-                + " after you checked the file."
+                f"{task_force.name}: {milestone.name}: {error.message_for(user)}"
             ) from error
         except ValidationError as error:
             raise ImportConflict(

@@ -25,6 +25,7 @@ from assessments.models import (
     PartnerLink,
     TaskForce,
     hash_token,
+    is_signed_in_and_active,
 )
 from taskforce_site.mail import absolute_url, send_templated_mail
 from taskforce_site.security import log_event
@@ -205,7 +206,7 @@ def invitation_create(
 def can_manage_invitation(user: AbstractBaseUser, invitation: Invitation) -> bool:
     """Staff manage every invitation; a coordinator those whose task forces
     are all their own."""
-    if not user.is_authenticated or not user.is_active:
+    if not is_signed_in_and_active(user):
         return False
     if user.is_staff:
         return True

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import exports, history, importing
+from assessments.access import task_force_for_user
 from assessments.models import ImportBatch, Status, TaskForce, can_import_statuses
 from assessments.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
-from assessments.views import _get_task_force_for_user
 from stages.models import Milestone
 from taskforce_site.security import log_event
 
@@ -20,7 +20,7 @@ def _scope(request: HttpRequest, slug: str | None):
     """One readable task force, or every task force the user may read."""
     if slug is None:
         return "all-task-forces", TaskForce.objects.visible_to(request.user)
-    task_force, _ = _get_task_force_for_user(request, slug)
+    task_force, _ = task_force_for_user(request, slug)
     return task_force.slug, TaskForce.objects.filter(pk=task_force.pk)
 
 

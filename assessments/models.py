@@ -52,6 +52,12 @@ READ_ALL_PERMISSION = "assessments.view_all_task_forces"
 PROGRAM_MANAGERS_GROUP = "Program managers"
 
 
+def is_signed_in_and_active(user) -> bool:
+    """The guard in front of every access rule: anonymous and deactivated
+    accounts get nothing, whatever else they hold."""
+    return user.is_authenticated and user.is_active
+
+
 def is_staff_or_program_manager(user) -> bool:
     """Who reads every task force by role (and so must use two-factor sign-in)."""
     return user.is_staff or user.has_perm(READ_ALL_PERMISSION)
@@ -60,7 +66,7 @@ def is_staff_or_program_manager(user) -> bool:
 def can_read_all_task_forces(user) -> bool:
     """Staff and program managers read every task force; coordinators too
     when COORDINATORS_CAN_READ_ALL_TASK_FORCES is on."""
-    if not user.is_authenticated or not user.is_active:
+    if not is_signed_in_and_active(user):
         return False
     if is_staff_or_program_manager(user):
         return True
@@ -71,7 +77,7 @@ def edits_some_task_force(user) -> bool:
     """Staff, or a coordinator of at least one task force: who may import
     statuses (each row is then checked against TaskForce.can_edit) and invite
     (to the task forces they may edit)."""
-    if not user.is_authenticated or not user.is_active:
+    if not is_signed_in_and_active(user):
         return False
     return user.is_staff or user.coordinated_task_forces.exists()
 
@@ -86,7 +92,7 @@ class TaskForceQuerySet(models.QuerySet):
         Deny by default: anonymous and inactive users see none; staff and
         program managers see all; coordinators see their own.
         """
-        if not user.is_authenticated or not user.is_active:
+        if not is_signed_in_and_active(user):
             return self.none()
         if can_read_all_task_forces(user):
             return self.all()
@@ -143,7 +149,7 @@ class TaskForce(models.Model):
     def can_edit(self, user) -> bool:
         """The one rule for who may change this task force's statuses and links:
         its own coordinators and staff. Program managers only read."""
-        if not user.is_authenticated or not user.is_active:
+        if not is_signed_in_and_active(user):
             return False
         if user.is_staff:
             return True
@@ -157,6 +163,27 @@ class Status(models.TextChoices):
     ACHIEVED = "achieved", "Achieved"
     # Achieved once but no longer holds (funding ended, an MOU lapsed).
     LAPSED = "lapsed", "Lapsed"
+
+    @property
+    def letter(self) -> str:
+        """One letter, so the matrix reads without colour and in greyscale."""
+        return _STATUS_MARKS[self.value][0]
+
+    @property
+    def symbol(self) -> str:
+        """A symbol beside the colour, so a badge reads without colour vision
+        and in greyscale print."""
+        return _STATUS_MARKS[self.value][1]
+
+
+# (letter, symbol) of each status: see Status.letter and Status.symbol.
+_STATUS_MARKS = {
+    "not_started": ("–", "○"),
+    "planning": ("P", "◔"),
+    "in_progress": ("I", "◑"),
+    "achieved": ("A", "✔"),
+    "lapsed": ("L", "✖"),
+}
 
 
 class MilestoneStatus(models.Model):
@@ -434,7 +461,7 @@ class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user) -> InvitationQuerySet:
         """Staff see every invitation; coordinators those to their own task
         forces; everyone else none."""
-        if not user.is_authenticated or not user.is_active:
+        if not is_signed_in_and_active(user):
             return self.none()
         if user.is_staff:
             return self.all()

@@ -15,14 +15,6 @@ from assessments.models import Area, MilestoneStatus, Status, TaskForce
 from stages.models import Milestone, Stage
 
 MATRIX_PAGE_SIZE = 50
-# One letter per status, so the matrix reads without colour and in greyscale.
-STATUS_LETTERS = {
-    Status.NOT_STARTED: "–",
-    Status.PLANNING: "P",
-    Status.IN_PROGRESS: "I",
-    Status.ACHIEVED: "A",
-    Status.LAPSED: "L",
-}
 
 
 @dataclass(frozen=True)

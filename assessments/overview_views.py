@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from assessments import overview, page_cache, reports
+from assessments.access import task_force_for_user
 from assessments.filters import SORTS, GapsFilters, MatrixFilters
 from assessments.models import Status, TaskForce, can_read_all_task_forces
-from assessments.views import _get_task_force_for_user
 from stages.models import Stage
 from taskforce_site.security import log_event
 
@@ -35,7 +35,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "regions": overview.regions(task_forces),
             "stages": Stage.objects.order_by("order"),
             "sorts": SORTS,
-            "letters": [(s.value, s.label, overview.STATUS_LETTERS[s]) for s in Status],
+            "letters": [(s.value, s.label, s.letter) for s in Status],
             "filter_query": query.urlencode(),
         },
     )
@@ -94,7 +94,7 @@ def statewide_report(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def task_force_report(request: HttpRequest, slug: str) -> HttpResponse:
-    task_force, _ = _get_task_force_for_user(request, slug)
+    task_force, _ = task_force_for_user(request, slug)
     context = reports.report_context(
         task_forces=TaskForce.objects.filter(pk=task_force.pk), summary=False
     )

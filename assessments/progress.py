@@ -74,9 +74,6 @@ class Progress:
                 return stage_progress.stage
         return counted[-1].stage if counted else None
 
-    def for_stage(self, stage: Stage) -> StageProgress | None:
-        return next((s for s in self.stages if s.stage.pk == stage.pk), None)
-
 
 def compute_progress(stages: Iterable[Stage], achieved_by_stage: dict[int, int]) -> Progress:
     """Progress from stages annotated with `active_total` (see
@@ -138,12 +135,32 @@ class StageSection:
         return self.progress.stage
 
 
-def board_for(task_force: TaskForce) -> tuple[Progress, list[StageSection]]:
-    """Progress and the milestones of one task force, grouped by stage.
+def is_listed(milestone: Milestone, record: MilestoneStatus | None) -> bool:
+    """Active milestones are always listed; a retired one only if the task
+    force has a status recorded for it, so nothing recorded is hidden. The
+    one rule for the boards and the exports."""
+    return milestone.is_active or record is not None
 
-    Active milestones are always listed; a retired one only if the task force
-    has a status recorded for it, so nothing recorded is hidden.
-    """
+
+def _sections(
+    progress: Progress,
+    milestones: Iterable[Milestone],
+    records: dict[int, MilestoneStatus],
+) -> list[StageSection]:
+    rows_by_stage: dict[int, list[MilestoneRow]] = defaultdict(list)
+    for milestone in milestones:
+        record = records.get(milestone.pk)
+        if is_listed(milestone, record):
+            rows_by_stage[milestone.stage_id].append(MilestoneRow(milestone, record))
+    return [
+        StageSection(progress=stage_progress, rows=tuple(rows_by_stage[stage_progress.stage.pk]))
+        for stage_progress in progress.stages
+    ]
+
+
+def board_for(task_force: TaskForce) -> tuple[Progress, list[StageSection]]:
+    """Progress and the milestones of one task force, grouped by stage
+    (retired milestones as is_listed says)."""
     progress = progress_for([task_force])[task_force.pk]
     records = {
         record.milestone_id: record
@@ -151,13 +168,31 @@ def board_for(task_force: TaskForce) -> tuple[Progress, list[StageSection]]:
             "updated_by"
         )
     }
-    rows_by_stage: dict[int, list[MilestoneRow]] = defaultdict(list)
-    for milestone in Milestone.objects.select_related("stage"):
-        record = records.get(milestone.pk)
-        if milestone.is_active or record is not None:
-            rows_by_stage[milestone.stage_id].append(MilestoneRow(milestone, record))
-    sections = [
-        StageSection(progress=stage_progress, rows=tuple(rows_by_stage[stage_progress.stage.pk]))
-        for stage_progress in progress.stages
-    ]
-    return progress, sections
+    return progress, _sections(progress, Milestone.objects.select_related("stage"), records)
+
+
+def board_from(
+    milestones: list[Milestone], records: dict[int, MilestoneStatus]
+) -> tuple[Progress, list[StageSection]]:
+    """The same board as board_for, from what a caller already holds: every
+    milestone with its stage, in the guidance's order, and one task force's
+    records by milestone id. No query: the reply to an in-place save has both.
+
+    It counts by the rule above (active milestones, achieved ones of them);
+    tests/test_progress.py holds it equal to board_for.
+    """
+    stages: dict[int, Stage] = {}
+    totals: dict[int, int] = defaultdict(int)
+    achieved: dict[int, int] = defaultdict(int)
+    for milestone in milestones:
+        stages.setdefault(milestone.stage_id, milestone.stage)
+        if milestone.is_active:
+            totals[milestone.stage_id] += 1
+            record = records.get(milestone.pk)
+            if record is not None and record.status == MilestoneStatus.Status.ACHIEVED:
+                achieved[milestone.stage_id] += 1
+    for stage in stages.values():
+        stage.active_total = totals[stage.pk]
+    ordered = sorted(stages.values(), key=lambda stage: (stage.order, stage.name))
+    progress = compute_progress(ordered, achieved)
+    return progress, _sections(progress, milestones, records)

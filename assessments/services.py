@@ -8,7 +8,7 @@ import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -44,19 +44,51 @@ class StaleStatusError(Exception):
         self.current = current
         super().__init__("The status was changed by someone else.")
 
+    def by_viewer(self, viewer: AbstractBaseUser | None) -> bool:
+        """Whether the newer version is the viewer's own (another window)."""
+        who = self.current.updated_by_id if self.current is not None else None
+        return who is not None and viewer is not None and who == viewer.pk
+
     def saved_by(self, viewer: AbstractBaseUser | None) -> str:
         """Who saved the newer version, and when, as the viewer reads it: "You
         saved this in another window at 14:05" when it was the viewer."""
         current = self.current
-        when = (
-            f" at {timezone.localtime(current.updated_at):%H:%M}"
-            if current is not None and current.updated_at
-            else ""
-        )
-        who = current.updated_by if current is not None else None
-        if who is not None and viewer is not None and who.pk == viewer.pk:
+        when = ""
+        if current is not None and current.updated_at:
+            saved_at = timezone.localtime(current.updated_at)
+            when = f" at {saved_at:%H:%M}"
+            if saved_at.date() != timezone.localdate():
+                when += f" on {saved_at.day} {saved_at:%b %Y}"
+        if self.by_viewer(viewer):
             return f"You saved this in another window{when}"
+        who = current.updated_by if current is not None else None
         return f"{person_name(who) if who is not None else 'Someone'} saved this{when}"
+
+    def message_for(self, viewer: AbstractBaseUser | None) -> str:
+        """The one wording of a refused save, for every path that can refuse
+        one (status page, in place, admin, import), so they never disagree."""
+        return (
+            f"Not saved: {self.saved_by(viewer)}, after you opened it. "
+            "Check the status it has now, then change it again if needed."
+        )
+
+
+# The database's words for "another transaction got there first": PostgreSQL's
+# serialization failure and deadlock, and SQLite's lock timeout.
+_CONFLICT_PGCODES = {"40001", "40P01"}
+
+
+def is_write_conflict(error: Exception) -> bool:
+    """True for the errors two concurrent writers can still meet despite the
+    lock order (see milestone_status_update), which mean "try again"."""
+    if isinstance(error, IntegrityError):
+        return True
+    if isinstance(error, OperationalError):
+        cause = error.__cause__
+        return getattr(cause, "pgcode", None) in _CONFLICT_PGCODES or "database is locked" in str(
+            error
+        )
+    return False
 
 
 def _jsonable(value):
@@ -65,7 +97,23 @@ def _jsonable(value):
     return value
 
 
-@transaction.atomic
+def _current(task_force: TaskForce, milestone: Milestone) -> MilestoneStatus | None:
+    return (
+        MilestoneStatus.objects.select_related("updated_by")
+        .filter(task_force=task_force, milestone=milestone)
+        .first()
+    )
+
+
+# What the editor supplies; everything else (the task force and milestone in
+# hand, who, when, the version) is set here and needs no checking.
+_NOT_FROM_THE_EDITOR = [
+    field.name
+    for field in MilestoneStatus._meta.concrete_fields
+    if field.name not in StatusChange.TRACKED_FIELDS
+]
+
+
 def milestone_status_update(
     *,
     task_force: TaskForce,
@@ -87,60 +135,87 @@ def milestone_status_update(
     raised and nothing is saved. None skips the check (no editor involved).
     Raises ValidationError, saving nothing, for a retired milestone or an
     invalid value. A save that changes nothing writes no history.
+
+    One guard against concurrent writers: the write is conditional on the
+    version that was read (an UPDATE ... WHERE version = read, or an INSERT
+    the unique constraint refuses if someone created the row first), which
+    holds on SQLite and PostgreSQL alike. A concurrent write that the
+    database refuses (a deadlock, a lock timeout) becomes StaleStatusError
+    too, once this transaction is rolled back.
     """
+    try:
+        return _update(
+            task_force=task_force,
+            milestone=milestone,
+            values={
+                "status": status,
+                "notes": notes,
+                "lead_partner": lead_partner,
+                "target_date": target_date,
+            },
+            user=user,
+            expected_version=expected_version,
+            source=source,
+            now=at or timezone.now(),
+        )
+    except (IntegrityError, OperationalError) as error:
+        if not is_write_conflict(error):
+            raise
+        current = _current(task_force, milestone)
+        if isinstance(error, IntegrityError) and current is None:
+            raise  # not the unique constraint: a real fault
+        raise StaleStatusError(current) from error
+
+
+@transaction.atomic
+def _update(
+    *,
+    task_force: TaskForce,
+    milestone: Milestone,
+    values: dict,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    source: str,
+    now: datetime.datetime,
+) -> MilestoneStatus:
     if not milestone.is_active:
         raise ValidationError(RETIRED_MILESTONE_MESSAGE, code="retired")
-    now = at or timezone.now()
-    current = (
-        MilestoneStatus.objects.select_for_update(of=("self",))
-        .select_related("updated_by")
-        .filter(task_force=task_force, milestone=milestone)
-        .first()
-    )
-    if expected_version is not None and (current.version if current else 0) != expected_version:
+    current = _current(task_force, milestone)
+    read_version = current.version if current is not None else 0
+    if expected_version is not None and read_version != expected_version:
         raise StaleStatusError(current)
     record = current or MilestoneStatus(
-        task_force=task_force, milestone=milestone, status_since=now
+        task_force=task_force, milestone=milestone, status_since=now, version=0
     )
     old = {field: getattr(record, field) for field in StatusChange.TRACKED_FIELDS}
-    old_status = record.status if current else Status.NOT_STARTED
-    record.status = status
-    record.notes = notes
-    record.lead_partner = lead_partner
-    record.target_date = target_date
-    record.full_clean(exclude=["version"])
+    for field, value in values.items():
+        setattr(record, field, value)
+    record.clean_fields(exclude=_NOT_FROM_THE_EDITOR)
     changes = {
         field: [_jsonable(old[field]), _jsonable(getattr(record, field))]
         for field in StatusChange.TRACKED_FIELDS
         if old[field] != getattr(record, field)
     }
     if not changes:
-        return current or record  # nothing to save, nothing to record
-    if status != old_status:
+        return record  # nothing to save, nothing to record
+    old_status = old["status"]
+    if record.status != old_status:
         record.status_since = now
-        if status == Status.ACHIEVED:
+        if record.status == Status.ACHIEVED:
             record.confirmed_at, record.confirmed_by = now, user
     record.updated_by = user
     record.updated_at = now
+    # Lock order, the same on every write path: the task force's row first
+    # (the revision bump, which the pages need in this transaction anyway),
+    # then its statuses in milestone order. Two writers to one task force
+    # then queue instead of deadlocking.
+    page_cache.bump([task_force.pk])
     if current is None:
         record.version = 1
-        try:
-            with transaction.atomic():
-                record.save()
-        except IntegrityError:
-            # Another editor created the record between our read and write.
-            raise StaleStatusError(
-                MilestoneStatus.objects.filter(task_force=task_force, milestone=milestone).first()
-            ) from None
+        record.save(force_insert=True)
     else:
-        # Conditional update: only if nobody saved since we read the row. The
-        # row lock above already serialises writers on PostgreSQL; this also
-        # holds where SELECT ... FOR UPDATE is a no-op (SQLite).
-        updated = MilestoneStatus.objects.filter(pk=record.pk, version=record.version).update(
-            status=record.status,
-            notes=record.notes,
-            lead_partner=record.lead_partner,
-            target_date=record.target_date,
+        updated = MilestoneStatus.objects.filter(pk=record.pk, version=read_version).update(
+            **{field: getattr(record, field) for field in values},
             status_since=record.status_since,
             confirmed_at=record.confirmed_at,
             confirmed_by=record.confirmed_by,
@@ -149,14 +224,13 @@ def milestone_status_update(
             version=F("version") + 1,
         )
         if updated != 1:
-            raise StaleStatusError(MilestoneStatus.objects.filter(pk=record.pk).first())
-        record.version += 1
-    page_cache.bump([task_force.pk])
+            raise StaleStatusError(_current(task_force, milestone))
+        record.version = read_version + 1
     StatusChange.objects.create(
         task_force=task_force,
         milestone=milestone,
         old_status=old_status,
-        new_status=status,
+        new_status=record.status,
         changes=changes,
         changed_by=user,
         changed_by_name=user.get_username() if user is not None else "",
@@ -177,18 +251,18 @@ def milestone_confirm(
     """Record that an achieved milestone still holds: resets its review clock,
     and the history says who confirmed it and when."""
     now = at or timezone.now()
-    record = (
-        MilestoneStatus.objects.select_for_update(of=("self",))
-        .filter(task_force=task_force, milestone=milestone, status=Status.ACHIEVED)
-        .first()
-    )
+    # The task force's row first, as on every write path (see
+    # milestone_status_update): writers to one task force queue here.
+    page_cache.bump([task_force.pk])
+    record = MilestoneStatus.objects.filter(
+        task_force=task_force, milestone=milestone, status=Status.ACHIEVED
+    ).first()
     if record is None:
         raise ValidationError("Only an achieved milestone can be confirmed.", code="not_achieved")
     previous = record.confirmed_at
     MilestoneStatus.objects.filter(pk=record.pk).update(
         confirmed_at=now, confirmed_by=user, version=F("version") + 1
     )
-    page_cache.bump([task_force.pk])
     StatusChange.objects.create(
         task_force=task_force,
         milestone=milestone,
@@ -216,6 +290,8 @@ def milestones_confirm(
     recorded in the history as if confirmed alone. Those no longer achieved
     (changed since the page was shown) are skipped; returns the confirmed."""
     now = at or timezone.now()
+    # The task force first (lock order), so what is read as achieved stays so.
+    page_cache.bump([task_force.pk])
     achieved = set(
         MilestoneStatus.objects.filter(
             task_force=task_force, milestone__in=milestones, status=Status.ACHIEVED

@@ -17,9 +17,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import invitations
+from assessments.access import task_force_for_editing
 from assessments.forms import InvitationForm
 from assessments.models import Invitation, edits_some_task_force
-from assessments.views import _get_task_force_for_editing
 from taskforce_site.second_factor import two_factor_required
 
 # Closed invitations (accepted, withdrawn) listed under the open ones.
@@ -188,7 +188,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def team(request: HttpRequest, slug: str) -> HttpResponse:
-    task_force = _get_task_force_for_editing(request, slug)
+    task_force = task_force_for_editing(request, slug)
     form = InvitationForm(request.POST or None, user=request.user, task_force=task_force)
     if request.method == "POST" and form.is_valid() and _create_from_form(request, form):
         return redirect("assessments:team", slug=task_force.slug)
@@ -209,7 +209,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def coordinator_remove(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
-    task_force = _get_task_force_for_editing(request, slug)
+    task_force = task_force_for_editing(request, slug)
     account = task_force.coordinators.filter(pk=user_id).first()
     if account is None:
         raise Http404("Not a coordinator of this task force")

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import history, page_cache, services
+from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
@@ -20,33 +21,12 @@ from assessments.models import (
     can_import_statuses,
 )
 from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
-from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
+from assessments.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
 from assessments.trend import render_svg, trend_for
 from stages.models import Milestone
 from taskforce_site.security import log_event
 
 DASHBOARD_PAGE_SIZE = 50
-
-
-def _get_task_force_for_user(request: HttpRequest, slug: str) -> tuple[TaskForce, bool]:
-    """The task force if `request.user` may read it, and whether they may edit it.
-
-    A task force the user may not read is a 404, so its existence is not
-    revealed; callers that need to edit raise 403 when `can_edit` is False.
-    """
-    task_force = TaskForce.objects.visible_to(request.user).filter(slug=slug).first()
-    if task_force is None:
-        if TaskForce.objects.filter(slug=slug).exists():
-            log_event("task_force.hidden", request, task_force=slug)
-        raise Http404("No such task force")
-    return task_force, task_force.can_edit(request.user)
-
-
-def _get_task_force_for_editing(request: HttpRequest, slug: str) -> TaskForce:
-    task_force, can_edit = _get_task_force_for_user(request, slug)
-    if not can_edit:
-        raise PermissionDenied
-    return task_force
 
 
 @require_safe
@@ -90,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    task_force, can_edit = _get_task_force_for_user(request, slug)
+    task_force, can_edit = task_force_for_user(request, slug)
     progress, sections = board_for(task_force)
     today = timezone.localdate()
     return render(
@@ -115,7 +95,7 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def milestone_confirm(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
     """One action to say an achieved milestone still holds."""
-    task_force = _get_task_force_for_editing(request, slug)
+    task_force = task_force_for_editing(request, slug)
     milestone = get_object_or_404(Milestone, slug=milestone_slug)
     try:
         services.milestone_confirm(task_force=task_force, milestone=milestone, user=request.user)
@@ -131,7 +111,7 @@ def milestone_confirm(request: HttpRequest, slug: str, milestone_slug: str) -> H
 def milestones_confirm(request: HttpRequest, slug: str) -> HttpResponse:
     """Confirm all that still hold, from the review-due list: the milestones
     the page listed (posted back), each recorded in the history."""
-    task_force = _get_task_force_for_editing(request, slug)
+    task_force = task_force_for_editing(request, slug)
     slugs = request.POST.getlist("milestone")[:200]
     milestones = list(Milestone.objects.filter(slug__in=slugs, is_active=True).order_by("pk"))
     confirmed = services.milestones_confirm(
@@ -171,7 +151,7 @@ def trend(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         task_force = None
         scope = TaskForce.objects.visible_to(request.user)
     else:
-        task_force, _ = _get_task_force_for_user(request, slug)
+        task_force, _ = task_force_for_user(request, slug)
         scope = TaskForce.objects.filter(pk=task_force.pk)
     return render(
         request,
@@ -185,7 +165,7 @@ def task_force_history(
     request: HttpRequest, slug: str, milestone_slug: str | None = None
 ) -> HttpResponse:
     """The timeline of a task force's changes, or of one of its milestones."""
-    task_force, _ = _get_task_force_for_user(request, slug)
+    task_force, _ = task_force_for_user(request, slug)
     milestone = (
         get_object_or_404(Milestone, slug=milestone_slug) if milestone_slug is not None else None
     )
@@ -216,38 +196,43 @@ def task_force_history(
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
-    task_force = _get_task_force_for_editing(request, slug)
-    milestone = get_object_or_404(Milestone.objects.select_related("stage"), slug=milestone_slug)
-    record = (
-        MilestoneStatus.objects.select_related("updated_by")
-        .filter(task_force=task_force, milestone=milestone)
-        .first()
-    )
-    form = MilestoneStatusForm(request.POST or None, instance=record)
-    stale = None
+    task_force = task_force_for_editing(request, slug)
     if request.method == "POST" and request.htmx:
-        return _save_in_place(request, task_force, milestone, form)
-    if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
-        try:
-            saved = _save_form(request, task_force, milestone, form)
-        except ValidationError as error:
-            form.add_error(None, error)
-        except services.StaleStatusError as error:
-            stale = _stale_comparison(error.current, values)
-            stale["saved_by"] = error.saved_by(request.user)
-            stale["yourself"] = stale["saved_by"].startswith("You ")
-            # Keep what they typed; a second save knowingly replaces the newer one.
-            data = request.POST.copy()
-            data["version"] = error.current.version if error.current else 0
-            form = MilestoneStatusForm(data, instance=error.current)
-            record = error.current
-        else:
-            messages.success(
-                request, f"Saved: {milestone.name} is now {saved.get_status_display().lower()}."
-            )
-            url = reverse("assessments:task_force", args=[task_force.slug])
-            return redirect(f"{url}#milestone-{milestone.slug}")
+        return _save_in_place(request, task_force, milestone_slug)
+    milestone = get_object_or_404(Milestone.objects.select_related("stage"), slug=milestone_slug)
+    stale = None
+    if request.method == "POST":
+        # The service reads the record it saves; the page reads it only if
+        # it is shown again.
+        form = MilestoneStatusForm(request.POST)
+        record = None
+        if form.is_valid():
+            values = dict(form.cleaned_data)
+            try:
+                saved = _save_form(request, task_force, milestone, form)
+            except ValidationError as error:
+                form.add_error(None, error)
+            except services.StaleStatusError as error:
+                stale = _stale_comparison(error.current, values)
+                stale["message"] = error.message_for(request.user)
+                stale["yourself"] = error.by_viewer(request.user)
+                # Keep what they typed; a second save knowingly replaces the newer one.
+                data = request.POST.copy()
+                data["version"] = error.current.version if error.current else 0
+                form = MilestoneStatusForm(data, instance=error.current)
+                record = error.current
+            else:
+                messages.success(
+                    request,
+                    f"Saved: {milestone.name} is now {saved.get_status_display().lower()}.",
+                )
+                url = reverse("assessments:task_force", args=[task_force.slug])
+                return redirect(f"{url}#milestone-{milestone.slug}")
+        if stale is None:
+            record = _record(task_force, milestone)
+    else:
+        record = _record(task_force, milestone)
+        form = MilestoneStatusForm(instance=record)
     return render(
         request,
         "assessments/milestone_edit.html",
@@ -259,6 +244,14 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
             "stale": stale,
         },
         status=409 if stale else 200,
+    )
+
+
+def _record(task_force: TaskForce, milestone: Milestone) -> MilestoneStatus | None:
+    return (
+        MilestoneStatus.objects.select_related("updated_by")
+        .filter(task_force=task_force, milestone=milestone)
+        .first()
     )
 
 
@@ -279,26 +272,40 @@ def _save_form(
 
 
 def _save_in_place(
-    request: HttpRequest, task_force: TaskForce, milestone: Milestone, form: MilestoneStatusForm
+    request: HttpRequest, task_force: TaskForce, milestone_slug: str
 ) -> HttpResponse:
     """The htmx path of milestone_edit: save, then answer with the new row
     and, out of band, the progress that changed with it. Errors come back in
     the row; the status code stays 200 so htmx swaps them in."""
+    # Every milestone, not just this one: the progress and priorities in the
+    # reply are counted from them (board_from), with no query of their own.
+    milestones = list(Milestone.objects.select_related("stage"))
+    milestone = next((m for m in milestones if m.slug == milestone_slug), None)
+    if milestone is None:
+        raise Http404("No such milestone")
+    form = MilestoneStatusForm(request.POST)
     message = error = ""
+    shown = None  # the record the save returned, or the newer one that refused it
     if form.is_valid():
         try:
-            saved = _save_form(request, task_force, milestone, form)
-            message = f"Saved: {milestone.name} is now {saved.get_status_display().lower()}."
+            shown = _save_form(request, task_force, milestone, form)
+            message = f"Saved: {milestone.name} is now {shown.get_status_display().lower()}."
         except ValidationError as problem:
             error = " ".join(problem.messages)
         except services.StaleStatusError as stale:
-            error = (
-                f"Not saved: {stale.saved_by(request.user)}, after you opened this page. "
-                "The row now shows that status; choose again if needed."
-            )
+            shown = stale.current
+            error = stale.message_for(request.user)
     else:
         error = "Not saved: " + " ".join(text for texts in form.errors.values() for text in texts)
-    progress, sections = board_for(task_force)
+    records = {
+        record.milestone_id: record
+        for record in MilestoneStatus.objects.filter(task_force=task_force).select_related(
+            "updated_by"
+        )
+    }
+    if shown is not None and shown.pk is not None:
+        records[milestone.pk] = shown  # the row as saved (or as it refused ours)
+    progress, sections = board_from(milestones, records)
     section = next(s for s in sections if s.stage.pk == milestone.stage_id)
     row = next(r for r in section.rows if r.milestone.pk == milestone.pk)
     return render(
@@ -350,7 +357,7 @@ def _stale_comparison(current: MilestoneStatus | None, yours: dict) -> dict:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def sharing(request: HttpRequest, slug: str) -> HttpResponse:
-    task_force = _get_task_force_for_editing(request, slug)
+    task_force = task_force_for_editing(request, slug)
     form = PartnerLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         link, token = services.partner_link_create(
@@ -377,7 +384,7 @@ def sharing(request: HttpRequest, slug: str) -> HttpResponse:
 def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A confirmation naming the partner, then the revocation: it cannot be
     undone (the link's token is not kept), so one slip of a click must not do it."""
-    task_force = _get_task_force_for_editing(request, slug)
+    task_force = task_force_for_editing(request, slug)
     link = get_object_or_404(PartnerLink, pk=pk, task_force=task_force)
     if request.method != "POST" or link.revoked_at is not None:
         if link.revoked_at is not None:

@@ -3,11 +3,14 @@ previewed, applied all or nothing."""
 
 import csv
 import datetime
+import html
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, OperationalError
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from assessments import importing, services
@@ -183,14 +186,18 @@ def test_applying_is_all_or_nothing_when_a_status_changed_since_the_check(
         task_force=recorded,
         milestone=Milestone.objects.get(slug="task-force-mou"),
         status=Status.IN_PROGRESS,
-        user=UserFactory(),
+        user=UserFactory(first_name="Sam", last_name="Ode"),
     )
     before = _state()
     response = coordinator_client.post(
         reverse("assessments:import_apply", args=[batch.pk]), follow=True
     )
     assert "Nothing was changed" in response.content.decode()
-    assert "Task Force MOU was changed by" in response.content.decode()
+    saved_at = timezone.localtime(MilestoneStatus.objects.get().updated_at)
+    assert (
+        f"{recorded.name}: Task Force MOU: Not saved: Sam Ode saved this at {saved_at:%H:%M}, "
+        "after you opened it. Check the status it has now, then change it again if needed."
+    ) in html.unescape(response.content.decode())
     assert _state() == before
     assert not MilestoneStatus.objects.filter(milestone__slug="agency-awareness").exists()
 
@@ -271,6 +278,45 @@ def test_rows_for_a_task_force_the_user_does_not_coordinate_are_refused(
     errors = _upload(coordinator_client, content).context["errors"]
     assert errors == ["Row 2: you may not change task force 'someone-else'."]
     assert not MilestoneStatus.objects.filter(task_force=other).exists()
+
+
+def test_the_export_lists_a_retired_milestone_only_where_a_status_is_recorded(
+    recorded, coordinator_client
+):
+    Milestone.objects.filter(slug__in=["task-force-mou", "youth-voice"]).update(is_active=False)
+    listed = [row["milestone"] for row in _csv_rows(_export(coordinator_client, recorded))]
+    assert "task-force-mou" in listed  # retired, but its status is kept
+    assert "youth-voice" not in listed
+    assert len(listed) == 27
+
+
+@pytest.mark.parametrize(
+    "error", [IntegrityError("duplicate key"), OperationalError("database is locked")]
+)
+def test_a_write_conflict_during_apply_shows_the_changed_since_page_not_an_error(
+    recorded, coordinator_client, monkeypatch, error
+):
+    content = _edited_export(coordinator_client, recorded, {"task-force-mou": {"status": "lapsed"}})
+    _upload(coordinator_client, content)
+    batch = ImportBatch.objects.get()
+
+    def conflicting_save(**kwargs):
+        raise error
+
+    monkeypatch.setattr(importing.services, "milestone_status_update", conflicting_save)
+    response = coordinator_client.post(
+        reverse("assessments:import_apply", args=[batch.pk]), follow=True
+    )
+    assert response.redirect_chain == [
+        (reverse("assessments:import_preview", args=[batch.pk]), 302)
+    ]
+    assert (
+        "Nothing was changed. Someone changed these statuses while the import was being "
+        "applied. Upload the file again to re-check it."
+    ) in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.applied_at is None
+    assert MilestoneStatus.objects.get().status == Status.ACHIEVED
 
 
 def test_a_retired_milestone_is_refused(recorded, coordinator_client):

@@ -98,7 +98,10 @@ def test_a_stale_in_place_change_is_refused_in_the_row(guidance, task_force, coo
     assert response.status_code == 200
     html = response.content.decode()
     saved_at = timezone.localtime(MilestoneStatus.objects.get().updated_at)
-    assert f"Not saved: Ana Reyes saved this at {saved_at:%H:%M}, after you opened" in html
+    assert (
+        f"Not saved: Ana Reyes saved this at {saved_at:%H:%M}, after you opened it. "
+        "Check the status it has now, then change it again if needed."
+    ) in html
     assert 'role="alert"' in html
     assert MilestoneStatus.objects.get().status == Status.LAPSED
 
@@ -163,3 +166,24 @@ def test_a_stale_change_from_your_own_other_window_says_so(
     html = response.content.decode()
     assert "Not saved: You saved this in another window at " in html
     assert MilestoneStatus.objects.get().status == Status.LAPSED
+
+
+def test_the_in_place_reply_shows_the_saved_row_and_its_progress_without_the_board_queries(
+    guidance, task_force, coordinator, coordinator_client
+):
+    # Two saves in the same stage: the reply counts both, and the priorities
+    # no longer list the milestone just achieved.
+    services.milestone_status_update(
+        task_force=task_force,
+        milestone=Milestone.objects.get(slug="agency-awareness"),
+        status=Status.ACHIEVED,
+        user=coordinator,
+    )
+    response = coordinator_client.post(_url(task_force), _quick("achieved"), **HTMX)
+    html = response.content.decode()
+    assert "<strong>2 of 28</strong> milestones achieved" in html
+    assert 'id="stage-count-foundation" hx-swap-oob="true">2 of 11 achieved' in html
+    priorities = html[html.index('id="priorities"') :]
+    assert 'href="#milestone-task-force-mou"' not in priorities
+    assert 'href="#milestone-community-awareness"' in priorities
+    assert f"by {coordinator.get_full_name() or coordinator.get_username()}" in html

@@ -2,8 +2,9 @@
 
 import pytest
 
-from assessments.models import Status
-from assessments.progress import board_for, progress_for
+from assessments.models import MilestoneStatus, Status
+from assessments.progress import board_for, board_from, is_listed, progress_for
+from stages.models import Milestone
 from tests.factories import (
     MilestoneFactory,
     MilestoneStatusFactory,
@@ -124,8 +125,8 @@ def test_progress_of_several_task_forces_is_kept_apart(stages):
     _set(ahead, foundation, Status.ACHIEVED)
     _set(behind, foundation[:1], Status.LAPSED)
     progress = progress_for([ahead, behind])
-    assert progress[ahead.pk].for_stage(foundation[0].stage).achieved == 3
-    assert progress[behind.pk].for_stage(foundation[0].stage).achieved == 0
+    assert _counts(progress[ahead.pk])[0] == ("Foundation", 3, 3, 100)
+    assert _counts(progress[behind.pk])[0] == ("Foundation", 0, 3, 0)
     assert progress[ahead.pk].working_stage.name == "Stabilization"
 
 
@@ -151,3 +152,42 @@ def test_board_lists_active_milestones_and_retired_ones_only_when_recorded(stage
     assert unrecorded not in listed
     assert foundation[2] in listed
     assert [row.status for row in sections[0].rows] == [Status.ACHIEVED, Status.NOT_STARTED]
+
+
+def test_the_board_from_rows_in_hand_equals_the_board_from_the_database(
+    stages, django_assert_num_queries
+):
+    task_force = TaskForceFactory()
+    foundation, stabilization, _ = stages.values()
+    _set(task_force, foundation[:2], Status.ACHIEVED)
+    _set(task_force, stabilization[:1], Status.LAPSED)
+    retired = foundation[0]
+    retired.is_active = False
+    retired.save()
+    milestones = list(Milestone.objects.select_related("stage"))
+    records = {r.milestone_id: r for r in MilestoneStatus.objects.filter(task_force=task_force)}
+    with django_assert_num_queries(0):
+        progress, sections = board_from(milestones, records)
+    expected_progress, expected_sections = board_for(task_force)
+    assert (
+        _counts(progress)
+        == _counts(expected_progress)
+        == [
+            ("Foundation", 1, 2, 50),
+            ("Stabilization", 0, 2, 0),
+            ("Sustainability", 0, 2, 0),
+        ]
+    )
+    assert progress.working_stage == expected_progress.working_stage
+    assert [[(r.milestone.pk, r.status) for r in s.rows] for s in sections] == [
+        [(r.milestone.pk, r.status) for r in s.rows] for s in expected_sections
+    ]
+
+
+def test_a_retired_milestone_is_listed_only_where_a_status_is_recorded(stages):
+    milestone = list(stages.values())[0][0]
+    record = MilestoneStatusFactory(milestone=milestone)
+    assert is_listed(milestone, None) and is_listed(milestone, record)
+    milestone.is_active = False
+    assert is_listed(milestone, record)
+    assert not is_listed(milestone, None)

@@ -63,3 +63,27 @@ def test_query_count_is_the_same_for_3_and_30_task_forces(
     many = _count(client, url)
     assert many <= 16, (page, many)
     assert few == many, (page, few, many)
+
+
+@pytest.mark.parametrize("in_place", [False, True], ids=["page", "in_place"])
+@pytest.mark.parametrize("first_save", [True, False], ids=["new_record", "existing_record"])
+def test_a_status_save_takes_at_most_12_queries(
+    guidance, task_force, coordinator, in_place, first_save, django_assert_max_num_queries
+):
+    # 24 (page) and 28 (in place) before the save took one guard and the
+    # in-place reply stopped rebuilding the board from the database.
+    milestone = Milestone.objects.get(slug="task-force-mou")
+    version = 0
+    if not first_save:
+        version = services.milestone_status_update(
+            task_force=task_force, milestone=milestone, status=Status.PLANNING, user=coordinator
+        ).version
+    client = Client()
+    client.force_login(coordinator)
+    data = {"status": "achieved", "version": version, "lead_partner": "", "notes": ""}
+    headers = {"HTTP_HX_REQUEST": "true"} if in_place else {}
+    url = f"/task-forces/{task_force.slug}/milestones/{milestone.slug}/"
+    with django_assert_max_num_queries(12):
+        response = client.post(url, data, **headers)
+    assert response.status_code == (200 if in_place else 302)
+    assert task_force.statuses.get().status == Status.ACHIEVED

@@ -1,9 +1,13 @@
 """Optimistic locking: a save based on an out-of-date page is refused with
 who changed it and when, both values are shown, and nothing is lost."""
 
+import datetime
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import services
 from assessments.models import MilestoneStatus, Status, StatusChange
@@ -50,7 +54,11 @@ def test_the_second_of_two_concurrent_saves_is_refused_and_nothing_is_lost(two_e
     assert response.status_code == 409
     html = response.content.decode()
     assert "Someone else saved this milestone while you were editing" in html
-    assert "Ana Reyes saved this at" in html
+    saved_at = timezone.localtime(MilestoneStatus.objects.get().updated_at)
+    assert (
+        f"Not saved: Ana Reyes saved this at {saved_at:%H:%M}, after you opened it. "
+        "Check the status it has now, then change it again if needed."
+    ) in html
     assert "Achieved" in html and "Planning" in html  # theirs and yours
     assert "My careful notes" in html  # still in the form, not lost
     record = MilestoneStatus.objects.get()
@@ -133,3 +141,41 @@ def test_your_own_save_in_another_window_is_named_as_yours(
     assert "You saved this in another window at " in html
     assert "Saved in the other window" in html
     assert "Someone else" not in html
+
+
+def test_a_save_refused_on_another_day_names_the_day(guidance, task_force, coordinator):
+    milestone = Milestone.objects.get(slug=SLUG)
+    services.milestone_status_update(
+        task_force=task_force,
+        milestone=milestone,
+        status=Status.PLANNING,
+        user=UserFactory(first_name="Ana", last_name="Reyes"),
+        at=timezone.make_aware(datetime.datetime(2025, 3, 4, 9, 30)),
+    )
+    with pytest.raises(services.StaleStatusError) as raised:
+        services.milestone_status_update(
+            task_force=task_force,
+            milestone=milestone,
+            status=Status.ACHIEVED,
+            user=coordinator,
+            expected_version=0,
+        )
+    assert raised.value.message_for(coordinator) == (
+        "Not saved: Ana Reyes saved this at 09:30 on 4 Mar 2025, after you opened it. "
+        "Check the status it has now, then change it again if needed."
+    )
+    assert not raised.value.by_viewer(coordinator)
+
+
+def test_an_invalid_value_saves_nothing_and_needs_no_lookup_of_what_is_in_hand(
+    guidance, task_force, coordinator, django_assert_num_queries
+):
+    milestone = Milestone.objects.get(slug=SLUG)
+    # The read of the current record, then the refusal: no query for the
+    # task force, milestone or user, which the caller holds.
+    with pytest.raises(ValidationError), django_assert_num_queries(3):  # + savepoint pair
+        services.milestone_status_update(
+            task_force=task_force, milestone=milestone, status="finished", user=coordinator
+        )
+    assert not MilestoneStatus.objects.exists()
+    assert not StatusChange.objects.exists()

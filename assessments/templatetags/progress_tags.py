@@ -4,21 +4,11 @@ from assessments.models import Status
 
 register = template.Library()
 
-# A symbol beside the colour so a status reads without colour vision and in
-# greyscale print.
-SYMBOLS = {
-    Status.NOT_STARTED: "○",
-    Status.PLANNING: "◔",
-    Status.IN_PROGRESS: "◑",
-    Status.ACHIEVED: "✔",
-    Status.LAPSED: "✖",
-}
-
 
 @register.inclusion_tag("assessments/_status_badge.html")
 def status_badge(value: str) -> dict:
     status = Status(value)
-    return {"status": status.value, "label": status.label, "symbol": SYMBOLS[status]}
+    return {"status": status.value, "label": status.label, "symbol": status.symbol}
 
 
 @register.simple_tag
@@ -27,11 +17,9 @@ def matrix_cells(statuses: list[str]) -> str:
     one template include each was most of the page's time."""
     from django.utils.html import format_html_join
 
-    from assessments.overview import STATUS_LETTERS
-
     return format_html_join(
         "",
         '<td class="matrix-cell status-{}"><span aria-hidden="true">{}</span>'
         '<span class="visually-hidden">{}</span></td>',
-        ((s, STATUS_LETTERS[s], Status(s).label) for s in statuses),
+        ((s, Status(s).letter, Status(s).label) for s in statuses),
     )
