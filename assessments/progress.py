@@ -144,20 +144,38 @@ def board_for(task_force: TaskForce) -> tuple[Progress, list[StageSection]]:
     Active milestones are always listed; a retired one only if the task force
     has a status recorded for it, so nothing recorded is hidden.
     """
-    progress = progress_for([task_force])[task_force.pk]
-    records = {
-        record.milestone_id: record
-        for record in MilestoneStatus.objects.filter(task_force=task_force).select_related(
-            "updated_by"
-        )
-    }
-    rows_by_stage: dict[int, list[MilestoneRow]] = defaultdict(list)
-    for milestone in Milestone.objects.select_related("stage"):
-        record = records.get(milestone.pk)
-        if milestone.is_active or record is not None:
-            rows_by_stage[milestone.stage_id].append(MilestoneRow(milestone, record))
-    sections = [
-        StageSection(progress=stage_progress, rows=tuple(rows_by_stage[stage_progress.stage.pk]))
-        for stage_progress in progress.stages
-    ]
-    return progress, sections
+    return boards_for([task_force])[task_force.pk]
+
+
+def boards_for(
+    task_forces: Iterable[TaskForce],
+) -> dict[int, tuple[Progress, list[StageSection]]]:
+    """board_for of each task force, keyed by its id, in four queries
+    whatever their number (the statewide report's appendix)."""
+    task_forces = list(task_forces)
+    progress = progress_for(task_forces)
+    records: dict[int, dict[int, MilestoneStatus]] = defaultdict(dict)
+    for record in (
+        MilestoneStatus.objects.filter(task_force__in=[tf.pk for tf in task_forces])
+        .select_related("updated_by")
+        .order_by()
+    ):
+        records[record.task_force_id][record.milestone_id] = record
+    milestones = list(Milestone.objects.select_related("stage"))
+    boards = {}
+    for task_force in task_forces:
+        own = records[task_force.pk]
+        rows_by_stage: dict[int, list[MilestoneRow]] = defaultdict(list)
+        for milestone in milestones:
+            record = own.get(milestone.pk)
+            if milestone.is_active or record is not None:
+                rows_by_stage[milestone.stage_id].append(MilestoneRow(milestone, record))
+        own_progress = progress[task_force.pk]
+        sections = [
+            StageSection(
+                progress=stage_progress, rows=tuple(rows_by_stage[stage_progress.stage.pk])
+            )
+            for stage_progress in own_progress.stages
+        ]
+        boards[task_force.pk] = (own_progress, sections)
+    return boards
