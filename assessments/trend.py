@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import math
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -165,40 +166,52 @@ def trend_for(
     # it) or 0, judged against the previous change of the same milestone of
     # the same task force: its old_status cannot be trusted for that (a
     # first change may say achieved -> achieved). The count at the end of a
-    # month is then the sum of the moves before that month ends.
+    # month is then the sum of the moves up to that month.
     is_achieved = Case(When(new_status=Status.ACHIEVED, then=Value(1)), default=Value(0))
     was_achieved = Window(
         Lag(is_achieved, default=Value(0)),
         partition_by=[F("task_force_id"), F("milestone_id")],
         order_by=[F("changed_at").asc(), F("pk").asc()],
     )
+    # One integer per (month, stage) bucket, so the sums below compare an
+    # integer per row rather than a date and a stage: on SQLite that is most
+    # of the time. Changes before the window fall in its first month.
+    month_ends = [_local_midnight(_add_months(month, 1)) for month in month_starts]
+    month_index = Case(
+        *(When(changed_at__lt=end, then=Value(i)) for i, end in enumerate(month_ends[:-1])),
+        default=Value(months - 1),
+    )
+    width = max(stage.pk for stage in stages) + 1
     moves = StatusChange.objects.filter(
         task_force__in=task_forces,
         milestone__is_active=True,
-        changed_at__lt=_local_midnight(_add_months(this_month, 1)),
+        changed_at__lt=month_ends[-1],
     ).annotate(
-        stage_id=F("milestone__stage_id"),
+        bucket=ExpressionWrapper(
+            month_index * width + F("milestone__stage_id"), output_field=IntegerField()
+        ),
         move=ExpressionWrapper(is_achieved - was_achieved, output_field=IntegerField()),
     )
-    month_ends = [_local_midnight(_add_months(month, 1)) for month in month_starts]
-    sums = moves.order_by().aggregate(
-        **{
-            f"m{i}_s{stage.pk}": Coalesce(
-                Sum(Case(When(changed_at__lt=end, stage_id=stage.pk, then="move"))), 0
-            )
-            for i, end in enumerate(month_ends)
-            for stage in stages
-        }
-    )
-    points = [
-        TrendPoint(
-            month=month,
-            achieved={
-                stage.pk: sums[f"m{i}_s{stage.pk}"] for stage in stages if sums[f"m{i}_s{stage.pk}"]
-            },
+    # Most changes move nothing; dropping them first spares their sums.
+    sums = (
+        moves.exclude(move=0)
+        .order_by()
+        .aggregate(
+            **{
+                f"m{i}_s{stage.pk}": Coalesce(
+                    Sum(Case(When(bucket=i * width + stage.pk, then="move"))), 0
+                )
+                for i in range(months)
+                for stage in stages
+            }
         )
-        for i, month in enumerate(month_starts)
-    ]
+    )
+    points = []
+    running: Counter[int] = Counter()
+    for i, month in enumerate(month_starts):
+        for stage in stages:
+            running[stage.pk] += sums[f"m{i}_s{stage.pk}"]
+        points.append(TrendPoint(month=month, achieved={pk: n for pk, n in running.items() if n}))
     return Trend(stages=stages, points=points, task_force_count=task_force_count)
 
 
