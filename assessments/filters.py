@@ -43,3 +43,8 @@ class MatrixFilters(QueryFilters):
 
 class GapsFilters(QueryFilters):
     region = forms.CharField(required=False, max_length=REGION_MAX_LENGTH, initial="")
+
+
+class ReportFilters(QueryFilters):
+    # The region of the statewide report's appendix; none, no appendix.
+    region = forms.CharField(required=False, max_length=REGION_MAX_LENGTH, initial="")

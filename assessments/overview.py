@@ -5,13 +5,15 @@ task forces (tests/test_overview.py pins them)."""
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from assessments.models import Area, MilestoneStatus, Status, TaskForce
+from assessments.progress import Progress, compute_progress
 from stages.models import Milestone, Stage
 
 MATRIX_PAGE_SIZE = 50
@@ -21,12 +23,16 @@ MATRIX_PAGE_SIZE = 50
 class MatrixRow:
     task_force: TaskForce
     statuses: list[str]
-    achieved: int
-    total: int
+    # Over the stages shown, by the one progress rule (assessments.progress).
+    progress: Progress
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.achieved / self.total) if self.total else 0
+    def achieved(self) -> int:
+        return self.progress.achieved
+
+    @property
+    def total(self) -> int:
+        return self.progress.total
 
 
 @dataclass(frozen=True)
@@ -62,36 +68,39 @@ def matrix(
         Milestone.objects.active().filter(stage__in=shown_stages).select_related("stage")
     )
     rows = task_forces.filter(region=region) if region else task_forces
-    achieved_filter = Q(status=Status.ACHIEVED, milestone__in=milestones)
     if sort == "progress":
-        # Sorting by progress needs every task force's count; the count of
-        # rows for the paginator does not, so it is taken plainly.
-        ordered = rows.annotate(
-            achieved=Count(
-                "statuses",
-                filter=Q(statuses__status=Status.ACHIEVED, statuses__milestone__in=milestones),
-            )
-        ).order_by("-achieved", "name")
-        page = Paginator(ordered, MATRIX_PAGE_SIZE).get_page(page_number)
-        achieved = {tf.pk: tf.achieved for tf in page.object_list}
-    else:
-        # By name: page first, then count achieved milestones for that page only.
-        page = Paginator(rows.order_by("name"), MATRIX_PAGE_SIZE).get_page(page_number)
-        achieved = dict(
+        # One query for the page: the achieved count is a correlated subquery,
+        # so the paginator's COUNT stays a plain count of task forces. Every
+        # row shares one total (the active milestones shown), so most achieved
+        # first is also highest Progress.percent first, as the rows show it.
+        achieved_here = (
             MilestoneStatus.objects.filter(
-                achieved_filter, task_force__in=[tf.pk for tf in page.object_list]
+                task_force=OuterRef("pk"), status=Status.ACHIEVED, milestone__in=milestones
             )
             .order_by()
-            .values_list("task_force_id")
+            .values("task_force")
             .annotate(n=Count("pk"))
+            .values("n")
         )
-    cells = {
-        (tf_id, m_id): status
-        for tf_id, m_id, status in MilestoneStatus.objects.filter(
+        ordered = rows.alias(achieved=Coalesce(Subquery(achieved_here), 0)).order_by(
+            "-achieved", "name"
+        )
+    else:
+        ordered = rows.order_by("name")
+    page = Paginator(ordered, MATRIX_PAGE_SIZE).get_page(page_number)
+    stage_of = {m.pk: m.stage_id for m in milestones}
+    cells: dict[tuple[int, int], str] = {}
+    achieved: dict[int, Counter[int]] = defaultdict(Counter)
+    for tf_id, m_id, status in (
+        MilestoneStatus.objects.filter(
             task_force__in=[tf.pk for tf in page.object_list], milestone__in=milestones
-        ).values_list("task_force_id", "milestone_id", "status")
-    }
-    total = sum(stage.active_total for stage in shown_stages)
+        )
+        .order_by()
+        .values_list("task_force_id", "milestone_id", "status")
+    ):
+        cells[tf_id, m_id] = status
+        if status == Status.ACHIEVED:
+            achieved[tf_id][stage_of[m_id]] += 1
     return Matrix(
         stages=shown_stages,
         milestones=milestones,
@@ -99,8 +108,7 @@ def matrix(
             MatrixRow(
                 task_force=tf,
                 statuses=[cells.get((tf.pk, m.pk), Status.NOT_STARTED) for m in milestones],
-                achieved=achieved.get(tf.pk, 0),
-                total=total,
+                progress=compute_progress(shown_stages, achieved[tf.pk]),
             )
             for tf in page.object_list
         ],

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from assessments import overview, page_cache, reports
 from assessments.access import task_force_for_user
-from assessments.filters import SORTS, GapsFilters, MatrixFilters
+from assessments.filters import SORTS, GapsFilters, MatrixFilters, ReportFilters
 from assessments.models import Status, TaskForce, can_read_all_task_forces
 from stages.models import Stage
 from taskforce_site.security import log_event
@@ -88,8 +88,12 @@ def _report_response(request: HttpRequest, context: dict, name: str) -> HttpResp
 @require_safe
 def statewide_report(request: HttpRequest) -> HttpResponse:
     task_forces = TaskForce.objects.visible_to(request.user)
-    context = reports.report_context(task_forces=task_forces, summary=True)
-    return _report_response(request, context, "statewide")
+    regions = overview.regions(task_forces)
+    region = ReportFilters(request.GET).values()["region"]
+    # A region nobody visible is in makes no appendix, as if none were chosen.
+    region = region if region in regions else ""
+    context = reports.report_context(task_forces=task_forces, summary=True, region=region)
+    return _report_response(request, {**context, "regions": regions}, "statewide")
 
 
 @require_safe

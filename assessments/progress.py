@@ -161,14 +161,28 @@ def _sections(
 def board_for(task_force: TaskForce) -> tuple[Progress, list[StageSection]]:
     """Progress and the milestones of one task force, grouped by stage
     (retired milestones as is_listed says)."""
-    progress = progress_for([task_force])[task_force.pk]
-    records = {
-        record.milestone_id: record
-        for record in MilestoneStatus.objects.filter(task_force=task_force).select_related(
-            "updated_by"
-        )
+    return boards_for([task_force])[task_force.pk]
+
+
+def boards_for(
+    task_forces: Iterable[TaskForce],
+) -> dict[int, tuple[Progress, list[StageSection]]]:
+    """board_for of each task force, keyed by its id, in four queries
+    whatever their number (the statewide report's appendix)."""
+    task_forces = list(task_forces)
+    progress = progress_for(task_forces)
+    records: dict[int, dict[int, MilestoneStatus]] = defaultdict(dict)
+    for record in (
+        MilestoneStatus.objects.filter(task_force__in=[tf.pk for tf in task_forces])
+        .select_related("updated_by")
+        .order_by()
+    ):
+        records[record.task_force_id][record.milestone_id] = record
+    milestones = list(Milestone.objects.select_related("stage"))
+    return {
+        tf.pk: (progress[tf.pk], _sections(progress[tf.pk], milestones, records[tf.pk]))
+        for tf in task_forces
     }
-    return progress, _sections(progress, Milestone.objects.select_related("stage"), records)
 
 
 def board_from(

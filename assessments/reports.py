@@ -1,7 +1,8 @@
-"""Printable reports: one task force, or the statewide summary followed by a
-page per task force. The same templates make the HTML page (printable with
-static/css/report.css) and the PDF (WeasyPrint), for browsers and for the
-`report` management command alike."""
+"""Printable reports: one task force, or the statewide summary, optionally
+followed by an appendix of the task forces of one region. The same templates
+make the HTML page (printable with static/css/report.css) and the PDF
+(WeasyPrint), for browsers and for the `report` management command alike.
+Each takes a constant number of queries, whatever the number of task forces."""
 
 from __future__ import annotations
 
@@ -15,23 +16,33 @@ from django.utils import timezone
 from assessments.models import TaskForce
 from assessments.overview import gaps
 from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
-from assessments.progress import WORKING_STAGE_RULE, board_for, progress_for
+from assessments.progress import WORKING_STAGE_RULE, boards_for, progress_for
 
 GAPS_IN_SUMMARY = 10
 
 
-def task_force_section(task_force: TaskForce, today: datetime.date) -> dict:
-    progress, sections = board_for(task_force)
-    return {
-        "task_force": task_force,
-        "progress": progress,
-        "priorities": priorities_from(sections, today),
-        "review_due": review_due_from(sections, today),
-    }
+def task_force_sections(task_forces: QuerySet[TaskForce], today: datetime.date) -> list[dict]:
+    """A section per task force, by name, in a constant number of queries."""
+    listed = list(task_forces.order_by("name"))
+    boards = boards_for(listed)
+    sections = []
+    for task_force in listed:
+        progress, stage_sections = boards[task_force.pk]
+        sections.append(
+            {
+                "task_force": task_force,
+                "progress": progress,
+                "priorities": priorities_from(stage_sections, today),
+                "review_due": review_due_from(stage_sections, today),
+            }
+        )
+    return sections
 
 
 def statewide_summary(task_forces: QuerySet[TaskForce]) -> dict:
-    listed = list(task_forces.prefetch_related("areas"))
+    """Counts by working stage, every task force least progress first, and
+    the biggest gaps: a few pages whatever the number of task forces."""
+    listed = list(task_forces.order_by("name"))
     progress = progress_for(listed)
     count, milestone_gaps = gaps(task_forces)
     by_stage: dict[str, int] = {}
@@ -41,19 +52,30 @@ def statewide_summary(task_forces: QuerySet[TaskForce]) -> dict:
             by_stage[stage.name] = by_stage.get(stage.name, 0) + 1
     return {
         "count": count,
+        # The same Progress.percent the rows show; sorted() is stable, so
+        # task forces of equal progress stay in name order.
         "rows": sorted(((tf, progress[tf.pk]) for tf in listed), key=lambda pair: pair[1].percent),
         "working_stages": by_stage,
         "gaps": milestone_gaps[:GAPS_IN_SUMMARY],
     }
 
 
-def report_context(*, task_forces: QuerySet[TaskForce], summary: bool, pdf: bool = False) -> dict:
+def report_context(
+    *, task_forces: QuerySet[TaskForce], summary: bool, region: str = "", pdf: bool = False
+) -> dict:
+    """The statewide summary (`summary`), with an appendix of the task forces
+    of `region` when one is given; or a section for each of `task_forces`."""
     today = timezone.localdate()
+    if summary:
+        sections = task_force_sections(task_forces.filter(region=region), today) if region else []
+    else:
+        sections = task_force_sections(task_forces, today)
     return {
         "today": today,
         "pdf": pdf,
         "summary": statewide_summary(task_forces) if summary else None,
-        "sections": [task_force_section(tf, today) for tf in task_forces.order_by("name")],
+        "region": region,
+        "sections": sections,
         "working_stage_rule": WORKING_STAGE_RULE,
         "priority_rule": PRIORITY_RULE,
     }

@@ -21,7 +21,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Lag
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -132,8 +143,9 @@ def trend_for(
     months (the current month as of now), summed over `task_forces`.
 
     Three queries whatever the number of task forces or changes: the stages,
-    the task forces' number, and the whole history in order. History before
-    the window is read too, because it sets where each milestone starts.
+    the task forces' number, and one aggregate over the history, so memory
+    does not grow with it either. History before the window counts too,
+    because it sets where each milestone starts.
     """
     if months < 1:
         raise ValueError("months must be at least 1")
@@ -143,43 +155,63 @@ def trend_for(
 
     stages = list(Stage.objects.with_active_totals())
     task_force_count = TaskForce.objects.filter(pk__in=task_forces).count()
-    changes = (
-        StatusChange.objects.filter(
-            task_force__in=task_forces,
-            milestone__is_active=True,
-            changed_at__lt=_local_midnight(_add_months(this_month, 1)),
+    if not stages:
+        return Trend(
+            stages=stages,
+            points=[TrendPoint(month=month, achieved={}) for month in month_starts],
+            task_force_count=task_force_count,
         )
-        .order_by("changed_at", "pk")
-        .values_list(
-            "changed_at",
-            "task_force_id",
-            "milestone_id",
-            "milestone__stage_id",
-            "new_status",
-            named=True,
+
+    # Each change moves its stage's count by +1 (into achieved), -1 (out of
+    # it) or 0, judged against the previous change of the same milestone of
+    # the same task force: its old_status cannot be trusted for that (a
+    # first change may say achieved -> achieved). The count at the end of a
+    # month is then the sum of the moves up to that month.
+    is_achieved = Case(When(new_status=Status.ACHIEVED, then=Value(1)), default=Value(0))
+    was_achieved = Window(
+        Lag(is_achieved, default=Value(0)),
+        partition_by=[F("task_force_id"), F("milestone_id")],
+        order_by=[F("changed_at").asc(), F("pk").asc()],
+    )
+    # One integer per (month, stage) bucket, so the sums below compare an
+    # integer per row rather than a date and a stage: on SQLite that is most
+    # of the time. Changes before the window fall in its first month.
+    month_ends = [_local_midnight(_add_months(month, 1)) for month in month_starts]
+    month_index = Case(
+        *(When(changed_at__lt=end, then=Value(i)) for i, end in enumerate(month_ends[:-1])),
+        default=Value(months - 1),
+    )
+    width = max(stage.pk for stage in stages) + 1
+    moves = StatusChange.objects.filter(
+        task_force__in=task_forces,
+        milestone__is_active=True,
+        changed_at__lt=month_ends[-1],
+    ).annotate(
+        bucket=ExpressionWrapper(
+            month_index * width + F("milestone__stage_id"), output_field=IntegerField()
+        ),
+        move=ExpressionWrapper(is_achieved - was_achieved, output_field=IntegerField()),
+    )
+    # Most changes move nothing; dropping them first spares their sums.
+    sums = (
+        moves.exclude(move=0)
+        .order_by()
+        .aggregate(
+            **{
+                f"m{i}_s{stage.pk}": Coalesce(
+                    Sum(Case(When(bucket=i * width + stage.pk, then="move"))), 0
+                )
+                for i in range(months)
+                for stage in stages
+            }
         )
     )
-
-    achieved: set[tuple[int, int]] = set()  # (task force id, milestone id)
-    achieved_by_stage: Counter[int] = Counter()
-    points: list[TrendPoint] = []
-    pending = iter(changes)
-    change = next(pending, None)
-    for month in month_starts:
-        month_end = _local_midnight(_add_months(month, 1))
-        while change is not None and change.changed_at < month_end:
-            key = (change.task_force_id, change.milestone_id)
-            is_achieved = change.new_status == Status.ACHIEVED
-            # Only a move into or out of achieved changes a count; a change
-            # between two other statuses (or a notes edit) leaves it alone.
-            if is_achieved and key not in achieved:
-                achieved.add(key)
-                achieved_by_stage[change.milestone__stage_id] += 1
-            elif not is_achieved and key in achieved:
-                achieved.remove(key)
-                achieved_by_stage[change.milestone__stage_id] -= 1
-            change = next(pending, None)
-        points.append(TrendPoint(month=month, achieved=dict(achieved_by_stage)))
+    points = []
+    running: Counter[int] = Counter()
+    for i, month in enumerate(month_starts):
+        for stage in stages:
+            running[stage.pk] += sums[f"m{i}_s{stage.pk}"]
+        points.append(TrendPoint(month=month, achieved={pk: n for pk, n in running.items() if n}))
     return Trend(stages=stages, points=points, task_force_count=task_force_count)
 
 

@@ -248,3 +248,33 @@ def test_a_complete_and_fully_served_state_says_so(three, manager_client, monkey
     html = manager_client.get(GAPS).content.decode()
     assert "The county list holds OR: 1 of 1 county." in html
     assert "Every county in that list is served by a task force." in html
+
+
+def test_matrix_sorted_by_progress_agrees_with_the_progress_shown_elsewhere(three, manager_client):
+    from assessments.progress import progress_for
+
+    rows = manager_client.get(MATRIX, {"sort": "progress"}).context["matrix"].rows
+    percents = [row.progress.percent for row in rows]
+    assert percents == sorted(percents, reverse=True)
+    progress = progress_for([row.task_force for row in rows])
+    assert [(row.achieved, row.total, row.progress.percent) for row in rows] == [
+        (p.achieved, p.total, p.percent) for p in (progress[row.task_force.pk] for row in rows)
+    ]
+
+
+def test_matrix_sorted_by_progress_takes_the_same_queries_for_3_and_63_task_forces(
+    guidance, manager_client
+):
+    def count(params):
+        manager_client.get(MATRIX, params)  # warm what is cached
+        with CaptureQueriesContext(connection) as captured:
+            response = manager_client.get(MATRIX, params)
+        return len(captured), response
+
+    TaskForceFactory.create_batch(3)
+    few, _ = count({"sort": "progress"})
+    TaskForceFactory.create_batch(60)
+    many, response = count({"sort": "progress", "page": "2"})
+    assert response.context["matrix"].page.paginator.num_pages >= 2
+    assert len(response.context["matrix"].rows) > 0
+    assert few == many

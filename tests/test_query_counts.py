@@ -16,12 +16,18 @@ PAGES = {
     "edit": lambda tf: f"/task-forces/{tf.slug}/milestones/task-force-mou/",
     "partner": lambda tf: "/p/query-count-token/",
     "matrix": lambda tf: "/overview/",
+    "matrix_by_progress": lambda tf: "/overview/?sort=progress",
     "gaps": lambda tf: "/overview/gaps/",
     "history": lambda tf: f"/task-forces/{tf.slug}/history/",
     "trend": lambda tf: f"/task-forces/{tf.slug}/trend/",
+    "statewide_trend": lambda tf: "/trend/",
     "export": lambda tf: f"/task-forces/{tf.slug}/export/statuses.csv",
     "export_all": lambda tf: "/export/statuses.csv",
     "report": lambda tf: f"/task-forces/{tf.slug}/report/",
+    "statewide_report": lambda tf: "/overview/report/",
+    # Every task force made here is in the factory's region: the appendix
+    # grows from 3 sections to 30 on the same queries.
+    "statewide_report_region": lambda tf: "/overview/report/?region=Willamette+Valley",
 }
 
 

@@ -1,6 +1,7 @@
 """Progress over time, from hand-made status history, and its chart."""
 
 import datetime
+import random
 import re
 import xml.etree.ElementTree as ET
 
@@ -250,6 +251,80 @@ def test_months_across_a_year_end(stages):
 def test_months_must_be_at_least_one(stages):
     with pytest.raises(ValueError):
         _trend(TaskForceFactory(), months=0)
+
+
+# The SQL aggregate against a plain reading of the history
+
+
+def _reference(task_forces, *, months, today):
+    """Achieved per stage at each month end, read the plainest way: for every
+    task force and milestone, the last change before the month ends (ties in
+    time broken by id) says whether it is achieved then."""
+    this_month = today.replace(day=1)
+    index = this_month.year * 12 + this_month.month - 1
+    month_starts = [
+        datetime.date((index - n) // 12, (index - n) % 12 + 1, 1) for n in reversed(range(months))
+    ]
+    history = sorted(
+        StatusChange.objects.filter(task_force__in=task_forces, milestone__is_active=True)
+        .select_related("milestone")
+        .order_by(),
+        key=lambda change: (change.changed_at, change.pk),
+    )
+    result = []
+    for month in month_starts:
+        following = datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        end = timezone.make_aware(datetime.datetime.combine(following, datetime.time.min))
+        last = {}
+        for change in history:
+            if change.changed_at < end:
+                last[change.task_force_id, change.milestone_id] = change
+        counts = {}
+        for change in last.values():
+            if change.new_status == Status.ACHIEVED:
+                stage_id = change.milestone.stage_id
+                counts[stage_id] = counts.get(stage_id, 0) + 1
+        result.append((month, counts))
+    return result
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_trend_matches_a_plain_reading_of_a_random_history(stages, seed):
+    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    task_forces = TaskForceFactory.create_batch(4)
+    milestones = [m for group in stages.values() for m in group]
+    statuses = list(Status)
+    # Month boundaries exactly, a shared instant (ties go by id), and times
+    # before, inside and after a window of January to June 2026.
+    instants = [_local(2025, 11, 30, 23, 59), _local(2026, 7, 1, 0, 0)]
+    instants += [_local(2026, month, 1, 0, 0) for month in range(1, 7)]
+    instants += [
+        _local(2025 + rng.randint(0, 1), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23))
+        for _ in range(10)
+    ]
+    for _ in range(150):
+        status = rng.choice(statuses)
+        StatusChange.objects.create(
+            task_force=rng.choice(task_forces),
+            milestone=rng.choice(milestones),
+            old_status=rng.choice(statuses),
+            new_status=status,
+            changed_at=rng.choice(instants),
+            source=StatusChange.Source.IMPORT,
+        )
+    Milestone.objects.filter(pk=milestones[rng.randrange(len(milestones))].pk).update(
+        is_active=False
+    )
+    for scope in (task_forces[:1], task_forces[1:3], task_forces):
+        queryset = TaskForce.objects.filter(pk__in=[tf.pk for tf in scope])
+        trend = trend_for(queryset, months=6, today=TODAY)
+        expected = _reference(queryset, months=6, today=TODAY)
+        assert [point.month for point in trend.points] == [month for month, _ in expected]
+        assert [
+            {stage.pk: point.for_stage(stage) for stage in trend.stages} for point in trend.points
+        ] == [
+            {stage.pk: counts.get(stage.pk, 0) for stage in trend.stages} for _, counts in expected
+        ]
 
 
 # Queries

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -270,6 +271,8 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
     check(manager, "overview-gaps")
     manager.goto("/overview/report/")
     check(manager, "statewide-report")
+    manager.goto("/overview/report/?" + urlencode({"region": own.region}))
+    check(manager, "statewide-report-region")
     manager.goto(f"/task-forces/{own.slug}/report/")
     check(manager, "task-force-report")
 
