@@ -61,6 +61,7 @@ NOTES = [
 ]
 # The way up to each final status; a lapsed one was achieved first.
 STEPS = [Status.PLANNING, Status.IN_PROGRESS, Status.ACHIEVED, Status.LAPSED]
+NOT_YET_ACHIEVED = [Status.IN_PROGRESS, Status.PLANNING, Status.NOT_STARTED]
 SOURCES = [StatusChange.Source.FORM, StatusChange.Source.IMPORT, StatusChange.Source.ADMIN]
 HISTORY_PER_STATUS = (7, 13)  # inclusive range; about 10 on average
 BATCH_TASK_FORCES = 150  # task forces generated and written per batch
@@ -116,14 +117,7 @@ def _final_statuses(rng: random.Random, count: int) -> list[str]:
         if rng.random() < maturity * 1.6 - position / count * 0.9:
             finals.append(Status.LAPSED if rng.random() < 0.07 else Status.ACHIEVED)
         else:
-            roll = rng.random()
-            finals.append(
-                Status.IN_PROGRESS
-                if roll < 0.3
-                else Status.PLANNING
-                if roll < 0.55
-                else Status.NOT_STARTED
-            )
+            finals += rng.choices(NOT_YET_ACHIEVED, weights=[30, 25, 45])
     return finals
 
 
