@@ -60,23 +60,6 @@ def _recorded(errors: list[str], what: str):
         traceback.print_exc()
 
 
-def _prepare_database(database_url: str) -> None:
-    from django.core.cache import caches
-    from django.core.management import call_command
-    from django.db import connections
-
-    from bench.common import recreate_database
-
-    connections.close_all()
-    recreate_database(database_url)
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("loaddata", "stages", verbosity=0)
-    # Whatever the app cached was about the database just dropped (with a
-    # shared Redis cache this empties its database).
-    for alias in caches:
-        caches[alias].clear()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     static_root = tempfile.mkdtemp(prefix="bench-static-")
@@ -94,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     from bench import data, measure, report, scaleout, throughput
-    from bench.common import machine_info
+    from bench.common import machine_info, prepare_database
 
     phases = Phases()
     sizes = list(dict.fromkeys(args.sizes))
@@ -107,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             call_command("collectstatic", "--no-input", verbosity=0)
         for n in sizes:
             with phases(f"build N={n}"):
-                _prepare_database(args.database_url)
+                prepare_database(args.database_url)
                 world = data.build(n)
                 log(f"   {world.statuses:,} statuses, {world.changes:,} history rows")
             notes[f"data_n_{n}"] = {
