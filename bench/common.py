@@ -6,6 +6,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -90,15 +91,23 @@ class Phases:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.load: dict[str, float] = {}
+        self.errors: list[str] = []
         self.started = time.perf_counter()
 
     @contextmanager
-    def __call__(self, name: str):
+    def __call__(self, name: str, *, carry_on: bool = False):
+        """With carry_on, a failure is recorded (and said loudly) and the run goes on."""
         self.load[name] = round(os.getloadavg()[0], 2)
         log(f"-- {name} (load average {self.load[name]}) ...")
         start = time.perf_counter()
         try:
             yield
+        except Exception as error:
+            if not carry_on:
+                raise
+            self.errors.append(f"{name}: {type(error).__name__}: {error}")
+            log(f"ERROR in {name}: {type(error).__name__}: {error}")
+            traceback.print_exc()
         finally:
             self.seconds[name] = round(time.perf_counter() - start, 1)
             log(f"-- {name}: {self.seconds[name]} s")

@@ -218,26 +218,23 @@ def build(n: int) -> World:
 
     password = make_password(BENCH_PASSWORD)  # hashed once, shared by every account
     with transaction.atomic():
-        staff = User.objects.create(
-            username="bench-staff", password=password, is_staff=True, email="staff@example.org"
-        )
-        manager = User.objects.create(
-            username="bench-manager", password=password, email="manager@example.org"
-        )
-        manager.groups.add(Group.objects.get(name=PROGRAM_MANAGERS_GROUP))
-        coordinators = User.objects.bulk_create(
-            [
+        accounts = [
+            User(username="bench-staff", email="staff@example.org", is_staff=True),
+            User(username="bench-manager", email="manager@example.org"),
+            *(
                 User(
                     username=f"coordinator-{i:04d}",
+                    email=f"coordinator-{i:04d}@example.org",
                     first_name="Coordinator",
                     last_name=f"{i:04d}",
-                    email=f"coordinator-{i:04d}@example.org",
-                    password=password,
                 )
                 for i in range(n)
-            ],
-            batch_size=BATCH_ROWS,
-        )
+            ),
+        ]
+        for account in accounts:
+            account.password = password
+        staff, manager, *coordinators = User.objects.bulk_create(accounts, batch_size=BATCH_ROWS)
+        manager.groups.add(Group.objects.get(name=PROGRAM_MANAGERS_GROUP))
         task_forces = []
         for i, (postal, county, _fips) in enumerate(counties):
             # Past the last county the list repeats: number the repeats.

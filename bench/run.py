@@ -12,7 +12,6 @@ import shutil
 import sys
 import tempfile
 import traceback
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,17 +48,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-@contextmanager
-def _recorded(errors: list[str], what: str):
-    """Run a part; if it fails, say so loudly, record it and carry on."""
-    try:
-        yield
-    except Exception as error:
-        errors.append(f"{what}: {type(error).__name__}: {error}")
-        log(f"ERROR in {what}: {type(error).__name__}: {error}")
-        traceback.print_exc()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     static_root = tempfile.mkdtemp(prefix="bench-static-")
@@ -83,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = list(dict.fromkeys(args.sizes))
     if not (args.skip_throughput and args.skip_scaleout) and NETWORK_N not in sizes:
         sizes.insert(0, NETWORK_N)
-    results, trivial, import_export, notes, errors = [], [], [], {}, []
+    results, trivial, import_export, notes, errors = [], [], [], {}, phases.errors
     throughput_entries, throughput_details, scale_out, scale_out_report = [], [], None, []
     try:
         with phases("collectstatic"):
@@ -120,14 +108,14 @@ def main(argv: list[str] | None = None) -> int:
             # Each part on its own: a failed throughput run still leaves the
             # scale-out proof and the import, and the other way round.
             if n == NETWORK_N and not args.skip_throughput:
-                with phases(f"throughput N={n}"), _recorded(errors, "throughput"):
+                with phases(f"throughput N={n}", carry_on=True):
                     throughput_entries, throughput_details = throughput.run(world)
             if n == NETWORK_N and not args.skip_scaleout:
-                with phases(f"scale-out N={n}"), _recorded(errors, "scale-out"):
-                    scale_out = {"shared_session": False, "save_visible_on_other_instance": False}
+                scale_out = {"shared_session": False, "save_visible_on_other_instance": False}
+                with phases(f"scale-out N={n}", carry_on=True):
                     scale_out, scale_out_report = scaleout.run(world)
             # Last: it changes every status.
-            with phases(f"import N={n}"), _recorded(errors, f"import N={n}"):
+            with phases(f"import N={n}", carry_on=True):
                 export = next(p for p in pages if p.name == measure.EXPORT_ALL)
                 import_export.append({"n": n, **measure.measure_import(world, export.median_ms)})
     except Exception as error:  # fail loudly, but still write what was measured
