@@ -72,7 +72,6 @@ BATCH_ROWS = 5000  # rows per INSERT
 class World:
     """What the measurements need to know about the data they run against."""
 
-    n: int
     task_force_slug: str
     task_force_name: str
     milestone_slug: str
@@ -309,7 +308,6 @@ def build(n: int) -> World:
         cursor.execute("VACUUM ANALYZE")
 
     return World(
-        n=n,
         task_force_slug=task_forces[0].slug,
         task_force_name=task_forces[0].name,
         milestone_slug=milestones[min(13, len(milestones) - 1)].slug,  # mid-page, Stabilization
