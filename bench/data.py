@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -136,7 +136,13 @@ def _iso(value):
 
 
 def _milestone_history(
-    rng: random.Random, ids: dict[str, int], final: str, start, end, coordinator, staff
+    rng: random.Random,
+    ids: dict[str, int],
+    final: str,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    coordinator: AbstractUser,
+    staff: AbstractUser,
 ) -> tuple[MilestoneStatus, list[StatusChange]]:
     """A status row and its history (status changes, confirmations, edits of
     the other fields); the row agrees with its last history row."""
