@@ -6,6 +6,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -25,31 +26,32 @@ def bench_environment(database_url: str, static_root: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "taskforce_site.settings",
         "DJANGO_SECRET_KEY": BENCH_SECRET_KEY,
         "DJANGO_DEBUG": "0",
-        # DEBUG off needs collectstatic's manifest: a temporary one, so the
-        # project's staticfiles/ is left alone.
-        "DJANGO_STATIC_ROOT": static_root,
-        # gunicorn and the test client speak plain HTTP.
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_STATIC_ROOT": static_root,  # DEBUG off needs collectstatic's manifest
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # gunicorn and the test client speak plain HTTP
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "DJANGO_SITE_URL": "http://127.0.0.1",
         # The bench signs in with a password only; under the default ("staff")
-        # every staff page would be the redirect to set up a second factor.
+        # every staff page would redirect to setting up a second factor.
         "DJANGO_TWO_FACTOR_REQUIRED": "optional",
         "DATABASE_URL": database_url,
     }
 
 
-def recreate_database(database_url: str) -> None:
-    """Drop the bench database (ending its connections) and create it empty."""
+def prepare_database(database_url: str) -> None:
+    """Drop the bench database (ending its connections), create it, migrate
+    it and load the stages; empty the caches, which described the old one."""
     import psycopg2
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.db import connections
     from psycopg2 import sql
 
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/")
     if not name.startswith("taskforce_bench"):
-        # This drops the database: only ever one made for the benchmark.
         raise SystemExit(f"Refusing to drop {name!r}: the bench database must be taskforce_bench*")
-    # The same server's `postgres` database, to drop and create from.
+    connections.close_all()
+    # Dropped and created from the same server's `postgres` database.
     connection = psycopg2.connect(urlunsplit(("postgresql", parts.netloc, "/postgres", "", "")))
     try:
         connection.autocommit = True
@@ -59,6 +61,10 @@ def recreate_database(database_url: str) -> None:
             cursor.execute(sql.SQL("CREATE DATABASE {}").format(name_sql))
     finally:
         connection.close()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("loaddata", "stages", verbosity=0)
+    for alias in caches:  # with a shared Redis cache this empties its database
+        caches[alias].clear()
 
 
 def machine_info() -> dict:
@@ -79,21 +85,29 @@ def machine_info() -> dict:
 
 
 class Phases:
-    """Wall-clock time of each phase, and the 1-minute load average when it
-    started: anything else running on the machine shows up in the timings."""
+    """Wall-clock time of each phase and the 1-minute load average when it
+    started (anything else running shows up in the timings)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.load: dict[str, float] = {}
+        self.errors: list[str] = []
         self.started = time.perf_counter()
 
     @contextmanager
-    def __call__(self, name: str):
+    def __call__(self, name: str, *, carry_on: bool = False):
+        """With carry_on, a failure is recorded (and said loudly) and the run goes on."""
         self.load[name] = round(os.getloadavg()[0], 2)
         log(f"-- {name} (load average {self.load[name]}) ...")
         start = time.perf_counter()
         try:
             yield
+        except Exception as error:
+            if not carry_on:
+                raise
+            self.errors.append(f"{name}: {type(error).__name__}: {error}")
+            log(f"ERROR in {name}: {type(error).__name__}: {error}")
+            traceback.print_exc()
         finally:
             self.seconds[name] = round(time.perf_counter() - start, 1)
             log(f"-- {name}: {self.seconds[name]} s")

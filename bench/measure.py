@@ -1,12 +1,6 @@
 """Server time and query count of each page, in process, with Django's test
-client; and the time of a whole-country import and export, per row.
-
-Each page gets 3 warm-up requests and one counted request (its queries).
-Then the timed requests (time.perf_counter around the client call, response
-body included) run in shuffled rounds with the trivial view (/livez), so every
-page and the baseline see the same background load; each page's ratio is its
-median over /livez's median from the same rounds.
-"""
+client (time.perf_counter around the client call, response body included);
+and the time of a whole-country import, per row. See bench/README.md."""
 
 from __future__ import annotations
 
@@ -33,9 +27,7 @@ TRIVIAL_PER_ROUND = 3  # more samples for the baseline that everything is divide
 SEED = 2026
 TRIVIAL_PATH = "/livez"
 SAVE = "save"
-# Every status of every task force, as the program manager exports it: its
-# time grows with the rows, so its target is per row, like the import's.
-EXPORT_ALL = "export_all"
+EXPORT_ALL = "export_all"  # grows with the rows: its target is per row, like the import's
 SAVE_STATUSES = (Status.IN_PROGRESS, Status.ACHIEVED)  # alternated, so every save changes
 
 
@@ -67,9 +59,8 @@ def page_paths(world: World) -> dict[str, tuple[str, str]]:
 
 
 class QueryCounter:
-    """Counts the queries run while installed with connection.execute_wrapper;
-    unlike CaptureQueriesContext it keeps no SQL, so it can watch an import
-    of 88,000 rows."""
+    """For connection.execute_wrapper: unlike CaptureQueriesContext it keeps no
+    SQL, so it can watch an import of 88,000 rows."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -118,11 +109,11 @@ class Page:
     def median_ms(self) -> float:
         return statistics.median(self.samples_ms)
 
-    @property
-    def p95_ms(self) -> float:
-        # Nearest rank: the smallest sample with at least 95% at or below it.
+    def summary(self, digits: int) -> dict[str, float]:
+        # p95 by nearest rank: the smallest sample with at least 95% at or below it.
         ordered = sorted(self.samples_ms)
-        return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+        p95 = ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+        return {"median_ms": round(self.median_ms, digits), "p95_ms": round(p95, digits)}
 
 
 def _clients(world: World) -> dict[str, Client]:
@@ -166,11 +157,9 @@ def _save_page(world: World, client: Client, path: str) -> Page:
 
 
 def measure_pages(world: World, requests: int) -> tuple[Page, list[Page]]:
-    """The trivial view and every page, warmed up and counted first, then
-    timed in rounds: one request of every page per round (three of the
-    trivial view) in a shuffled order. The read pages go first, then the
-    save, in rounds of its own: a save changes what the read pages show
-    (and may cache)."""
+    """The trivial view and every page, warmed up and counted, then timed in
+    shuffled rounds; the save in rounds of its own, after the read pages,
+    since it changes what they show (and may cache)."""
     clients = _clients(world)
     anonymous = clients["anonymous"]
     trivial = Page("trivial", TRIVIAL_PATH, "anonymous", lambda: anonymous.get(TRIVIAL_PATH))
@@ -207,19 +196,13 @@ def measure_pages(world: World, requests: int) -> tuple[Page, list[Page]]:
     return trivial, pages
 
 
-def _flipped(status: str) -> str:
-    return Status.ACHIEVED if status == Status.IN_PROGRESS else Status.IN_PROGRESS
-
-
-def measure_import(world: World) -> dict:
-    """A sheet of every task force x every active milestone, each row's status
-    changed, uploaded through the import page as the staff user (the check),
-    then applied: each step timed once, with its queries counted.
-
-    The sheet is the export's rows in the columns the import reads, as XLSX:
-    as CSV the whole country (about 10 MB) is over the import's 5 MB limit."""
+def measure_import(world: World, export_all_ms: float) -> dict:
+    """Every status changed, checked and applied through the import pages as
+    the staff user, each step timed once; as XLSX, since as CSV the whole
+    country is over the import's 5 MB limit. Per row, with the export's time."""
+    flipped = {Status.IN_PROGRESS: Status.ACHIEVED}  # and anything else to in progress
     rows = [
-        {**row, "status": _flipped(row["status"])}
+        {**row, "status": flipped.get(row["status"], Status.IN_PROGRESS)}
         for row in exports.status_rows(TaskForce.objects.all())
     ]
     sheet = to_xlsx(importing.REQUIRED_COLUMNS, rows, title="statuses")
@@ -254,4 +237,7 @@ def measure_import(world: World) -> dict:
         "check_queries": check_queries,
         "apply_s": round(apply_s, 2),
         "apply_queries": apply_queries,
+        "check_ms_per_row": round(check_s * 1000 / len(rows), 4),
+        "apply_ms_per_row": round(apply_s * 1000 / len(rows), 4),
+        "export_ms_per_row": round(export_all_ms / len(rows), 4),
     }

@@ -1,19 +1,10 @@
-"""`make bench`: page times and query counts at N = 36 and N = 3,143 task
-forces, the import and export of every status, throughput through gunicorn,
-and the two-instance scale-out check.
-
-    .venv/bin/python bench/run.py [--sizes 36,3143] [--requests 30]
-        [--skip-throughput] [--skip-scaleout] [--database-url postgres://...]
-
-Prints a table and writes bench.json in the project root. Exits 1 when the
-scale-out check fails, 2 when a page or server does not answer as expected;
-the performance targets are reported, not enforced. See bench/README.md.
-"""
+"""`make bench`: page times and query counts at each N, the import and export
+of every status, throughput through gunicorn and the scale-out check; prints
+a table and writes bench.json. See bench/README.md."""
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import os
@@ -21,7 +12,6 @@ import shutil
 import sys
 import tempfile
 import traceback
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,22 +25,20 @@ OUTPUT = ROOT / "bench.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split(";")[0])
     parser.add_argument(
         "--sizes",
         default="36,3143",
         type=lambda text: [int(part) for part in text.split(",") if part.strip()],
         help="comma-separated numbers of task forces (default 36,3143)",
     )
-    parser.add_argument(
-        "--requests", type=int, default=30, help="timed requests per page (default 30)"
-    )
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page (>= 30)")
     parser.add_argument("--skip-throughput", action="store_true", help="no gunicorn/wrk run")
     parser.add_argument("--skip-scaleout", action="store_true", help="no two-instance check")
     parser.add_argument(
         "--database-url",
         default=DEFAULT_DATABASE_URL,
-        help=f"the bench database, dropped and recreated for each size ({DEFAULT_DATABASE_URL})",
+        help=f"dropped and recreated for each size (default {DEFAULT_DATABASE_URL})",
     )
     args = parser.parse_args(argv)
     if args.requests < 30:
@@ -60,39 +48,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-@contextmanager
-def _recorded(errors: list[str], what: str):
-    """Run a part; if it fails, say so loudly, record it and carry on."""
-    try:
-        yield
-    except Exception as error:
-        errors.append(f"{what}: {type(error).__name__}: {error}")
-        log(f"ERROR in {what}: {type(error).__name__}: {error}")
-        traceback.print_exc()
-
-
-def _prepare_database(database_url: str) -> None:
-    from django.core.cache import caches
-    from django.core.management import call_command
-    from django.db import connections
-
-    from bench.common import recreate_database
-
-    connections.close_all()
-    recreate_database(database_url)
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("loaddata", "stages", verbosity=0)
-    # Whatever the app cached was about the database just dropped (with a
-    # shared Redis cache this empties its database).
-    for alias in caches:
-        caches[alias].clear()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     static_root = tempfile.mkdtemp(prefix="bench-static-")
-    env = bench_environment(args.database_url, static_root)
-    os.environ.update(env)
+    os.environ.update(bench_environment(args.database_url, static_root))
 
     import django
 
@@ -106,22 +65,20 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     from bench import data, measure, report, scaleout, throughput
-    from bench.common import machine_info
+    from bench.common import machine_info, prepare_database
 
     phases = Phases()
     sizes = list(dict.fromkeys(args.sizes))
     if not (args.skip_throughput and args.skip_scaleout) and NETWORK_N not in sizes:
         sizes.insert(0, NETWORK_N)
-
-    results, trivial, import_export, notes, errors = [], [], [], {}, []
-    throughput_entries, throughput_details = [], []
-    scale_out, scale_out_report = None, []
+    results, trivial, import_export, notes, errors = [], [], [], {}, phases.errors
+    throughput_entries, throughput_details, scale_out, scale_out_report = [], [], None, []
     try:
         with phases("collectstatic"):
             call_command("collectstatic", "--no-input", verbosity=0)
         for n in sizes:
             with phases(f"build N={n}"):
-                _prepare_database(args.database_url)
+                prepare_database(args.database_url)
                 world = data.build(n)
                 log(f"   {world.statuses:,} statuses, {world.changes:,} history rows")
             notes[f"data_n_{n}"] = {
@@ -134,21 +91,13 @@ def main(argv: list[str] | None = None) -> int:
             }
             with phases(f"measure N={n}"):
                 base, pages = measure.measure_pages(world, args.requests)
-            trivial.append(
-                {
-                    "n": n,
-                    "median_ms": round(base.median_ms, 3),
-                    "p95_ms": round(base.p95_ms, 3),
-                    "requests": len(base.samples_ms),
-                }
-            )
+            trivial.append({"n": n, **base.summary(3), "requests": len(base.samples_ms)})
             results += [
                 {
                     "page": page.name,
                     "n": n,
                     "queries": page.queries,
-                    "median_ms": round(page.median_ms, 2),
-                    "p95_ms": round(page.p95_ms, 2),
+                    **page.summary(2),
                     "ratio_to_trivial": round(page.median_ms / base.median_ms, 1),
                 }
                 for page in pages
@@ -159,25 +108,16 @@ def main(argv: list[str] | None = None) -> int:
             # Each part on its own: a failed throughput run still leaves the
             # scale-out proof and the import, and the other way round.
             if n == NETWORK_N and not args.skip_throughput:
-                with phases(f"throughput N={n}"), _recorded(errors, "throughput"):
+                with phases(f"throughput N={n}", carry_on=True):
                     throughput_entries, throughput_details = throughput.run(world)
             if n == NETWORK_N and not args.skip_scaleout:
-                with phases(f"scale-out N={n}"), _recorded(errors, "scale-out"):
-                    scale_out = {"shared_session": False, "save_visible_on_other_instance": False}
+                scale_out = {"shared_session": False, "save_visible_on_other_instance": False}
+                with phases(f"scale-out N={n}", carry_on=True):
                     scale_out, scale_out_report = scaleout.run(world)
             # Last: it changes every status.
-            with phases(f"import N={n}"), _recorded(errors, f"import N={n}"):
-                entry = measure.measure_import(world)
-                export_ms = next(p.median_ms for p in pages if p.name == measure.EXPORT_ALL)
-                rows = entry["rows"]
-                entry = {
-                    "n": n,
-                    **entry,
-                    "check_ms_per_row": round(entry["check_s"] * 1000 / rows, 4),
-                    "apply_ms_per_row": round(entry["apply_s"] * 1000 / rows, 4),
-                    "export_ms_per_row": round(export_ms / rows, 4),
-                }
-                import_export.append(entry)
+            with phases(f"import N={n}", carry_on=True):
+                export = next(p for p in pages if p.name == measure.EXPORT_ALL)
+                import_export.append({"n": n, **measure.measure_import(world, export.median_ms)})
     except Exception as error:  # fail loudly, but still write what was measured
         errors.append(f"{type(error).__name__}: {error}")
         log(f"ERROR: {type(error).__name__}: {error}")
@@ -208,16 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     temporary = OUTPUT.with_name(OUTPUT.name + ".tmp")
     temporary.write_text(json.dumps(output, indent=2) + "\n")
     temporary.replace(OUTPUT)
-
-    out = io.StringIO()
-    report.print_report(output, out)
-    print(out.getvalue(), end="")
+    report.print_report(output)
     print(f"Wrote {OUTPUT}")
     if errors:
         return 2
-    if scale_out is not None and not all(scale_out.values()):
-        return 1
-    return 0
+    return 1 if scale_out is not None and not all(scale_out.values()) else 0
 
 
 if __name__ == "__main__":

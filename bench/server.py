@@ -1,16 +1,13 @@
 """gunicorn instances for the throughput and scale-out checks, and a small
-HTTP client that logs in like a browser.
-
-The client keeps cookies itself: with DEBUG off the session and CSRF cookies
-are Secure, which http.cookiejar would never send over plain HTTP.
-"""
+HTTP client that logs in like a browser. It keeps cookies itself: with DEBUG
+off they are Secure, and http.cookiejar never sends those over plain HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
-import signal
 import socket
 import subprocess
 import tempfile
@@ -25,43 +22,31 @@ from bench.common import BENCH_PASSWORD, ROOT, VENV_BIN
 
 
 class Gunicorn:
-    """`gunicorn taskforce_site.wsgi -w WORKERS` on a free port with the
-    benchmark's environment (CACHE_URL/REDIS_URL included, when set, so that
-    every instance shares one cache); ready on entry, stopped on exit."""
+    """gunicorn on a free port with the benchmark's environment (CACHE_URL or
+    REDIS_URL too, when set, so instances share one cache); ready on entry,
+    stopped on exit."""
 
     def __init__(self, *, workers: int = 2, name: str = "gunicorn"):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        self.name = name
-        self.base = f"http://127.0.0.1:{port}"
+        self.name, self.base = name, f"http://127.0.0.1:{port}"
         self.log_path = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
         self._log = self.log_path.open("wb")
+        # Not the repo's gunicorn.conf.py (access log, worker recycling): the
+        # benchmark measures the app alone.
+        command = [VENV_BIN / "gunicorn", "taskforce_site.wsgi:application", f"--workers={workers}"]
+        command += [f"--bind=127.0.0.1:{port}", f"--config={os.devnull}"]
         self.process = subprocess.Popen(  # noqa: S603 - fixed command, our own venv
-            [
-                str(VENV_BIN / "gunicorn"),
-                "taskforce_site.wsgi:application",
-                f"--workers={workers}",
-                f"--bind=127.0.0.1:{port}",
-                # Not the repo's production gunicorn.conf.py (access log,
-                # worker recycling): the benchmark measures the app alone.
-                f"--config={os.devnull}",
-            ],
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT
         )
 
     def __enter__(self) -> Gunicorn:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with contextlib.suppress(OSError):  # not listening yet
                 if HttpSession(self.base).get("/livez").status == 200:
                     return self
-            except OSError:
-                pass  # not listening yet
             time.sleep(0.2)
         tail = self.log_tail()
         self.__exit__()
@@ -72,13 +57,12 @@ class Gunicorn:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def __exit__(self, *exc) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # our own child, by its pid
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self.process.terminate()  # our own child, by its pid; nothing if it has exited
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         self._log.close()
         self.log_path.unlink(missing_ok=True)
 
@@ -99,12 +83,12 @@ class HttpSession:
 
     def request(self, method: str, path: str, data: dict | None = None) -> Response:
         host, port = self.base.removeprefix("http://").split(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=60)
         headers = {"Host": host}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if data is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
         try:
             body = urlencode(data) if data is not None else None
             connection.request(method, path, body=body, headers=headers)
@@ -127,7 +111,8 @@ class HttpSession:
         return self.request("POST", path, data)
 
     def login(self, username: str) -> str:
-        """Log in through the login form; returns the session id."""
+        """Log in through the sign-in page (django-two-factor-auth's wizard,
+        whose first step takes the password); returns the session id."""
         page = self.get("/accounts/login/")
         if page.status != 200:
             raise RuntimeError(f"{self.base}/accounts/login/ answered {page.status}")
@@ -135,8 +120,6 @@ class HttpSession:
             "/accounts/login/",
             {
                 "csrfmiddlewaretoken": form_values(page.body)["csrfmiddlewaretoken"],
-                # The sign-in page is django-two-factor-auth's wizard; its
-                # first step takes the username and password.
                 "login_view-current_step": "auth",
                 "auth-username": username,
                 "auth-password": BENCH_PASSWORD,
@@ -151,27 +134,20 @@ class HttpSession:
         return self.cookies["sessionid"]
 
 
-def form_values(html: str) -> dict[str, str]:
-    """Values of the inputs, textareas and selected options in a page."""
-    parser = _FormFields()
-    parser.feed(html)
-    return parser.values
-
-
 class _FormFields(HTMLParser):
+    """Values of the inputs, textareas and selected options in a page."""
+
     def __init__(self) -> None:
         super().__init__()
         self.values: dict[str, str] = {}
-        self._select: str | None = None
-        self._textarea: str | None = None
+        self._select = self._textarea = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         name = attributes.get("name")
         if tag == "input" and name:
-            if attributes.get("type") in ("checkbox", "radio") and "checked" not in attributes:
-                return
-            self.values.setdefault(name, attributes.get("value") or "")
+            if attributes.get("type") not in ("checkbox", "radio") or "checked" in attributes:
+                self.values.setdefault(name, attributes.get("value") or "")
         elif tag == "select":
             self._select = name
         elif tag == "option" and self._select and "selected" in attributes:
@@ -181,11 +157,15 @@ class _FormFields(HTMLParser):
             self.values[name] = ""
 
     def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
+        if tag in ("select", "textarea"):
+            self._select = self._textarea = None
 
     def handle_data(self, data):
         if self._textarea:
             self.values[self._textarea] += data
+
+
+def form_values(html: str) -> dict[str, str]:
+    parser = _FormFields()
+    parser.feed(html)
+    return parser.values

@@ -1,17 +1,5 @@
-"""Requests per second through gunicorn (2 sync workers) on PostgreSQL, with wrk.
-
-wrk -t2 -c8 -d10s against the trivial view, the partner page and the
-dashboard (a staff session, logged in through the login form; its cookies
-are sent as a header because they are Secure and this is plain HTTP), and
-against the trivial view with that session too: a logged-in request's floor
-(session and user read), for reading the dashboard's figure.
-
-On a two-core machine that also runs wrk and PostgreSQL, one 10-second run
-varies by 10-25% from the next. So the pages are run in ROUNDS interleaved
-rounds, and each page's figure is its median; the ratio is median over
-median. A Lua script counts responses that are not 200, so a redirect to the
-login page cannot pass for a fast dashboard; any such response fails the run.
-"""
+"""Requests per second through gunicorn (2 sync workers) with wrk, in
+interleaved rounds, each page's figure its median (see bench/README.md)."""
 
 from __future__ import annotations
 
@@ -28,8 +16,8 @@ from bench.measure import TRIVIAL_PATH
 from bench.server import Gunicorn, HttpSession
 
 WRK_OPTIONS = ["-t2", "-c8", "-d10s", "--latency"]
-ROUNDS = 5
-
+ROUNDS = 5  # one 10-second run varies by 10-25% from the next on two cores
+# So that a redirect to the login page cannot pass for a fast dashboard.
 COUNT_NON_200 = """
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
@@ -49,13 +37,15 @@ class ThroughputError(Exception):
     pass
 
 
-def ensure_wrk() -> str:
+def _wrk() -> str:
     """The wrk binary, installed with apt-get when missing."""
     if not shutil.which("wrk"):
         log("   installing wrk (apt-get install -y wrk)")
         subprocess.run(["apt-get", "update", "-qq"], check=True)  # noqa: S607 - fixed command
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)  # noqa: S607
-    return shutil.which("wrk") or ""
+    if not (wrk := shutil.which("wrk")):
+        raise ThroughputError("wrk is not installed and apt-get did not provide it")
+    return wrk
 
 
 def _run_wrk(wrk: str, url: str, script: Path, cookie: str | None) -> dict:
@@ -85,16 +75,14 @@ def _run_wrk(wrk: str, url: str, script: Path, cookie: str | None) -> dict:
 
 
 def run(world: World) -> tuple[list[dict], list[dict]]:
-    """Returns the throughput entries for bench.json and wrk's details."""
-    wrk = ensure_wrk()
-    if not wrk:
-        raise ThroughputError("wrk is not installed and apt-get did not provide it")
+    """The throughput entries for bench.json, and wrk's details."""
+    wrk = _wrk()
     with tempfile.TemporaryDirectory() as tmp, Gunicorn() as server:
         script = Path(tmp) / "count.lua"
         script.write_text(COUNT_NON_200)
         browser = HttpSession(server.base)
         browser.login(world.staff)
-        # Every cookie the browser holds (session and CSRF), as a browser sends them.
+        # Sent as a header: the cookies are Secure and this is plain HTTP.
         cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
         urls = {
             "trivial": (TRIVIAL_PATH, None),
