@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 
 from assessments import services
@@ -248,43 +247,33 @@ def apply_plan(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
 def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
     if batch.applied_at is not None:
         raise ImportConflict("This import has already been applied.")
-    # Lock order, as on every write path (services.milestone_status_update):
-    # the task forces' rows first, in id order, then statuses in milestone
-    # order. A save to one of these task forces then waits for the import,
-    # or the import for it, instead of the two deadlocking.
-    task_forces = {
-        task_force.pk: task_force
-        for task_force in TaskForce.objects.select_for_update()
-        .filter(pk__in={c["task_force"] for c in batch.changes})
-        .order_by("pk")
-    }
-    milestones = Milestone.objects.in_bulk([c["milestone"] for c in batch.changes])
-    editable = {pk: task_force.can_edit(user) for pk, task_force in task_forces.items()}
-    changes = sorted(batch.changes, key=lambda c: (c["task_force"], c["milestone"]))
-    for change in changes:
+    task_forces = TaskForce.objects.in_bulk({c["task_force"] for c in batch.changes})
+    milestones = Milestone.objects.in_bulk({c["milestone"] for c in batch.changes})
+    for task_force in task_forces.values():
+        if not task_force.can_edit(user):
+            raise ImportConflict(f"You may no longer change {task_force.name}.")
+    edits = []
+    for change in batch.changes:
         values = dict(change["values"])
         if values["target_date"]:
             values["target_date"] = datetime.date.fromisoformat(values["target_date"])
-        task_force = task_forces[change["task_force"]]
-        milestone = milestones[change["milestone"]]
-        if not editable[task_force.pk]:
-            raise ImportConflict(f"You may no longer change {task_force.name}.")
-        try:
-            services.milestone_status_update(
-                task_force=task_force,
-                milestone=milestone,
-                user=user,
+        edits.append(
+            services.StatusEdit(
+                task_force=task_forces[change["task_force"]],
+                milestone=milestones[change["milestone"]],
+                values=values,
                 expected_version=change["version"],
-                source=StatusChange.Source.IMPORT,
-                **values,
             )
-        except services.StaleStatusError as error:
-            raise ImportConflict(
-                f"{task_force.name}: {milestone.name}: {error.message_for(user)}"
-            ) from error
-        except ValidationError as error:
-            raise ImportConflict(
-                f"{task_force.name}: {milestone.name}: {' '.join(error.messages)}"
-            ) from error
+        )
+    try:
+        # Locks in the same order as every other write path (see there).
+        services.milestone_statuses_update(
+            edits=edits, user=user, source=StatusChange.Source.IMPORT
+        )
+    except services.BulkEditRefused as refused:
+        where = f"{refused.edit.task_force.name}: {refused.edit.milestone.name}"
+        if isinstance(refused.error, services.StaleStatusError):
+            raise ImportConflict(f"{where}: {refused.error.message_for(user)}") from refused
+        raise ImportConflict(f"{where}: {' '.join(refused.error.messages)}") from refused
     batch.mark_applied()
     return len(batch.changes)

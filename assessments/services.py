@@ -5,6 +5,7 @@ demo seeder and, later, imports."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -187,24 +188,9 @@ def _update(
     record = current or MilestoneStatus(
         task_force=task_force, milestone=milestone, status_since=now, version=0
     )
-    old = {field: getattr(record, field) for field in StatusChange.TRACKED_FIELDS}
-    for field, value in values.items():
-        setattr(record, field, value)
-    record.clean_fields(exclude=_NOT_FROM_THE_EDITOR)
-    changes = {
-        field: [_jsonable(old[field]), _jsonable(getattr(record, field))]
-        for field in StatusChange.TRACKED_FIELDS
-        if old[field] != getattr(record, field)
-    }
+    changes = _set_values(record, values, user=user, now=now)
     if not changes:
         return record  # nothing to save, nothing to record
-    old_status = old["status"]
-    if record.status != old_status:
-        record.status_since = now
-        if record.status == Status.ACHIEVED:
-            record.confirmed_at, record.confirmed_by = now, user
-    record.updated_by = user
-    record.updated_at = now
     # Lock order, the same on every write path: the task force's row first
     # (the revision bump, which the pages need in this transaction anyway),
     # then its statuses in milestone order. Two writers to one task force
@@ -226,10 +212,50 @@ def _update(
         if updated != 1:
             raise StaleStatusError(_current(task_force, milestone))
         record.version = read_version + 1
-    StatusChange.objects.create(
-        task_force=task_force,
-        milestone=milestone,
-        old_status=old_status,
+    _history(record, changes, user=user, now=now, source=source).save(force_insert=True)
+    return record
+
+
+def _set_values(
+    record: MilestoneStatus, values: dict, *, user: AbstractBaseUser | None, now: datetime.datetime
+) -> dict[str, list]:
+    """Put the editor's values on `record` (validated, raising ValidationError)
+    with the bookkeeping that follows from them, and return what changed as
+    {field: [old, new]} for the history: empty when nothing did, and then
+    `record` is left as it was read."""
+    old = {field: getattr(record, field) for field in StatusChange.TRACKED_FIELDS}
+    old_status = old["status"] if record.pk is not None else Status.NOT_STARTED
+    for field, value in values.items():
+        setattr(record, field, value)
+    record.clean_fields(exclude=_NOT_FROM_THE_EDITOR)
+    changes = {
+        field: [_jsonable(old[field]), _jsonable(getattr(record, field))]
+        for field in StatusChange.TRACKED_FIELDS
+        if old[field] != getattr(record, field)
+    }
+    if not changes:
+        return {}
+    if record.status != old_status:
+        record.status_since = now
+        if record.status == Status.ACHIEVED:
+            record.confirmed_at, record.confirmed_by = now, user
+    record.updated_by = user
+    record.updated_at = now
+    return changes
+
+
+def _history(
+    record: MilestoneStatus,
+    changes: dict[str, list],
+    *,
+    user: AbstractBaseUser | None,
+    now: datetime.datetime,
+    source: str,
+) -> StatusChange:
+    return StatusChange(
+        task_force_id=record.task_force_id,
+        milestone_id=record.milestone_id,
+        old_status=changes["status"][0] if "status" in changes else record.status,
         new_status=record.status,
         changes=changes,
         changed_by=user,
@@ -237,7 +263,94 @@ def _update(
         changed_at=now,
         source=source,
     )
-    return record
+
+
+@dataclass(frozen=True)
+class StatusEdit:
+    """One status to set in milestone_statuses_update: the values an editor
+    gave and the version they saw (0: no record yet)."""
+
+    task_force: TaskForce
+    milestone: Milestone
+    values: dict
+    expected_version: int
+
+
+class BulkEditRefused(Exception):
+    """One edit of a milestone_statuses_update could not be made; none was."""
+
+    def __init__(self, edit: StatusEdit, error: StaleStatusError | ValidationError):
+        self.edit, self.error = edit, error
+        super().__init__(str(error))
+
+
+BULK_BATCH_SIZE = 500
+
+
+@transaction.atomic
+def milestone_statuses_update(
+    *, edits: list[StatusEdit], user: AbstractBaseUser | None, source: str
+) -> int:
+    """milestone_status_update for many statuses at once (a spreadsheet
+    import): all or nothing, with the same rules per status (one version
+    check, validation, bookkeeping, history), in a number of queries that
+    grows with the number of edits divided by BULK_BATCH_SIZE, not with the
+    edits themselves. Raises BulkEditRefused for the first edit that cannot be
+    made, having saved nothing. Returns how many statuses changed."""
+    now = timezone.now()
+    task_force_ids = sorted({edit.task_force.pk for edit in edits})
+    # Lock order, as in milestone_status_update: the task forces' rows first,
+    # in id order (an UPDATE of many rows promises no order), then their
+    # statuses. Every other writer to these task forces now waits for this
+    # transaction, so the versions read below cannot move before it commits.
+    list(TaskForce.objects.select_for_update().filter(pk__in=task_force_ids).order_by("pk"))
+    page_cache.bump(task_force_ids)
+    current = {
+        (record.task_force_id, record.milestone_id): record
+        for record in MilestoneStatus.objects.filter(task_force__in=task_force_ids)
+    }
+    to_update, to_create, history = [], [], []
+    for edit in sorted(edits, key=lambda e: (e.task_force.pk, e.milestone.pk)):
+        record = current.get((edit.task_force.pk, edit.milestone.pk))
+        try:
+            if not edit.milestone.is_active:
+                raise ValidationError(RETIRED_MILESTONE_MESSAGE, code="retired")
+            if (record.version if record is not None else 0) != edit.expected_version:
+                raise StaleStatusError(record)
+            if record is None:
+                record = MilestoneStatus(
+                    task_force=edit.task_force,
+                    milestone=edit.milestone,
+                    status_since=now,
+                    version=0,
+                )
+            changes = _set_values(record, edit.values, user=user, now=now)
+        except (StaleStatusError, ValidationError) as error:
+            raise BulkEditRefused(edit, error) from error
+        if not changes:
+            continue
+        record.version += 1
+        (to_create if record.pk is None else to_update).append(record)
+        history.append(_history(record, changes, user=user, now=now, source=source))
+    MilestoneStatus.objects.bulk_update(
+        to_update,
+        [*StatusChange.TRACKED_FIELDS, *_BOOKKEEPING_FIELDS],
+        batch_size=BULK_BATCH_SIZE,
+    )
+    MilestoneStatus.objects.bulk_create(to_create, batch_size=BULK_BATCH_SIZE)
+    StatusChange.objects.bulk_create(history, batch_size=BULK_BATCH_SIZE)
+    return len(history)
+
+
+# Set by _set_values besides the editor's own fields.
+_BOOKKEEPING_FIELDS = (
+    "status_since",
+    "confirmed_at",
+    "confirmed_by",
+    "updated_by",
+    "updated_at",
+    "version",
+)
 
 
 @transaction.atomic

@@ -303,7 +303,7 @@ def test_a_write_conflict_during_apply_shows_the_changed_since_page_not_an_error
     def conflicting_save(**kwargs):
         raise error
 
-    monkeypatch.setattr(importing.services, "milestone_status_update", conflicting_save)
+    monkeypatch.setattr(importing.services, "milestone_statuses_update", conflicting_save)
     response = coordinator_client.post(
         reverse("assessments:import_apply", args=[batch.pk]), follow=True
     )

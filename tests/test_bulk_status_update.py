@@ -1,0 +1,142 @@
+"""services.milestone_statuses_update: an import's many statuses at once,
+with the same rules per status as a single save, all or nothing, in queries
+that do not grow with the number of rows."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from assessments import services
+from assessments.models import MilestoneStatus, Status, StatusChange
+from stages.models import Milestone
+from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory
+
+IMPORT = StatusChange.Source.IMPORT
+
+
+def _values(status, notes=""):
+    return {"status": status, "notes": notes, "lead_partner": "", "target_date": None}
+
+
+def _edits(task_forces, status, version=0):
+    return [
+        services.StatusEdit(
+            task_force=tf, milestone=m, values=_values(status), expected_version=version
+        )
+        for tf in task_forces
+        for m in Milestone.objects.active()
+    ]
+
+
+def test_new_and_existing_statuses_are_saved_with_their_history(guidance, staff_user):
+    task_force = TaskForceFactory()
+    mou = Milestone.objects.get(slug="task-force-mou")
+    MilestoneStatusFactory(task_force=task_force, milestone=mou, status=Status.PLANNING, version=3)
+    other = Milestone.objects.get(slug="youth-voice")
+    changed = services.milestone_statuses_update(
+        edits=[
+            services.StatusEdit(
+                task_force=task_force, milestone=mou, values=_values("achieved"), expected_version=3
+            ),
+            services.StatusEdit(
+                task_force=task_force,
+                milestone=other,
+                values=_values("in_progress", "Drafting with the county"),
+                expected_version=0,
+            ),
+        ],
+        user=staff_user,
+        source=IMPORT,
+    )
+    assert changed == 2
+    saved = MilestoneStatus.objects.get(task_force=task_force, milestone=mou)
+    assert (saved.status, saved.version, saved.updated_by) == ("achieved", 4, staff_user)
+    assert saved.confirmed_by == staff_user and saved.confirmed_at == saved.updated_at
+    created = MilestoneStatus.objects.get(task_force=task_force, milestone=other)
+    assert (created.status, created.version, created.notes) == (
+        "in_progress",
+        1,
+        "Drafting with the county",
+    )
+    history = {c.milestone_id: c for c in StatusChange.objects.filter(source=IMPORT)}
+    assert (history[mou.pk].old_status, history[mou.pk].new_status) == ("planning", "achieved")
+    assert (history[other.pk].old_status, history[other.pk].new_status) == (
+        "not_started",
+        "in_progress",
+    )
+    assert history[other.pk].changes["notes"] == ["", "Drafting with the county"]
+    task_force.refresh_from_db()
+    assert task_force.revision >= 1
+
+
+def test_a_row_that_changes_nothing_writes_nothing(guidance, staff_user):
+    task_force = TaskForceFactory()
+    mou = Milestone.objects.get(slug="task-force-mou")
+    MilestoneStatusFactory(task_force=task_force, milestone=mou, status=Status.PLANNING, version=2)
+    edit = services.StatusEdit(
+        task_force=task_force, milestone=mou, values=_values("planning"), expected_version=2
+    )
+    assert services.milestone_statuses_update(edits=[edit], user=staff_user, source=IMPORT) == 0
+    assert MilestoneStatus.objects.get().version == 2
+    assert not StatusChange.objects.exists()
+
+
+def test_a_status_saved_since_the_check_refuses_the_lot(guidance, staff_user):
+    task_force = TaskForceFactory()
+    mou = Milestone.objects.get(slug="task-force-mou")
+    MilestoneStatusFactory(task_force=task_force, milestone=mou, status=Status.PLANNING, version=5)
+    edits = _edits([task_force], "in_progress")  # checked when mou had no record
+    with pytest.raises(services.BulkEditRefused) as refused:
+        services.milestone_statuses_update(edits=edits, user=staff_user, source=IMPORT)
+    assert refused.value.edit.milestone == mou
+    assert isinstance(refused.value.error, services.StaleStatusError)
+    assert MilestoneStatus.objects.count() == 1
+    assert MilestoneStatus.objects.get().status == Status.PLANNING
+    assert not StatusChange.objects.exists()
+
+
+def test_a_retired_milestone_or_a_bad_value_refuses_the_lot(guidance, staff_user):
+    task_force = TaskForceFactory()
+    edits = _edits([task_force], "achieved")
+    Milestone.objects.filter(pk=edits[-1].milestone.pk).update(is_active=False)
+    edits[-1].milestone.refresh_from_db()
+    with pytest.raises(services.BulkEditRefused) as refused:
+        services.milestone_statuses_update(edits=edits, user=staff_user, source=IMPORT)
+    assert refused.value.error.code == "retired"
+    edits = _edits([task_force], "achieved")[:3]
+    edits[1] = services.StatusEdit(
+        task_force=task_force,
+        milestone=edits[1].milestone,
+        values=_values("done"),
+        expected_version=0,
+    )
+    with pytest.raises(services.BulkEditRefused) as refused:
+        services.milestone_statuses_update(edits=edits, user=staff_user, source=IMPORT)
+    assert isinstance(refused.value.error, ValidationError)
+    assert not MilestoneStatus.objects.exists()
+    assert not StatusChange.objects.exists()
+
+
+def test_queries_do_not_grow_with_the_rows(guidance, django_assert_num_queries):
+    user = UserFactory(is_staff=True)
+    few = _edits(TaskForceFactory.create_batch(1), "planning")
+    many = _edits(TaskForceFactory.create_batch(2), "planning")
+    # Savepoint, lock, revision bump, read, insert statuses, insert history,
+    # release: 2 x 28 = 56 rows still fit one batch of each insert, even on
+    # SQLite (999 parameters a query).
+    with django_assert_num_queries(7):
+        services.milestone_statuses_update(edits=few, user=user, source=IMPORT)
+    with django_assert_num_queries(7):
+        services.milestone_statuses_update(edits=many, user=user, source=IMPORT)
+    assert StatusChange.objects.count() == 3 * 28
+
+
+def test_more_rows_than_a_batch_are_all_saved(guidance):
+    user = UserFactory(is_staff=True)
+    task_forces = TaskForceFactory.create_batch(20)
+    edits = _edits(task_forces, "planning")
+    assert len(edits) > services.BULK_BATCH_SIZE
+    services.milestone_statuses_update(edits=edits, user=user, source=IMPORT)
+    edits = _edits(task_forces, "achieved", version=1)
+    assert services.milestone_statuses_update(edits=edits, user=user, source=IMPORT) == 560
+    assert set(MilestoneStatus.objects.values_list("status", "version")) == {("achieved", 2)}
+    assert StatusChange.objects.count() == 2 * 560
