@@ -19,7 +19,10 @@ from stages.models import Milestone
 from tests.factories import TaskForceFactory, UserFactory
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback, like the e2e tests: a transactional test without it
+    # re-creates the content types under new ids when it empties the database,
+    # and the next serialized_rollback test then cannot restore its own.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="a real race needs PostgreSQL's row locks"
     ),
