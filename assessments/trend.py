@@ -23,16 +23,16 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Case,
+    Count,
     ExpressionWrapper,
     F,
     IntegerField,
     QuerySet,
-    Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Lag
+from django.db.models.functions import ExtractMonth, ExtractYear, Greatest, Lag
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -173,44 +173,43 @@ def trend_for(
         partition_by=[F("task_force_id"), F("milestone_id")],
         order_by=[F("changed_at").asc(), F("pk").asc()],
     )
-    # One integer per (month, stage) bucket, so the sums below compare an
-    # integer per row rather than a date and a stage: on SQLite that is most
-    # of the time. Changes before the window fall in its first month.
-    month_ends = [_local_midnight(_add_months(month, 1)) for month in month_starts]
-    month_index = Case(
-        *(When(changed_at__lt=end, then=Value(i)) for i, end in enumerate(month_ends[:-1])),
-        default=Value(months - 1),
-    )
-    width = max(stage.pk for stage in stages) + 1
-    moves = StatusChange.objects.filter(
+    history = StatusChange.objects.filter(
         task_force__in=task_forces,
         milestone__is_active=True,
-        changed_at__lt=month_ends[-1],
-    ).annotate(
-        bucket=ExpressionWrapper(
-            month_index * width + F("milestone__stage_id"), output_field=IntegerField()
-        ),
-        move=ExpressionWrapper(is_achieved - was_achieved, output_field=IntegerField()),
+        changed_at__lt=_local_midnight(_add_months(this_month, 1)),
     )
-    # Most changes move nothing; dropping them first spares their sums.
-    sums = (
-        moves.exclude(move=0)
-        .order_by()
-        .aggregate(
-            **{
-                f"m{i}_s{stage.pk}": Coalesce(
-                    Sum(Case(When(bucket=i * width + stage.pk, then="move"))), 0
-                )
-                for i in range(months)
-                for stage in stages
-            }
+    moves = history.annotate(
+        move=ExpressionWrapper(is_achieved - was_achieved, output_field=IntegerField())
+    )
+    # The month of each change, counted from the first month shown; changes
+    # before it count in it, since they set where each milestone starts.
+    zone = timezone.get_current_timezone()
+    first = month_starts[0].year * 12 + month_starts[0].month
+    month_index = Greatest(
+        ExtractYear("changed_at", tzinfo=zone) * 12
+        + ExtractMonth("changed_at", tzinfo=zone)
+        - Value(first),
+        Value(0),
+    )
+    # Most changes move nothing. The ones that do are counted per month and
+    # stage, up and down apart: a database cannot group by a window function
+    # directly, but it can group the changes a window picked out.
+    counts: Counter[tuple[int, int]] = Counter()
+    for direction in (1, -1):
+        moved = (
+            StatusChange.objects.filter(pk__in=moves.filter(move=direction).values("pk"))
+            .annotate(month_index=month_index)
+            .order_by()
+            .values_list("month_index", "milestone__stage_id")
+            .annotate(n=Count("pk"))
         )
-    )
+        for index, stage_id, n in moved:
+            counts[index, stage_id] += direction * n
     points = []
     running: Counter[int] = Counter()
     for i, month in enumerate(month_starts):
         for stage in stages:
-            running[stage.pk] += sums[f"m{i}_s{stage.pk}"]
+            running[stage.pk] += counts[i, stage.pk]
         points.append(TrendPoint(month=month, achieved={pk: n for pk, n in running.items() if n}))
     return Trend(stages=stages, points=points, task_force_count=task_force_count)
 

@@ -19,6 +19,7 @@ from assessments.models import (
     Status,
     TaskForce,
     can_import_statuses,
+    can_read_all_task_forces,
 )
 from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
@@ -153,10 +154,20 @@ def trend(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     else:
         task_force, _ = task_force_for_user(request, slug)
         scope = TaskForce.objects.filter(pk=task_force.pk)
+    if task_force is None and can_read_all_task_forces(request.user):
+        # Every task force's whole history, the same for everyone who sees
+        # them all: kept until any task force or the guidance changes (each
+        # moves a revision) or the day does (the current month moves on).
+        key = page_cache.revisions_key(
+            "trend-all", (), timezone.localdate(), page_cache.all_task_forces_state()
+        )
+        trend_context = page_cache.cached(key, lambda: _trend_context(TaskForce.objects.all()))
+    else:
+        trend_context = _trend_context(scope)
     return render(
         request,
         "assessments/trend.html",
-        {"task_force": task_force, "task_force_count": scope.count(), **_trend_context(scope)},
+        {"task_force": task_force, "task_force_count": scope.count(), **trend_context},
     )
 
 
