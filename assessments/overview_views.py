@@ -92,7 +92,17 @@ def statewide_report(request: HttpRequest) -> HttpResponse:
     region = ReportFilters(request.GET).values()["region"]
     # A region nobody visible is in makes no appendix, as if none were chosen.
     region = region if region in regions else ""
-    context = reports.report_context(task_forces=task_forces, summary=True, region=region)
+    summary = None
+    if can_read_all_task_forces(request.user):
+        # The same for everyone who sees every task force: kept until any of
+        # them changes (its revision moves) or the day does.
+        key = page_cache.revisions_key(
+            "report-summary", (), timezone.localdate(), page_cache.all_task_forces_state()
+        )
+        summary = page_cache.cached(key, lambda: reports.statewide_summary(TaskForce.objects.all()))
+    context = reports.report_context(
+        task_forces=task_forces, summary=True, region=region, built_summary=summary
+    )
     return _report_response(request, {**context, "regions": regions}, "statewide")
 
 

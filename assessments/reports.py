@@ -19,6 +19,7 @@ from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_fr
 from assessments.progress import WORKING_STAGE_RULE, boards_for, progress_for
 
 GAPS_IN_SUMMARY = 10
+LEAST_IN_SUMMARY = 20
 
 
 def task_force_sections(task_forces: QuerySet[TaskForce], today: datetime.date) -> list[dict]:
@@ -40,31 +41,50 @@ def task_force_sections(task_forces: QuerySet[TaskForce], today: datetime.date) 
 
 
 def statewide_summary(task_forces: QuerySet[TaskForce]) -> dict:
-    """Counts by working stage, every task force least progress first, and
-    the biggest gaps: a few pages whatever the number of task forces."""
+    """Counts by working stage, a line per region, the task forces with the
+    least progress and the biggest gaps: two pages whatever the number of
+    task forces (the region appendix and the matrix list them all)."""
     listed = list(task_forces.order_by("name"))
     progress = progress_for(listed)
     count, milestone_gaps = gaps(task_forces)
     by_stage: dict[str, int] = {}
+    by_region: dict[str, list[int]] = {}
     for task_force in listed:
         stage = progress[task_force.pk].working_stage
         if stage is not None:
             by_stage[stage.name] = by_stage.get(stage.name, 0) + 1
+        by_region.setdefault(task_force.region, []).append(progress[task_force.pk].percent)
+    # The same Progress.percent the rows show; sorted() is stable, so task
+    # forces of equal progress stay in name order.
+    least = sorted(((tf, progress[tf.pk]) for tf in listed), key=lambda pair: pair[1].percent)
     return {
         "count": count,
-        # The same Progress.percent the rows show; sorted() is stable, so
-        # task forces of equal progress stay in name order.
-        "rows": sorted(((tf, progress[tf.pk]) for tf in listed), key=lambda pair: pair[1].percent),
+        "rows": least[:LEAST_IN_SUMMARY],
         "working_stages": by_stage,
+        "regions": [
+            {
+                "name": name,
+                "count": len(percents),
+                "average": round(sum(percents) / len(percents)),
+                "lowest": min(percents),
+            }
+            for name, percents in sorted(by_region.items())
+        ],
         "gaps": milestone_gaps[:GAPS_IN_SUMMARY],
     }
 
 
 def report_context(
-    *, task_forces: QuerySet[TaskForce], summary: bool, region: str = "", pdf: bool = False
+    *,
+    task_forces: QuerySet[TaskForce],
+    summary: bool,
+    region: str = "",
+    pdf: bool = False,
+    built_summary: dict | None = None,
 ) -> dict:
-    """The statewide summary (`summary`), with an appendix of the task forces
-    of `region` when one is given; or a section for each of `task_forces`."""
+    """The statewide summary (`summary`; `built_summary` if the caller has
+    it already), with an appendix of the task forces of `region` when one is
+    given; or a section for each of `task_forces`."""
     today = timezone.localdate()
     if summary:
         sections = task_force_sections(task_forces.filter(region=region), today) if region else []
@@ -73,7 +93,7 @@ def report_context(
     return {
         "today": today,
         "pdf": pdf,
-        "summary": statewide_summary(task_forces) if summary else None,
+        "summary": (built_summary or statewide_summary(task_forces)) if summary else None,
         "region": region,
         "sections": sections,
         "working_stage_rule": WORKING_STAGE_RULE,
