@@ -140,3 +140,52 @@ def test_more_rows_than_a_batch_are_all_saved(guidance):
     assert services.milestone_statuses_update(edits=edits, user=user, source=IMPORT) == 560
     assert set(MilestoneStatus.objects.values_list("status", "version")) == {("achieved", 2)}
     assert StatusChange.objects.count() == 2 * 560
+
+
+def test_each_row_keeps_its_own_values_and_bookkeeping(guidance, staff_user):
+    task_force = TaskForceFactory()
+    milestones = list(Milestone.objects.active()[:3])
+    earlier = MilestoneStatusFactory(
+        task_force=task_force, milestone=milestones[0], status=Status.ACHIEVED, version=1
+    ).status_since
+    for milestone in milestones[1:]:
+        MilestoneStatusFactory(
+            task_force=task_force, milestone=milestone, status=Status.PLANNING, version=1
+        )
+    edits = [
+        # Only the notes: the status, its date and its confirmation stay.
+        services.StatusEdit(
+            task_force=task_force,
+            milestone=milestones[0],
+            values=_values("achieved", "Signed by all partners"),
+            expected_version=1,
+        ),
+        services.StatusEdit(
+            task_force=task_force,
+            milestone=milestones[1],
+            values=_values("achieved"),
+            expected_version=1,
+        ),
+        services.StatusEdit(
+            task_force=task_force,
+            milestone=milestones[2],
+            values=_values("in_progress", "Drafting"),
+            expected_version=1,
+        ),
+    ]
+    services.milestone_statuses_update(edits=edits, user=staff_user, source=IMPORT)
+    first, second, third = (
+        MilestoneStatus.objects.get(task_force=task_force, milestone=m) for m in milestones
+    )
+    assert (first.status, first.notes, first.status_since) == (
+        "achieved",
+        "Signed by all partners",
+        earlier,
+    )
+    assert first.confirmed_by is None
+    assert (second.status, second.notes, second.confirmed_by) == ("achieved", "", staff_user)
+    assert second.status_since == second.updated_at == second.confirmed_at
+    assert (third.status, third.notes, third.confirmed_by) == ("in_progress", "Drafting", None)
+    assert third.status_since == third.updated_at
+    assert {first.version, second.version, third.version} == {2}
+    assert {first.updated_by, second.updated_by, third.updated_by} == {staff_user}
