@@ -47,12 +47,9 @@ def gaps(request: HttpRequest) -> HttpResponse:
     region = GapsFilters(request.GET).values()["region"]
     sees_all = can_read_all_task_forces(request.user)
     if sees_all:
-        # The same for everyone who sees every task force, and an aggregate
-        # over every status: cached until any task force changes.
-        # Hashed: a region name may hold spaces and anything else.
-        key = page_cache.revisions_key("gaps-all", (), region, page_cache.all_task_forces_state())
-        count, milestone_gaps = page_cache.cached(
-            key, lambda: overview.gaps(TaskForce.objects.all(), region=region)
+        # An aggregate over every status, the same for all who see them all.
+        count, milestone_gaps = page_cache.cached_statewide(
+            "gaps-all", lambda: overview.gaps(TaskForce.objects.all(), region=region), region
         )
     else:
         count, milestone_gaps = overview.gaps(task_forces, region=region)
@@ -94,12 +91,9 @@ def statewide_report(request: HttpRequest) -> HttpResponse:
     region = region if region in regions else ""
     summary = None
     if can_read_all_task_forces(request.user):
-        # The same for everyone who sees every task force: kept until any of
-        # them changes (its revision moves) or the day does.
-        key = page_cache.revisions_key(
-            "report-summary", (), timezone.localdate(), page_cache.all_task_forces_state()
+        summary = page_cache.cached_statewide(
+            "report-summary", lambda: reports.statewide_summary(TaskForce.objects.all())
         )
-        summary = page_cache.cached(key, lambda: reports.statewide_summary(TaskForce.objects.all()))
     context = reports.report_context(
         task_forces=task_forces, summary=True, region=region, built_summary=summary
     )

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Sum
+from django.utils import timezone
 
 from assessments.models import TaskForce
 
@@ -58,6 +59,16 @@ def revisions_key(name: str, rows: Iterable[tuple[int, int]], *extra: object) ->
     ones there are, gives a new key."""
     digest = hashlib.blake2b(repr((list(rows), extra)).encode(), digest_size=16).hexdigest()
     return f"page:{name}:{digest}"
+
+
+def cached_statewide(name: str, build: Callable[[], T], *extra: object) -> T:
+    """Something built from every task force, the same for everyone who sees
+    them all (the gaps, the statewide trend and report summary): kept until
+    any task force or the guidance changes (each moves a revision), a task
+    force comes or goes, or the day changes. `extra` is hashed into the key,
+    so it may hold anything (a region name with spaces)."""
+    key = revisions_key(name, (), timezone.localdate(), all_task_forces_state(), *extra)
+    return cached(key, build)
 
 
 def cached(key: str, build: Callable[[], T]) -> T:

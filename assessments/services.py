@@ -305,7 +305,12 @@ def milestone_statuses_update(
     # in id order (an UPDATE of many rows promises no order), then their
     # statuses. Every other writer to these task forces now waits for this
     # transaction, so the versions read below cannot move before it commits.
-    list(TaskForce.objects.select_for_update().filter(pk__in=task_force_ids).order_by("pk"))
+    list(
+        TaskForce.objects.select_for_update()
+        .filter(pk__in=task_force_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     page_cache.bump(task_force_ids)
     current = {
         (record.task_force_id, record.milestone_id): record

@@ -155,13 +155,10 @@ def trend(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         task_force, _ = task_force_for_user(request, slug)
         scope = TaskForce.objects.filter(pk=task_force.pk)
     if task_force is None and can_read_all_task_forces(request.user):
-        # Every task force's whole history, the same for everyone who sees
-        # them all: kept until any task force or the guidance changes (each
-        # moves a revision) or the day does (the current month moves on).
-        key = page_cache.revisions_key(
-            "trend-all", (), timezone.localdate(), page_cache.all_task_forces_state()
+        # Reads every task force's whole history.
+        trend_context = page_cache.cached_statewide(
+            "trend-all", lambda: _trend_context(TaskForce.objects.all())
         )
-        trend_context = page_cache.cached(key, lambda: _trend_context(TaskForce.objects.all()))
     else:
         trend_context = _trend_context(scope)
     return render(
