@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from assessments import overview, page_cache, reports
@@ -97,7 +98,10 @@ def statewide_report(request: HttpRequest) -> HttpResponse:
     context = reports.report_context(
         task_forces=task_forces, summary=True, region=region, built_summary=summary
     )
-    return _report_response(request, {**context, "regions": regions}, "statewide")
+    # The region in the file name: a summary and an appendix saved side by
+    # side must not look like two copies of one file.
+    name = f"statewide-{slugify(region)}" if region else "statewide"
+    return _report_response(request, {**context, "regions": regions}, name)
 
 
 @require_safe

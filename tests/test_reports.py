@@ -62,6 +62,7 @@ def test_statewide_pdf_is_a_summary_without_a_page_per_task_force(task_forces, c
     client.force_login(staff_user)
     response = client.get(reverse("assessments:statewide_report"), {"format": "pdf"})
     assert _pages(response.content) < len(task_forces)
+    assert 'filename="statewide-report-' in response["Content-Disposition"]
 
 
 def test_statewide_pdf_with_a_region_adds_a_page_per_task_force_of_it(
@@ -73,6 +74,7 @@ def test_statewide_pdf_with_a_region_adds_a_page_per_task_force_of_it(
         reverse("assessments:statewide_report"), {"format": "pdf", "region": "Valley"}
     )
     assert _pages(response.content) >= 1 + len(task_forces)
+    assert 'filename="statewide-valley-report-' in response["Content-Disposition"]
 
 
 def test_statewide_html_appendix_lists_only_the_chosen_region(task_forces, client, staff_user):
