@@ -407,6 +407,8 @@ class StatusChange(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORM)
 
     objects = StatusChangeQuerySet.as_manager()
+    # Which kind of entry of the merged history (assessments.history.timeline_for).
+    timeline_kind = "status"
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
@@ -872,6 +874,7 @@ class RegisterChange(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORM)
 
     objects = RegisterChangeQuerySet.as_manager()
+    timeline_kind = "register"
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
