@@ -267,7 +267,10 @@ class PartnerAgencyAdmin(admin.ModelAdmin):
                 )
         except register.StaleAgencyError as error:
             raise ValidationError(error.message_for(request.user)) from error
-        obj.pk = saved.pk
+        # The admin logs and links to `obj`: give it what was saved.
+        for field in PartnerAgency._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -109,6 +109,8 @@ class PartnerLinkForm(forms.ModelForm):
             PartnerAgency.objects.filter(task_force=task_force).active().order_by("name")
         )
         agency.empty_label = "None: a partner not in the register"
+        # Its name alone: str() would name the task force too, a query each.
+        agency.label_from_instance = lambda choice: choice.name
         self.fields["label"].required = False
 
     def clean(self):
