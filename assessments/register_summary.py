@@ -64,6 +64,10 @@ class RegisterSummary:
         return tuple(a for a in self.active if a.mou_state in MouState.in_force())
 
     @property
+    def sector_total(self) -> int:
+        return len(self.covered) + len(self.missing)
+
+    @property
     def is_empty(self) -> bool:
         return not self.active and not self.left
 

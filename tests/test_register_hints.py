@@ -220,3 +220,11 @@ def test_partner_page_shows_no_hints(guidance, task_force, coordinator):
     _achieve(task_force, coordinator, TASK_FORCE_MOU)
     html = Client().get("/p/hint-token-0123456789abcdefghijklmnop/").content.decode()
     assert "Partner register" not in html and "Check this status" not in html
+
+
+def test_summary_card_counts_sectors_covered_of_all(
+    guidance, task_force, coordinator, coordinator_client
+):
+    PartnerAgencyFactory(task_force=task_force)
+    html = _page(coordinator_client, task_force)
+    assert "<strong>1</strong> of 16 sectors covered" in html

@@ -95,6 +95,7 @@ def test_register_pages_have_no_serious_accessibility_violations(
     expect(page.get_by_role("heading", name="Former partners")).to_be_visible()
     check("register")
     page.get_by_role("link", name="Add a partner agency").click()
+    page.get_by_label("Agency name").fill("Harbor Youth Shelter")
     page.get_by_label("MOU status").select_option(label="Signed")
     page.get_by_role("button", name="Add to the register").click()
     expect(page.get_by_text("Nothing was saved").first).to_be_visible()
