@@ -5,8 +5,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 
-from assessments import services
-from assessments.models import Area, MilestoneStatus, PartnerLink, StatusChange, TaskForce
+from assessments import register, services
+from assessments.models import (
+    Area,
+    MilestoneStatus,
+    PartnerAgency,
+    PartnerLink,
+    RegisterChange,
+    Sector,
+    StatusChange,
+    TaskForce,
+)
 
 
 @admin.register(Area)
@@ -157,4 +166,142 @@ class PartnerLinkAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # Links are created by coordinators, who are shown the token once.
+        return False
+
+
+@admin.register(Sector)
+class SectorAdmin(admin.ModelAdmin):
+    """The managed list of the partner register's sectors. A sector in use
+    cannot be deleted (rename it instead)."""
+
+    list_display = ["name", "slug", "order"]
+    list_editable = ["order"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+REGISTER_FIELDS = (
+    "name",
+    "sector",
+    "partnership_type",
+    "mou_status",
+    "mou_signed_on",
+    "mou_renews_on",
+    "mou_covers_data_sharing",
+    "left_on",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "shown_to_partners",
+)
+
+
+class PartnerAgencyAdminForm(forms.ModelForm):
+    # The version the admin started from: the service refuses a stale save.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
+
+    class Meta:
+        model = PartnerAgency
+        fields = ("task_force", *REGISTER_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+        if self.instance.pk is not None:
+            # An agency stays with its task force: moving it would carry
+            # another task force's history along.
+            self.fields.pop("task_force", None)
+
+    def _post_clean(self):
+        # The service validates where it saves (see save_model).
+        pass
+
+
+@admin.register(PartnerAgency)
+class PartnerAgencyAdmin(admin.ModelAdmin):
+    """Admins may correct the register here; every change goes through the
+    register service, so it is validated and lands in the history. Agencies
+    are never deleted: one that leaves is marked so."""
+
+    form = PartnerAgencyAdminForm
+    list_display = ["name", "task_force", "sector", "mou_status", "mou_renews_on", "left_on"]
+    list_filter = ["sector", "mou_status", "partnership_type", "task_force"]
+    list_select_related = ["task_force", "sector"]
+    search_fields = ["name", "task_force__name"]
+    readonly_fields = ["created_at", "updated_by", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(REGISTER_FIELDS) + ["version"]
+        if obj is None:
+            return ["task_force", *fields]
+        return ["task_force_name", *fields, *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "task_force_name"] if obj else []
+
+    @admin.display(description="task force")
+    def task_force_name(self, obj: PartnerAgency) -> str:
+        return obj.task_force.name
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        values = {field: form.cleaned_data[field] for field in REGISTER_FIELDS}
+        try:
+            if change:
+                saved = register.partner_agency_update(
+                    agency=obj,
+                    user=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    source=RegisterChange.Source.ADMIN,
+                    **values,
+                )
+            else:
+                saved = register.partner_agency_create(
+                    task_force=form.cleaned_data["task_force"],
+                    user=request.user,
+                    source=RegisterChange.Source.ADMIN,
+                    **values,
+                )
+        except register.StaleAgencyError as error:
+            raise ValidationError(error.message_for(request.user)) from error
+        # The admin logs and links to `obj`: give it what was saved.
+        for field in PartnerAgency._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+
+@admin.register(RegisterChange)
+class RegisterChangeAdmin(admin.ModelAdmin):
+    """The partner register's history: append-only, so read-only here."""
+
+    list_display = [
+        "changed_at",
+        "task_force",
+        "agency_name",
+        "action",
+        "changed_by_name",
+        "source",
+    ]
+    list_filter = ["action", "source", "task_force"]
+    list_select_related = ["task_force"]
+    search_fields = ["task_force__name", "agency_name", "changed_by_name"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

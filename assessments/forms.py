@@ -1,7 +1,15 @@
 from django import forms
 from django.utils import timezone
 
-from assessments.models import Invitation, MilestoneStatus, PartnerLink, TaskForce
+from assessments.models import (
+    NO_IDENTIFYING_DETAILS,
+    Invitation,
+    MilestoneStatus,
+    MouStatus,
+    PartnerAgency,
+    PartnerLink,
+    TaskForce,
+)
 
 
 class DateInput(forms.DateInput):
@@ -14,10 +22,29 @@ class MilestoneStatusForm(forms.ModelForm):
         widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1, required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    # The id of the <datalist> of the register's active agencies that the
+    # lead partner field offers (see milestone_edit.html).
+    AGENCY_LIST_ID = "register-agencies"
+
+    def __init__(self, *args, agency_names: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["version"] = self.instance.version if self.instance.pk else 0
+        self.agency_names: list[str] = []
+        if agency_names:
+            self.offer_agencies(agency_names)
+
+    def offer_agencies(self, names: list[str]) -> None:
+        """Offer the register's agencies as lead partners; typing another
+        name stays possible (a partner not in the register yet)."""
+        self.agency_names = names
+        if names:
+            lead = self.fields["lead_partner"]
+            lead.widget.attrs["list"] = self.AGENCY_LIST_ID
+            lead.help_text = (
+                "Choose an agency from the partner register, or type the name of one "
+                "not in it yet. " + NO_IDENTIFYING_DETAILS
+            )
 
     def clean_notes(self) -> str:
         # Browsers send textarea (and hidden input) line breaks as CRLF; store
@@ -63,9 +90,38 @@ class MilestoneStatusForm(forms.ModelForm):
 class PartnerLinkForm(forms.ModelForm):
     class Meta:
         model = PartnerLink
-        fields = ["label", "expires_on"]
+        fields = ["agency", "label", "expires_on"]
         widgets = {"expires_on": DateInput(format="%Y-%m-%d")}
-        labels = {"label": "Who is this link for?", "expires_on": "Expires on (optional)"}
+        labels = {
+            "agency": "Agency from the partner register (optional)",
+            "label": "Who is this link for?",
+            "expires_on": "Expires on (optional)",
+        }
+        help_texts = {
+            "label": "Leave empty when you chose an agency above: the link is then "
+            "named after it. " + NO_IDENTIFYING_DETAILS
+        }
+
+    def __init__(self, *args, task_force: TaskForce, **kwargs):
+        super().__init__(*args, **kwargs)
+        agency = self.fields["agency"]
+        agency.queryset = (
+            PartnerAgency.objects.filter(task_force=task_force).active().order_by("name")
+        )
+        agency.empty_label = "None: a partner not in the register"
+        # Its name alone: str() would name the task force too, a query each.
+        agency.label_from_instance = lambda choice: choice.name
+        self.fields["label"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("label") and not self.has_error("label"):
+            agency = cleaned.get("agency")
+            if agency is None:
+                self.add_error("label", "Say who the link is for, or choose an agency.")
+            else:
+                cleaned["label"] = agency.name[: PartnerLink._meta.get_field("label").max_length]
+        return cleaned
 
     def clean_expires_on(self):
         expires_on = self.cleaned_data["expires_on"]
@@ -116,3 +172,85 @@ class InvitationForm(forms.Form):
         if role == Invitation.Role.COORDINATOR and not cleaned.get("task_forces"):
             self.add_error("task_forces", "Choose at least one task force for a coordinator.")
         return cleaned
+
+
+class PartnerAgencyForm(forms.ModelForm):
+    """Add or edit an agency of the register. The service validates again
+    where it saves (constraints, the case-insensitive unique name)."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1, required=False
+    )
+
+    class Meta:
+        model = PartnerAgency
+        fields = [
+            "name",
+            "sector",
+            "partnership_type",
+            "mou_status",
+            "mou_signed_on",
+            "mou_renews_on",
+            "mou_covers_data_sharing",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "shown_to_partners",
+            "left_on",
+        ]
+        widgets = {
+            "mou_signed_on": DateInput(format="%Y-%m-%d"),
+            "mou_renews_on": DateInput(format="%Y-%m-%d"),
+            "left_on": DateInput(format="%Y-%m-%d"),
+        }
+        help_texts = {
+            "mou_status": "In legal review: waiting for approval, for example by a city "
+            "council or a board.",
+            "mou_signed_on": "Needed once the MOU is signed.",
+            "contact_phone": "The agency's number, never a survivor's.",
+        }
+        error_messages = {
+            field: {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2027-03-31."}
+            for field in ("mou_signed_on", "mou_renews_on", "left_on")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version if self.instance.pk else 0
+        self.fields["sector"].empty_label = None
+        self.fields["sector"].queryset = self.fields["sector"].queryset.order_by("order", "name")
+        if self.instance.pk is None:
+            # Leaving is recorded on an agency already in the register.
+            del self.fields["left_on"]
+
+    def _post_clean(self):
+        # Parsing only: the service runs the model's checks where it saves.
+        pass
+
+    def clean(self):
+        cleaned = super().clean()
+        signed_without_date = cleaned.get("mou_status") == MouStatus.SIGNED and not cleaned.get(
+            "mou_signed_on"
+        )
+        if signed_without_date and not self.has_error("mou_signed_on"):
+            self.add_error("mou_signed_on", "A signed MOU needs the day it was signed.")
+        signed, renews = cleaned.get("mou_signed_on"), cleaned.get("mou_renews_on")
+        if signed and renews and renews < signed:
+            self.add_error("mou_renews_on", "The renewal date cannot be before the signing date.")
+        if self.instance.pk is not None and cleaned.get("version") is None:
+            self.errors.pop("version", None)
+            raise forms.ValidationError(
+                "This form is out of date or incomplete: reload the page and try again.",
+                code="version",
+            )
+        return cleaned
+
+
+class PartnerAgencyLeaveForm(forms.Form):
+    left_on = forms.DateField(
+        label="Left the task force on",
+        widget=DateInput(format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD, e.g. 2027-03-31."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)

@@ -4,9 +4,9 @@ share this, so they filter the same way."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 
-from assessments.models import StatusChange, TaskForce
+from assessments.models import RegisterChange, StatusChange, TaskForce
 from stages.models import Milestone, Stage
 
 
@@ -30,10 +30,59 @@ def history_for(
     return changes
 
 
+def timeline_for(
+    task_forces: QuerySet[TaskForce],
+    *,
+    milestone: Milestone | None = None,
+    stage_slug: str | None = None,
+    person_id: int | None = None,
+) -> QuerySet:
+    """Status changes and partner register changes together, newest first, as
+    (kind, pk, changed_at) rows ("status" or "register") to paginate; then
+    timeline_entries fetches one page's records. A milestone or stage filter
+    leaves the register out (its changes belong to no milestone)."""
+    text = CharField(max_length=10)
+    entries = (
+        history_for(task_forces, milestone=milestone, stage_slug=stage_slug, person_id=person_id)
+        .order_by()
+        .values_list(Value("status", output_field=text), "pk", "changed_at")
+    )
+    if milestone is None and not stage_slug:
+        register = RegisterChange.objects.filter(task_force__in=task_forces)
+        if person_id:
+            register = register.filter(changed_by_id=person_id)
+        entries = entries.union(
+            register.order_by().values_list(
+                Value("register", output_field=text), "pk", "changed_at"
+            ),
+            all=True,
+        )
+    return entries.order_by("-changed_at", "-pk")
+
+
+def timeline_entries(rows) -> list[StatusChange | RegisterChange]:
+    """The records of a page of timeline_for rows, in its order, in two
+    queries whatever the page's length. Each says which it is by
+    `timeline_kind` ("status" or "register")."""
+    rows = list(rows)
+    status = StatusChange.objects.for_timeline().in_bulk(
+        [pk for kind, pk, _ in rows if kind == "status"]
+    )
+    register = RegisterChange.objects.select_related("changed_by").in_bulk(
+        [pk for kind, pk, _ in rows if kind == "register"]
+    )
+    found = {"status": status, "register": register}
+    return [found[kind][pk] for kind, pk, _ in rows if pk in found[kind]]
+
+
 def people_who_changed(task_forces: QuerySet[TaskForce]):
-    """The accounts that appear in these task forces' history, for the filter."""
-    ids = StatusChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
-    return get_user_model().objects.filter(pk__in=ids).order_by("username")
+    """The accounts that appear in these task forces' history (statuses and
+    the partner register), for the filter."""
+    status = StatusChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
+    register = RegisterChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
+    return (
+        get_user_model().objects.filter(Q(pk__in=status) | Q(pk__in=register)).order_by("username")
+    )
 
 
 def stages() -> QuerySet[Stage]:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from assessments import page_cache
 from assessments.models import (
     MilestoneStatus,
+    PartnerAgency,
     PartnerLink,
     Status,
     StatusChange,
@@ -432,13 +433,18 @@ def partner_link_create(
     task_force: TaskForce,
     label: str,
     expires_on: datetime.date | None = None,
+    agency: PartnerAgency | None = None,
     user: AbstractBaseUser | None,
 ) -> tuple[PartnerLink, str]:
     """Create a link and return it with its token. The token is not stored,
-    only its hash: the caller shows it once."""
+    only its hash: the caller shows it once. `agency`, from the task force's
+    register, says which agency holds it."""
+    if agency is not None and agency.task_force_id != task_force.pk:
+        raise ValidationError({"agency": ["Choose an agency of this task force's register."]})
     token = PartnerLink.new_token()
     link = PartnerLink(
         task_force=task_force,
+        agency=agency,
         label=label,
         expires_on=expires_on,
         token_hash=hash_token(token),

@@ -7,7 +7,7 @@ from django.dispatch import receiver
 
 from assessments import page_cache
 from assessments.invitations import invitations_accepted_by_sign_in
-from assessments.models import Area, TaskForce
+from assessments.models import Area, Sector, TaskForce
 from stages.models import Milestone, Stage
 
 
@@ -17,6 +17,12 @@ from stages.models import Milestone, Stage
 @receiver([post_save, post_delete], sender=Milestone)
 def _guidance_changed(sender, **kwargs) -> None:
     # Every partner page shows the guidance's names and descriptions.
+    page_cache.bump_all()
+
+
+@receiver([post_save, post_delete], sender=Sector)
+def _sector_changed(sender, **kwargs) -> None:
+    # Partner pages name the sectors of the agencies they show.
     page_cache.bump_all()
 
 

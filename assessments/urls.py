@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from assessments import io_views, overview_views, team_views, views
+from assessments import io_views, overview_views, register_views, team_views, views
 
 
 class FormatConverter:
@@ -54,6 +54,22 @@ urlpatterns = [
         name="partner_link_revoke",
     ),
     path("p/<str:token>/", views.partner, name="partner"),
+    path("task-forces/<slug:slug>/partners/", register_views.partner_register, name="register"),
+    path(
+        "task-forces/<slug:slug>/partners/add/",
+        register_views.partner_agency_add,
+        name="partner_agency_add",
+    ),
+    path(
+        "task-forces/<slug:slug>/partners/<int:agency_id>/",
+        register_views.partner_agency_edit,
+        name="partner_agency_edit",
+    ),
+    path(
+        "task-forces/<slug:slug>/partners/<int:agency_id>/leave/",
+        register_views.partner_agency_leave,
+        name="partner_agency_leave",
+    ),
     path("task-forces/<slug:slug>/team/", team_views.team, name="team"),
     path(
         "task-forces/<slug:slug>/team/<int:user_id>/remove/",

@@ -15,6 +15,7 @@ from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
     MilestoneStatus,
+    PartnerAgency,
     PartnerLink,
     Status,
     TaskForce,
@@ -23,6 +24,7 @@ from assessments.models import (
 )
 from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
+from assessments.register_summary import INFORMED_MILESTONES, register_summary
 from assessments.trend import render_svg, trend_for
 from stages.models import Milestone
 from taskforce_site.security import log_event
@@ -74,10 +76,13 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
     task_force, can_edit = task_force_for_user(request, slug)
     progress, sections = board_for(task_force)
     today = timezone.localdate()
+    register = register_summary(task_force, today)
     return render(
         request,
         "assessments/task_force_detail.html",
         {
+            "register": register,
+            "register_notes": register.notes,
             "task_force": task_force,
             "can_edit": can_edit,
             # Names and e-mails: for the task force's own team and staff only.
@@ -180,10 +185,12 @@ def task_force_history(
     scope = TaskForce.objects.filter(pk=task_force.pk)
     filters = HistoryFilters(request.GET).values()
     stage_slug, person_id = filters["stage"], filters["person"]
-    changes = history.history_for(
+    rows = history.timeline_for(
         scope, milestone=milestone, stage_slug=stage_slug, person_id=person_id
     )
-    page = Paginator(changes, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's records in place of its (kind, pk, when) rows.
+    page.object_list = history.timeline_entries(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -227,7 +234,9 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
                 # Keep what they typed; a second save knowingly replaces the newer one.
                 data = request.POST.copy()
                 data["version"] = error.current.version if error.current else 0
-                form = MilestoneStatusForm(data, instance=error.current)
+                form = MilestoneStatusForm(
+                    data, instance=error.current, agency_names=_agency_names(task_force)
+                )
                 record = error.current
             else:
                 messages.success(
@@ -238,9 +247,10 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
                 return redirect(f"{url}#milestone-{milestone.slug}")
         if stale is None:
             record = _record(task_force, milestone)
+            form.offer_agencies(_agency_names(task_force))
     else:
         record = _record(task_force, milestone)
-        form = MilestoneStatusForm(instance=record)
+        form = MilestoneStatusForm(instance=record, agency_names=_agency_names(task_force))
     return render(
         request,
         "assessments/milestone_edit.html",
@@ -252,6 +262,16 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
             "stale": stale,
         },
         status=409 if stale else 200,
+    )
+
+
+def _agency_names(task_force: TaskForce) -> list[str]:
+    """The register's active agencies, offered as lead partners."""
+    return list(
+        PartnerAgency.objects.filter(task_force=task_force)
+        .active()
+        .order_by("name")
+        .values_list("name", flat=True)
     )
 
 
@@ -326,6 +346,10 @@ def _save_in_place(
             "task_force": task_force,
             "internal": True,
             "can_edit": True,
+            # The flag on a milestone the register informs follows its new status.
+            "register_notes": register_summary(task_force).notes
+            if milestone.slug in INFORMED_MILESTONES
+            else {},
             "status_choices": Status.choices,
             "progress": progress,
             "stage_progress": section.progress,
@@ -366,7 +390,7 @@ def _stale_comparison(current: MilestoneStatus | None, yours: dict) -> dict:
 @require_http_methods(["GET", "HEAD", "POST"])
 def sharing(request: HttpRequest, slug: str) -> HttpResponse:
     task_force = task_force_for_editing(request, slug)
-    form = PartnerLinkForm(request.POST or None)
+    form = PartnerLinkForm(request.POST or None, task_force=task_force)
     if request.method == "POST" and form.is_valid():
         link, token = services.partner_link_create(
             task_force=task_force, user=request.user, **form.cleaned_data
@@ -380,7 +404,7 @@ def sharing(request: HttpRequest, slug: str) -> HttpResponse:
             {"task_force": task_force, "link": link, "url": url},
             status=201,
         )
-    links = task_force.partner_links.select_related("created_by")
+    links = task_force.partner_links.select_related("created_by", "agency")
     return render(
         request,
         "assessments/sharing.html",
@@ -433,6 +457,13 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
                 "working_stage_rule": WORKING_STAGE_RULE,
                 "priorities": priorities_from(sections, today),
                 "priority_rule": PRIORITY_RULE,
+                # Name and sector only: contacts never reach the template.
+                "partner_agencies": list(
+                    PartnerAgency.objects.filter(task_force=task_force, shown_to_partners=True)
+                    .active()
+                    .order_by("sector__order", "name")
+                    .values_list("name", "sector__name")
+                ),
                 **_trend_context(TaskForce.objects.filter(pk=task_force.pk)),
             },
         )

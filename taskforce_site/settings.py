@@ -151,6 +151,12 @@ COORDINATORS_CAN_READ_ALL_TASK_FORCES = env_bool(
 # An achieved milestone not confirmed for this many days is flagged "review
 # due": protocols, case review and data systems need a fresh look each year.
 REVIEW_AFTER_DAYS = env_int("DJANGO_REVIEW_AFTER_DAYS", 365)
+
+# A signed MOU whose renewal date falls within this many days from today is
+# "expiring" on the partner register (assessments.models.PartnerAgencyQuerySet).
+REGISTER_EXPIRY_WINDOW_DAYS = env_int("DJANGO_REGISTER_EXPIRY_WINDOW_DAYS", 60)
+if REGISTER_EXPIRY_WINDOW_DAYS < 0:
+    raise ImproperlyConfigured("DJANGO_REGISTER_EXPIRY_WINDOW_DAYS must be 0 or more.")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "login"

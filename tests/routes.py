@@ -13,8 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments import services
-from assessments.models import Area, ImportBatch, Invitation, Status, hash_token
+from assessments import register, services
+from assessments.models import Area, ImportBatch, Invitation, Sector, Status, hash_token
 from stages.models import Milestone
 from tests.factories import (
     PartnerLinkFactory,
@@ -66,6 +66,12 @@ def build_world() -> dict:
         task_force=own, milestone=milestone, status=Status.ACHIEVED, user=coordinator
     )
     link = PartnerLinkFactory(task_force=own, token=VALID_TOKEN)
+    agency = register.partner_agency_create(
+        task_force=own,
+        name="County Victim Services",
+        sector=Sector.objects.get(slug="victim-services"),
+        user=coordinator,
+    )
     # An admin edit, so the guidance's version history has an entry to open.
     milestone.save()
     milestone.stage.save()
@@ -88,6 +94,9 @@ def build_world() -> dict:
         "assessments/milestonestatus": status.pk,
         "assessments/partnerlink": link.pk,
         "assessments/statuschange": own.status_changes.get().pk,
+        "assessments/sector": agency.sector_id,
+        "assessments/partneragency": agency.pk,
+        "assessments/registerchange": own.register_changes.get().pk,
     }
     users = {
         "admin": admin,
@@ -114,6 +123,7 @@ def build_world() -> dict:
         "batch": batch,
         "invitation": invitation,
         "link": link,
+        "agency": agency,
         "milestone": milestone,
         "users": users,
         "ids": object_ids,
@@ -150,6 +160,7 @@ def url_for(route: str, world: dict, role: str) -> str:
         route.replace("<slug:slug>", world["own"].slug)
         .replace("invitations/<int:pk>/", f"invitations/{world['invitation'].pk}/")
         .replace("<int:user_id>", str(world["users"]["coordinator"].pk))
+        .replace("<int:agency_id>", str(world["agency"].pk))
         .replace("<slug:milestone_slug>", world["milestone"].slug)
         .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")
         .replace("<int:pk>", str(world["link"].pk))

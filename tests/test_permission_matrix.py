@@ -91,6 +91,16 @@ SITE = {
         "redirect", 403, "redirect", 404, "login", "login"
     ),
     ("GET", "p/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
+    # The partner register: read as the task force is read, edited by its
+    # coordinators and staff.
+    ("GET", "task-forces/<slug:slug>/partners/"): _row(200, 200, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/partners/add/"): _row(200, 403, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/partners/<int:agency_id>/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    ("GET", "task-forces/<slug:slug>/partners/<int:agency_id>/leave/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
     # The team: names and e-mails, for the task force's own coordinators and staff.
     ("GET", "task-forces/<slug:slug>/team/"): _row(200, 403, 200, 404, "login", "login"),
     # The confirmation page before removing a coordinator.
@@ -166,6 +176,11 @@ ADMIN_MODELS = {
     "assessments/partnerlink": {"add": 403},
     # The change history is append-only: readable, never added to or deleted.
     "assessments/statuschange": {"add": 403, "delete": 403},
+    "assessments/sector": {},
+    # Agencies leave the register, they are never deleted.
+    "assessments/partneragency": {"delete": 403},
+    # The register's history is append-only too.
+    "assessments/registerchange": {"add": 403, "delete": 403},
 }
 ADMIN_VIEWS = {
     "": "changelist",

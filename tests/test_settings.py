@@ -133,3 +133,30 @@ def test_a_kept_database_connection_is_checked_before_reuse():
         timeout=60,
     )
     assert result.stdout.strip() == "True", result.stderr
+
+
+@pytest.mark.parametrize("value", ["-1", "sixty"])
+def test_refuses_an_expiry_window_that_is_not_a_whole_number_of_days(value):
+    result = _load_settings(DJANGO_DEBUG="1", DJANGO_REGISTER_EXPIRY_WINDOW_DAYS=value)
+    assert result.returncode != 0
+    assert "DJANGO_REGISTER_EXPIRY_WINDOW_DAYS" in result.stderr
+
+
+def test_expiry_window_comes_from_the_environment():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import taskforce_site.settings as s; print(s.REGISTER_EXPIRY_WINDOW_DAYS)",
+        ],
+        cwd=settings.BASE_DIR,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_DEBUG": "1",
+            "DJANGO_REGISTER_EXPIRY_WINDOW_DAYS": "30",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "30", result.stderr

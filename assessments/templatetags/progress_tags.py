@@ -23,3 +23,9 @@ def matrix_cells(statuses: list[str]) -> str:
         '<span class="visually-hidden">{}</span></td>',
         ((s, Status(s).letter, Status(s).label) for s in statuses),
     )
+
+
+@register.filter
+def note_for(notes: dict | None, slug: str):
+    """The partner register's note on a milestone (register_summary), if any."""
+    return notes.get(slug) if notes else None

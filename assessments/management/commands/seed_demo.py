@@ -9,8 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from assessments import services
-from assessments.models import Area, MilestoneStatus, Status, StatusChange, TaskForce
+from assessments import register, services
+from assessments.models import (
+    Area,
+    MilestoneStatus,
+    MouStatus,
+    PartnershipType,
+    RegisterChange,
+    Sector,
+    Status,
+    StatusChange,
+    TaskForce,
+)
 from stages.models import Milestone, Stage
 
 # Sample county task forces (fictional data about real places).
@@ -25,6 +35,64 @@ DEMO_TASK_FORCES = [
 # How far along each one is: the share of milestones, in guidance order, that
 # are achieved; the rest get a spread of the other statuses.
 MATURITY = [0.85, 0.6, 0.4, 0.25, 0.1, 0.0]
+
+# A partner register per task force: (name, sector slug, partnership type,
+# contact role). Contacts are roles at the agency, never people's names.
+# "{county}" is the task force's first county. Fictional agencies.
+DEMO_AGENCIES = [
+    ("{county} County Sheriff's Office", "law-enforcement", "joint_services", "Detective sergeant"),
+    ("{county} Victim Advocacy Center", "victim-services", "joint_services", "Program director"),
+    (
+        "{county} County District Attorney's Office",
+        "prosecution",
+        "information_sharing",
+        "Victim assistance manager",
+    ),
+    (
+        "{county} Child Welfare Office",
+        "child-welfare",
+        "information_sharing",
+        "Child welfare supervisor",
+    ),
+    ("{county} Community Health Clinic", "health-care", "referral", "Nurse manager"),
+    (
+        "{county} Recovery and Behavioral Health",
+        "behavioral-health",
+        "referral",
+        "Clinical director",
+    ),
+    ("{county} Youth and Family Shelter", "housing-and-shelter", "referral", "Shelter manager"),
+    (
+        "{county} Survivor Leadership Collective",
+        "survivor-led-organizations",
+        "joint_services",
+        "Peer support coordinator",
+    ),
+    ("{county} School District", "education", "referral", "Student services coordinator"),
+    (
+        "{county} County Juvenile Department",
+        "juvenile-justice",
+        "information_sharing",
+        "Juvenile court counselor",
+    ),
+    (
+        "Tribal Family Services Department",
+        "tribal-government",
+        "joint_services",
+        "Family services director",
+    ),
+    (
+        "{county} Latino Community Alliance",
+        "culturally-specific-organizations",
+        "referral",
+        "Community outreach lead",
+    ),
+    ("{county} Interfaith Network", "faith-communities", "referral", "Network coordinator"),
+    ("{county} Workers' Rights Center", "labor", "information_sharing", "Outreach coordinator"),
+    ("{county} Chamber of Commerce", "business", "referral", "Membership director"),
+]
+# How many of them each task force has, by its place in DEMO_TASK_FORCES.
+REGISTER_SIZE = [14, 11, 9, 7, 5, 3]
 
 
 class Command(BaseCommand):
@@ -96,6 +164,8 @@ class Command(BaseCommand):
                 task_force.areas.add(area)
             if index < 2:
                 task_force.coordinators.add(coordinator)
+            if not task_force.partner_agencies.exists():
+                _seed_register(task_force, index, counties[0], coordinator, now)
             if not created:
                 continue
             achieved = round(MATURITY[index] * len(milestones))
@@ -121,6 +191,54 @@ class Command(BaseCommand):
                         at=min(start + datetime.timedelta(days=45 * step), now),
                     )
         return admin_password, coordinator_password
+
+
+def _seed_register(
+    task_force: TaskForce, index: int, county: str, coordinator, now: datetime.datetime
+) -> None:
+    """A register with MOUs in every state: current, expiring within the
+    window, expired, in legal review, drafting; and one former partner."""
+    today = timezone.localdate(now)
+    sectors = {sector.slug: sector for sector in Sector.objects.all()}
+    days = datetime.timedelta
+    # (status, signed days ago, renews in days, covers data sharing), cycled.
+    mou_plan = [
+        (MouStatus.SIGNED, 400, 330, True),
+        (MouStatus.SIGNED, 700, 25 + index, False),
+        (MouStatus.SIGNED, 300, None, True),
+        (MouStatus.LEGAL_REVIEW, None, None, False),
+        (MouStatus.SIGNED, 800, -20, False),
+        (MouStatus.DRAFTING, None, None, False),
+        (MouStatus.NONE, None, None, False),
+    ]
+    for position, (name, slug, kind, role) in enumerate(DEMO_AGENCIES[: REGISTER_SIZE[index]]):
+        status, signed_ago, renews_in, sharing = mou_plan[(position + index) % len(mou_plan)]
+        address = slugify(role).replace("-", ".")
+        agency = register.partner_agency_create(
+            task_force=task_force,
+            name=name.format(county=county),
+            sector=sectors[slug],
+            partnership_type=PartnershipType(kind),
+            mou_status=status,
+            mou_signed_on=today - days(signed_ago) if signed_ago else None,
+            mou_renews_on=today + days(renews_in) if renews_in is not None else None,
+            mou_covers_data_sharing=sharing,
+            contact_name=role,
+            contact_email=f"{address}@example.org",
+            shown_to_partners=position % 3 == 0,
+            user=coordinator,
+            source=RegisterChange.Source.DEMO,
+            at=now - days(500 - position * 20),
+        )
+        if position == 4 and index < 2:
+            register.partner_agency_leave(
+                agency=agency,
+                left_on=today - days(60),
+                user=coordinator,
+                expected_version=None,
+                source=RegisterChange.Source.DEMO,
+                at=now - days(60),
+            )
 
 
 def _path_to(target: str) -> list[str]:

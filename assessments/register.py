@@ -1,0 +1,308 @@
+"""Writes to the partner register. Every change to a partner agency goes
+through here (register page, Django admin, demo data, and imports), so
+validation, the history and the revision bump happen the same way."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from assessments import page_cache
+from assessments.models import (
+    MouStatus,
+    PartnerAgency,
+    PartnershipType,
+    RegisterChange,
+    Sector,
+    TaskForce,
+)
+from assessments.services import person_name
+
+DUPLICATE_NAME_MESSAGE = "This task force already has an agency by that name."
+
+
+class StaleAgencyError(Exception):
+    """Someone saved this agency after the editor opened it. Carries the
+    current record, to say who changed it and when."""
+
+    def __init__(self, current: PartnerAgency):
+        self.current = current
+        super().__init__("The agency was changed by someone else.")
+
+    def message_for(self, viewer: AbstractBaseUser | None) -> str:
+        current = self.current
+        saved_at = timezone.localtime(current.updated_at)
+        when = f" at {saved_at:%H:%M}"
+        if saved_at.date() != timezone.localdate():
+            when += f" on {saved_at.day} {saved_at:%b %Y}"
+        if viewer is not None and current.updated_by_id == viewer.pk:
+            who = "You saved this agency in another window"
+        elif current.updated_by is not None:
+            who = f"{person_name(current.updated_by)} saved this agency"
+        else:
+            who = "Someone saved this agency"
+        return (
+            f"Not saved: {who}{when}, after you opened it. The form now shows "
+            "what is saved; make your change again if it is still needed."
+        )
+
+
+def _jsonable(field: str, value):
+    if isinstance(value, Sector):
+        return value.name
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _tracked(agency: PartnerAgency) -> dict:
+    return {field: getattr(agency, field) for field in RegisterChange.TRACKED_FIELDS}
+
+
+def _validate(agency: PartnerAgency, *, today: datetime.date) -> None:
+    """The model's own checks (fields, choices, the constraints' messages,
+    the case-insensitive unique name), plus what only a form can say."""
+    errors: dict[str, list[str]] = {}
+    if agency.left_on is not None and agency.left_on > today:
+        errors.setdefault("left_on", []).append(
+            "Enter the day the agency left: today or an earlier day."
+        )
+    try:
+        agency.full_clean(exclude=["task_force", "version", "updated_by"])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _history(
+    agency: PartnerAgency,
+    *,
+    action: str,
+    changes: dict,
+    user: AbstractBaseUser | None,
+    now: datetime.datetime,
+    source: str,
+) -> None:
+    RegisterChange.objects.create(
+        task_force_id=agency.task_force_id,
+        agency=agency,
+        agency_name=agency.name,
+        action=action,
+        changes=changes,
+        changed_by=user,
+        changed_by_name=user.get_username() if user is not None else "",
+        changed_at=now,
+        source=source,
+    )
+
+
+def partner_agency_create(
+    *,
+    task_force: TaskForce,
+    name: str,
+    sector: Sector,
+    partnership_type: str = PartnershipType.REFERRAL,
+    mou_status: str = MouStatus.NONE,
+    mou_signed_on: datetime.date | None = None,
+    mou_renews_on: datetime.date | None = None,
+    mou_covers_data_sharing: bool = False,
+    left_on: datetime.date | None = None,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    shown_to_partners: bool = False,
+    user: AbstractBaseUser | None,
+    source: str = RegisterChange.Source.FORM,
+    at: datetime.datetime | None = None,
+) -> PartnerAgency:
+    """Add an agency to `task_force`'s register, with its history record.
+    Raises ValidationError (by field), saving nothing, for invalid values or
+    a name the task force already has in any case."""
+    now = at or timezone.now()
+    agency = PartnerAgency(
+        task_force=task_force,
+        name=name.strip(),
+        sector=sector,
+        partnership_type=partnership_type,
+        mou_status=mou_status,
+        mou_signed_on=mou_signed_on,
+        mou_renews_on=mou_renews_on,
+        mou_covers_data_sharing=mou_covers_data_sharing,
+        left_on=left_on,
+        contact_name=contact_name.strip(),
+        contact_email=contact_email.strip(),
+        contact_phone=contact_phone.strip(),
+        shown_to_partners=shown_to_partners,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        updated_by=user,
+    )
+    _validate(agency, today=timezone.localdate(now))
+    try:
+        with transaction.atomic():
+            page_cache.bump([task_force.pk])  # the task force's row first: lock order
+            agency.save(force_insert=True)
+            changes = {
+                field: [None, _jsonable(field, value)]
+                for field, value in _tracked(agency).items()
+                if value not in (None, "", False)
+            }
+            _history(
+                agency,
+                action=RegisterChange.Action.CREATED,
+                changes=changes,
+                user=user,
+                now=now,
+                source=source,
+            )
+    except IntegrityError as error:
+        # The same name added by someone else since the check above.
+        if PartnerAgency.objects.filter(task_force=task_force, name__iexact=agency.name).exists():
+            raise ValidationError({"name": [DUPLICATE_NAME_MESSAGE]}) from error
+        raise
+    return agency
+
+
+def partner_agency_update(
+    *,
+    agency: PartnerAgency,
+    name: str,
+    sector: Sector,
+    partnership_type: str,
+    mou_status: str,
+    mou_signed_on: datetime.date | None,
+    mou_renews_on: datetime.date | None,
+    mou_covers_data_sharing: bool,
+    left_on: datetime.date | None,
+    contact_name: str,
+    contact_email: str,
+    contact_phone: str,
+    shown_to_partners: bool,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    source: str = RegisterChange.Source.FORM,
+    at: datetime.datetime | None = None,
+) -> PartnerAgency:
+    """Set every field of `agency` (as an edit form has them all). Refuses
+    with StaleAgencyError when the agency moved on from `expected_version`
+    (None skips the check), and with ValidationError for invalid values;
+    either way nothing is saved. A save that changes nothing records nothing.
+    Setting `left_on` where there was none is recorded as the agency leaving."""
+    return _update(
+        agency,
+        {
+            "name": name.strip(),
+            "sector": sector,
+            "partnership_type": partnership_type,
+            "mou_status": mou_status,
+            "mou_signed_on": mou_signed_on,
+            "mou_renews_on": mou_renews_on,
+            "mou_covers_data_sharing": mou_covers_data_sharing,
+            "left_on": left_on,
+            "contact_name": contact_name.strip(),
+            "contact_email": contact_email.strip(),
+            "contact_phone": contact_phone.strip(),
+            "shown_to_partners": shown_to_partners,
+        },
+        user=user,
+        expected_version=expected_version,
+        source=source,
+        now=at or timezone.now(),
+    )
+
+
+def partner_agency_leave(
+    *,
+    agency: PartnerAgency,
+    left_on: datetime.date,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    source: str = RegisterChange.Source.FORM,
+    at: datetime.datetime | None = None,
+) -> PartnerAgency:
+    """Record that `agency` left the task force on `left_on`. It stays in the
+    register (and the history), no longer counted among the partners."""
+    if agency.left_on is not None:
+        day = agency.left_on
+        message = f"{agency.name} already left on {day.day} {day:%B %Y}."
+        raise ValidationError({"left_on": [message]})
+    return _update(
+        agency,
+        {"left_on": left_on},
+        user=user,
+        expected_version=expected_version,
+        source=source,
+        now=at or timezone.now(),
+    )
+
+
+def _update(
+    agency: PartnerAgency,
+    values: dict,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    source: str,
+    now: datetime.datetime,
+) -> PartnerAgency:
+    with transaction.atomic():
+        # Lock order, as for statuses: the task force's row first. Writers
+        # to one task force's register then queue, so the version read next
+        # cannot move before this transaction ends.
+        page_cache.bump([agency.task_force_id])
+        current = (
+            PartnerAgency.objects.select_related("sector", "updated_by", "task_force")
+            .filter(pk=agency.pk)
+            .first()
+        )
+        if current is None:
+            raise ValidationError("This agency is no longer in the register.")
+        if expected_version is not None and current.version != expected_version:
+            raise StaleAgencyError(current)
+        old = _tracked(current)
+        for field, value in values.items():
+            setattr(current, field, value)
+        _validate(current, today=timezone.localdate(now))
+        new = _tracked(current)
+        changes = {
+            field: [_jsonable(field, old[field]), _jsonable(field, new[field])]
+            for field in RegisterChange.TRACKED_FIELDS
+            if old[field] != new[field]
+        }
+        if not changes:
+            transaction.set_rollback(True)  # not even the revision moves
+            return current
+        try:
+            with transaction.atomic():
+                updated = PartnerAgency.objects.filter(
+                    pk=current.pk, version=current.version
+                ).update(
+                    **{field: getattr(current, field) for field in values},
+                    updated_by=user,
+                    updated_at=now,
+                    version=F("version") + 1,
+                )
+        except IntegrityError as error:
+            raise ValidationError({"name": [DUPLICATE_NAME_MESSAGE]}) from error
+        if updated != 1:
+            raise StaleAgencyError(PartnerAgency.objects.get(pk=current.pk))
+        current.version += 1
+        current.updated_by, current.updated_at = user, now
+        left = old["left_on"] is None and new["left_on"] is not None
+        _history(
+            current,
+            action=RegisterChange.Action.LEFT if left else RegisterChange.Action.UPDATED,
+            changes=changes,
+            user=user,
+            now=now,
+            source=source,
+        )
+    return current
