@@ -478,3 +478,11 @@ def test_register_exports_take_the_same_queries_for_2_and_many_task_forces(
     _add_task_forces(20)
     with django_assert_max_num_queries(len(captured)):
         assert staff.get(url).status_code == 200
+
+
+def test_the_dashboard_links_the_register_export_and_for_editors_the_import(coordinator_client):
+    export = reverse("assessments:export_register", args=["csv"])
+    html = coordinator_client.get(reverse("assessments:dashboard")).content.decode()
+    assert f'href="{export}"' in html and f'href="{UPLOAD}"' in html
+    html = _client(_manager()).get(reverse("assessments:dashboard")).content.decode()
+    assert f'href="{export}"' in html and f'href="{UPLOAD}"' not in html
