@@ -444,6 +444,12 @@ class StatusChange(models.Model):
 class ImportBatch(models.Model):
     """A checked spreadsheet import waiting to be applied (all or nothing)."""
 
+    class Kind(models.TextChoices):
+        # Each kind has its own pages, which open only their own batches.
+        STATUSES = "statuses", "Milestone statuses"
+        REGISTER = "register", "Partner register"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STATUSES)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
@@ -456,6 +462,11 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["statuses", "register"]), name="import_batch_known_kind"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.filename or 'import'} ({len(self.changes)} changes)"

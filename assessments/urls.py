@@ -1,6 +1,14 @@
 from django.urls import path, register_converter
 
-from assessments import io_views, overview_views, register_views, team_views, views
+from assessments import (
+    io_views,
+    overview_views,
+    register_io_views,
+    register_overview_views,
+    register_views,
+    team_views,
+    views,
+)
 
 
 class FormatConverter:
@@ -93,6 +101,26 @@ urlpatterns = [
         "task-forces/<slug:slug>/export/history.<fmt:fmt>",
         io_views.export_history,
         name="task_force_export_history",
+    ),
+    path("overview/partners/", register_overview_views.sector_matrix, name="sector_matrix"),
+    path("overview/partners/mous/", register_overview_views.mous_due, name="mous_due"),
+    path("overview/partners/sectors/", register_overview_views.sector_gaps, name="sector_gaps"),
+    path("export/partners.<fmt:fmt>", register_io_views.export_register, name="export_register"),
+    path(
+        "task-forces/<slug:slug>/export/partners.<fmt:fmt>",
+        register_io_views.export_register,
+        name="task_force_export_register",
+    ),
+    path("import/partners/", register_io_views.import_upload, name="register_import"),
+    path(
+        "import/partners/<int:pk>/",
+        register_io_views.import_preview,
+        name="register_import_preview",
+    ),
+    path(
+        "import/partners/<int:pk>/apply/",
+        register_io_views.import_apply,
+        name="register_import_apply",
     ),
     path("import/", io_views.import_upload, name="import"),
     path("import/<int:pk>/", io_views.import_preview, name="import_preview"),

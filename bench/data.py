@@ -1,5 +1,6 @@
 """Builds the benchmark database in bulk: N task forces x 28 milestones, with
-their history over two years (the shape is described in bench/README.md).
+their history over two years, and a partner register each (the shape is
+described in bench/README.md).
 
 Each task force's data comes from its own seeded generators, so the task
 forces measured (the first two, Baker and Benton County, OR) are identical at
@@ -25,7 +26,11 @@ from assessments.models import (
     PROGRAM_MANAGERS_GROUP,
     Area,
     MilestoneStatus,
+    MouStatus,
+    PartnerAgency,
     PartnerLink,
+    PartnershipType,
+    Sector,
     Status,
     StatusChange,
     TaskForce,
@@ -64,6 +69,8 @@ STEPS = [Status.PLANNING, Status.IN_PROGRESS, Status.ACHIEVED, Status.LAPSED]
 NOT_YET_ACHIEVED = [Status.IN_PROGRESS, Status.PLANNING, Status.NOT_STARTED]
 SOURCES = [StatusChange.Source.FORM, StatusChange.Source.IMPORT, StatusChange.Source.ADMIN]
 HISTORY_PER_STATUS = (7, 13)  # inclusive range; about 10 on average
+AGENCIES_PER_TASK_FORCE = (4, 14)  # inclusive range: the partner register
+MOU_STATUSES = [MouStatus.SIGNED, MouStatus.NONE, MouStatus.DRAFTING, MouStatus.LEGAL_REVIEW]
 BATCH_TASK_FORCES = 150  # task forces generated and written per batch
 BATCH_ROWS = 5000  # rows per INSERT
 
@@ -206,6 +213,52 @@ def _milestone_history(
     return status, changes
 
 
+def _register(
+    rng: random.Random,
+    task_force_id: int,
+    sector_ids: list[int],
+    today: datetime.date,
+    now: datetime.datetime,
+    coordinator: AbstractUser,
+) -> list[PartnerAgency]:
+    """A task force's partner register: a few sectors (law enforcement and
+    victim services most often), about half the MOUs signed, renewal dates
+    spread a year either side of today (so some expire within the window and
+    some have lately), one agency in ten gone."""
+    count = rng.randint(*AGENCIES_PER_TASK_FORCE)
+    weights = [6, 4, 6, *[2] * (len(sector_ids) - 3)]
+    agencies = []
+    for i in range(count):
+        status = rng.choices(MOU_STATUSES, weights=[50, 25, 15, 10])[0]
+        signed_on = renews_on = None
+        if status == MouStatus.SIGNED:
+            renews_on = today + datetime.timedelta(days=rng.randint(-120, 700))
+            signed_on = renews_on - datetime.timedelta(days=rng.choice([365, 730, 1095]))
+            if renews_on < today and rng.random() < 0.5:
+                status = MouStatus.EXPIRED
+        agencies.append(
+            PartnerAgency(
+                task_force_id=task_force_id,
+                name=f"Partner Agency {i + 1:02d}",
+                sector_id=rng.choices(sector_ids, weights=weights)[0],
+                partnership_type=rng.choice(PartnershipType.values),
+                mou_status=status,
+                mou_signed_on=signed_on,
+                mou_renews_on=renews_on,
+                mou_covers_data_sharing=rng.random() < 0.3,
+                left_on=today - datetime.timedelta(days=rng.randint(1, 300))
+                if rng.random() < 0.1
+                else None,
+                contact_name="Program manager",
+                version=1,
+                created_at=now,
+                updated_at=now,
+                updated_by_id=coordinator.pk,
+            )
+        )
+    return agencies
+
+
 def build(n: int) -> World:
     """Fill the (migrated, empty but for the stages) bench database."""
     User = get_user_model()
@@ -287,10 +340,17 @@ def build(n: int) -> World:
             model.objects.bulk_create(rows, batch_size=BATCH_ROWS)
 
         two_years_ago = now - datetime.timedelta(days=730)
+        today = timezone.localdate()
+        sector_ids = list(Sector.objects.order_by("order").values_list("pk", flat=True))
         for batch_start in range(0, n, BATCH_TASK_FORCES):
             statuses: list[MilestoneStatus] = []
             changes: list[StatusChange] = []
+            agencies: list[PartnerAgency] = []
             for i in range(batch_start, min(n, batch_start + BATCH_TASK_FORCES)):
+                rng = random.Random(f"{SEED}-register-{i}")  # noqa: S311 - test data, not secrets
+                agencies += _register(
+                    rng, task_forces[i].pk, sector_ids, today, now, coordinators[i]
+                )
                 rng = random.Random(f"{SEED}-history-{i}")  # noqa: S311 - test data, not secrets
                 finals = _final_statuses(rng, len(milestones))
                 for position, (milestone, final) in enumerate(zip(milestones, finals, strict=True)):
@@ -306,6 +366,7 @@ def build(n: int) -> World:
                     changes += history
             MilestoneStatus.objects.bulk_create(statuses, batch_size=BATCH_ROWS)
             StatusChange.objects.bulk_create(changes, batch_size=BATCH_ROWS)
+            PartnerAgency.objects.bulk_create(agencies, batch_size=BATCH_ROWS)
             if n > BATCH_TASK_FORCES:
                 log(f"   {min(n, batch_start + BATCH_TASK_FORCES):,}/{n:,} task forces")
 

@@ -46,6 +46,7 @@ def page_paths(world: World) -> dict[str, tuple[str, str]]:
         "matrix": ("/overview/", "manager"),  # by name, first page of 50
         "matrix_progress": ("/overview/?sort=progress", "manager"),
         "gaps": ("/overview/gaps/", "manager"),
+        "sector_matrix": ("/overview/partners/", "manager"),  # by name, first page of 50
         "history": (f"{tf}/history/", "coordinator"),
         "export": (f"{tf}/export/statuses.csv", "coordinator"),
         "trend": ("/trend/", "manager"),  # every task force

@@ -105,6 +105,9 @@ def build_world() -> dict:
         "other_coordinator": other_coordinator,
     }
     batch = ImportBatch.objects.create(created_by=coordinator, filename="import.csv")
+    register_batch = ImportBatch.objects.create(
+        created_by=coordinator, filename="partners.csv", kind=ImportBatch.Kind.REGISTER
+    )
     # An open invitation to the coordinator's task force, sent by the admin.
     invitee = UserFactory(email="invitee@example.org")
     invitee.set_unusable_password()
@@ -121,6 +124,7 @@ def build_world() -> dict:
     return {
         "own": own,
         "batch": batch,
+        "register_batch": register_batch,
         "invitation": invitation,
         "link": link,
         "agency": agency,
@@ -162,6 +166,7 @@ def url_for(route: str, world: dict, role: str) -> str:
         .replace("<int:user_id>", str(world["users"]["coordinator"].pk))
         .replace("<int:agency_id>", str(world["agency"].pk))
         .replace("<slug:milestone_slug>", world["milestone"].slug)
+        .replace("import/partners/<int:pk>/", f"import/partners/{world['register_batch'].pk}/")
         .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")
         .replace("<int:pk>", str(world["link"].pk))
         .replace("<fmt:fmt>", "csv")

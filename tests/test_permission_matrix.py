@@ -80,6 +80,20 @@ SITE = {
     # A checked import belongs to the coordinator who uploaded it.
     ("GET", "import/<int:pk>/"): _row(404, 404, 200, 404, "login", "login"),
     ("POST", "import/<int:pk>/apply/"): _row(404, 404, "redirect", 404, "login", "login"),
+    # The statewide partner register pages: for those who read every task force.
+    ("GET", "overview/partners/"): _row(200, 200, 403, 403, "login", "login"),
+    ("GET", "overview/partners/mous/"): _row(200, 200, 403, 403, "login", "login"),
+    ("GET", "overview/partners/sectors/"): _row(200, 200, 403, 403, "login", "login"),
+    # The register's exports: as the status exports (contacts are the agencies').
+    ("GET", "export/partners.<fmt:fmt>"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/export/partners.<fmt:fmt>"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    # The register import: editors only, program managers 403 on every step;
+    # a checked import belongs to the coordinator who uploaded it.
+    ("GET", "import/partners/"): _row(200, 403, 200, 200, "login", "login"),
+    ("GET", "import/partners/<int:pk>/"): _row(404, 403, 200, 404, "login", "login"),
+    ("POST", "import/partners/<int:pk>/apply/"): _row(404, 403, "redirect", 404, "login", "login"),
     ("GET", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/history/"): _row(
         200, 200, 200, 404, "login", "login"
     ),
