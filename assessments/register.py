@@ -52,12 +52,31 @@ class StaleAgencyError(Exception):
         )
 
 
-def _jsonable(field: str, value):
+def history_value(value):
+    """A value as the register history keeps it: a sector by its name (still
+    readable after the sector is renamed), a date in ISO 8601."""
     if isinstance(value, Sector):
         return value.name
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
+
+
+def added_changes(values: dict) -> dict:
+    """The history's {"field": [None, new]} for an agency being added: the
+    fields given a value."""
+    return {
+        field: [None, history_value(value)]
+        for field, value in values.items()
+        if value not in (None, "", False)
+    }
+
+
+def change_action(*, old_left_on, new_left_on) -> str:
+    """Setting a day where there was none is the agency leaving."""
+    if old_left_on is None and new_left_on is not None:
+        return RegisterChange.Action.LEFT
+    return RegisterChange.Action.UPDATED
 
 
 def _tracked(agency: PartnerAgency) -> dict:
@@ -81,7 +100,7 @@ def _validate(agency: PartnerAgency, *, today: datetime.date) -> None:
         raise ValidationError(errors)
 
 
-def _history(
+def history_record(
     agency: PartnerAgency,
     *,
     action: str,
@@ -89,8 +108,10 @@ def _history(
     user: AbstractBaseUser | None,
     now: datetime.datetime,
     source: str,
-) -> None:
-    RegisterChange.objects.create(
+) -> RegisterChange:
+    """The (unsaved) history record of one change: saved alone here, in bulk
+    by the register import."""
+    return RegisterChange(
         task_force_id=agency.task_force_id,
         agency=agency,
         agency_name=agency.name,
@@ -101,6 +122,10 @@ def _history(
         changed_at=now,
         source=source,
     )
+
+
+def _history(agency: PartnerAgency, **kwargs) -> None:
+    history_record(agency, **kwargs).save(force_insert=True)
 
 
 def partner_agency_create(
@@ -150,15 +175,10 @@ def partner_agency_create(
         with transaction.atomic():
             page_cache.bump([task_force.pk])  # the task force's row first: lock order
             agency.save(force_insert=True)
-            changes = {
-                field: [None, _jsonable(field, value)]
-                for field, value in _tracked(agency).items()
-                if value not in (None, "", False)
-            }
             _history(
                 agency,
                 action=RegisterChange.Action.CREATED,
-                changes=changes,
+                changes=added_changes(_tracked(agency)),
                 user=user,
                 now=now,
                 source=source,
@@ -273,7 +293,7 @@ def _update(
         _validate(current, today=timezone.localdate(now))
         new = _tracked(current)
         changes = {
-            field: [_jsonable(field, old[field]), _jsonable(field, new[field])]
+            field: [history_value(old[field]), history_value(new[field])]
             for field in RegisterChange.TRACKED_FIELDS
             if old[field] != new[field]
         }
@@ -296,10 +316,9 @@ def _update(
             raise StaleAgencyError(PartnerAgency.objects.get(pk=current.pk))
         current.version += 1
         current.updated_by, current.updated_at = user, now
-        left = old["left_on"] is None and new["left_on"] is not None
         _history(
             current,
-            action=RegisterChange.Action.LEFT if left else RegisterChange.Action.UPDATED,
+            action=change_action(old_left_on=old["left_on"], new_left_on=new["left_on"]),
             changes=changes,
             user=user,
             now=now,

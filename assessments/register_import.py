@@ -7,11 +7,12 @@ task force has is updated, a new one is added. The file has the export's
 layout (register_exports.REGISTER_COLUMNS); only IMPORT_COLUMNS are read, so
 an export imports back unchanged.
 
-The writes follow the register service's rules (assessments/register.py on
-the register branch): the task force's revision is bumped first (the lock
-order of every write), versions go up by one, and every agency added or
-changed gets a RegisterChange with the same {"field": [old, new]} record.
-They are written here in bulk, since a state-wide file holds thousands.
+The writes follow the register service's rules (assessments/register.py),
+and its history helpers write the records: the task force's revision is
+bumped first (the lock order of every write), versions go up by one, and
+every agency added or changed gets a RegisterChange with the same
+{"field": [old, new]} record. They are written here in bulk, since a
+state-wide file holds thousands.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from assessments.models import (
     Sector,
     TaskForce,
 )
+from assessments.register import added_changes, change_action, history_record, history_value
 from assessments.spreadsheets import NotASpreadsheet, read_table
 
 __all__ = ["ImportConflict", "apply_plan", "check_file", "save_plan"]
@@ -101,16 +103,6 @@ class RegisterImportCheck:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def jsonable(value):
-    """A value as the register history holds it: a sector by its name, a
-    date in ISO 8601 (as the register service writes them)."""
-    if isinstance(value, Sector):
-        return value.name
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value
 
 
 def check_file(
@@ -259,16 +251,11 @@ def _plan(check: RegisterImportCheck, planned: list[tuple[TaskForce, str, dict]]
     for task_force, name, values in planned:
         agency = current.get((task_force.pk, name.lower()))
         if agency is None:
-            differences = {"name": [None, name]}
-            differences.update(
-                (column, [None, jsonable(value)])
-                for column, value in values.items()
-                if value not in (None, "", False)
-            )
+            differences = added_changes({"name": name, **values})
             check.changes.append(PlannedAgency(task_force, None, name, values, differences))
             continue
         differences = {
-            column: [jsonable(getattr(agency, column)), jsonable(value)]
+            column: [history_value(getattr(agency, column)), history_value(value)]
             for column, value in values.items()
             if getattr(agency, column) != value
         }
@@ -386,13 +373,12 @@ def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
                 raise ImportConflict(f"{where} is no longer in the register.")
             if agency.version != change["version"]:
                 raise ImportConflict(f"{where} was changed since the check.")
-            left = agency.left_on is None and values["left_on"] is not None
+            action = change_action(old_left_on=agency.left_on, new_left_on=values["left_on"])
             for name, value in values.items():
                 setattr(agency, name, value)
             agency.version += 1
             agency.updated_at, agency.updated_by = now, user
             updated.append(agency)
-            action = RegisterChange.Action.LEFT if left else RegisterChange.Action.UPDATED
         history.append((agency, action, change["differences"]))
     PartnerAgency.objects.bulk_create(created)
     PartnerAgency.objects.bulk_update(
@@ -400,15 +386,12 @@ def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
     )
     RegisterChange.objects.bulk_create(
         [
-            RegisterChange(
-                task_force_id=agency.task_force_id,
-                agency=agency,
-                agency_name=agency.name,
+            history_record(
+                agency,
                 action=action,
                 changes=differences,
-                changed_by=user,
-                changed_by_name=user.get_username(),
-                changed_at=now,
+                user=user,
+                now=now,
                 source=RegisterChange.Source.IMPORT,
             )
             for agency, action, differences in history
