@@ -137,3 +137,17 @@ def test_a_plain_user_with_no_task_force_gets_404(world):
     client.force_login(UserFactory())
     for url in _urls(world).values():
         assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "offers_import"),
+    [("admin", True), ("coordinator", True), ("program_manager", False)],
+)
+def test_register_page_offers_its_downloads_and_the_import_only_to_editors(
+    world, role, offers_import
+):
+    html = _client(world, role).get(_urls(world)["register"]).content.decode()
+    for fmt in ("xlsx", "csv"):
+        url = reverse("assessments:task_force_export_register", args=[world["own"].slug, fmt])
+        assert f'href="{url}"' in html
+    assert (f'href="{reverse("assessments:register_import")}"' in html) is offers_import
