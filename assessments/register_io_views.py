@@ -120,4 +120,10 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, f"Imported: {count} partner agenc{'ies' if count != 1 else 'y'} added or changed."
     )
+    # A file about one task force returns to its register, where the changes
+    # show; a file about several, to the list of what changed.
+    task_force_ids = {change["task_force"] for change in batch.changes}
+    if len(task_force_ids) == 1:
+        task_force = TaskForce.objects.get(pk=task_force_ids.pop())
+        return redirect("assessments:register", slug=task_force.slug)
     return redirect("assessments:register_import_preview", pk=batch.pk)

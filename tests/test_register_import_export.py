@@ -328,7 +328,9 @@ def test_import_adds_and_changes_agencies_and_writes_their_history(
     batch = ImportBatch.objects.get()
     apply = reverse("assessments:register_import_apply", args=[batch.pk])
     response = coordinator_client.post(apply)
+    # A file about one task force returns to its register.
     assert response.status_code == 302
+    assert response["Location"] == reverse("assessments:register", args=[tf.slug])
     shelter.refresh_from_db()
     sheriff.refresh_from_db()
     assert shelter.name == "Harbor Shelter"  # the key, never renamed by an import
@@ -374,8 +376,10 @@ def test_staff_import_rows_of_every_task_force(register, other):
     rows = [_row(register[0].task_force, "Staff Added"), _row(other[0], "Other Added")]
     assert _upload(staff, rows).status_code == 302
     batch = ImportBatch.objects.get()
-    staff.post(reverse("assessments:register_import_apply", args=[batch.pk]))
+    response = staff.post(reverse("assessments:register_import_apply", args=[batch.pk]))
     assert PartnerAgency.objects.filter(name__endswith=" Added").count() == 2
+    # A file about several task forces returns to the list of what changed.
+    assert response["Location"] == reverse("assessments:register_import_preview", args=[batch.pk])
 
 
 def test_an_agency_changed_since_the_check_stops_the_whole_import(register, coordinator_client):

@@ -113,7 +113,13 @@ def test_the_register_pages_have_no_serious_accessibility_violations(new_context
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Check the partner import")
     check(page, "register-import-preview")
+    preview_url = page.url
     page.get_by_role("button", name="Apply 2 changes").click()
+    # A file about one task force returns to its register, the changes in it.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partner register")
+    expect(page.get_by_text("Imported: 2 partner agencies added or changed.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Lane Schools")).to_be_visible()
+    page.goto(preview_url)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Partner import applied")
     check(page, "register-import-applied")
 
