@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from assessments import (
+    evidence_io_views,
     io_views,
     overview_views,
     register_io_views,
@@ -101,6 +102,12 @@ urlpatterns = [
         "task-forces/<slug:slug>/export/history.<fmt:fmt>",
         io_views.export_history,
         name="task_force_export_history",
+    ),
+    path("export/evidence.<fmt:fmt>", evidence_io_views.export_evidence, name="export_evidence"),
+    path(
+        "task-forces/<slug:slug>/export/evidence.<fmt:fmt>",
+        evidence_io_views.export_evidence,
+        name="task_force_export_evidence",
     ),
     path("overview/partners/", register_overview_views.sector_matrix, name="sector_matrix"),
     path("overview/partners/mous/", register_overview_views.mous_due, name="mous_due"),

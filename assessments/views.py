@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import history, page_cache, services
+from assessments import evidence_summary, history, page_cache, services
 from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
@@ -94,6 +94,8 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "priority_rule": PRIORITY_RULE,
             "review_due": review_due_from(sections, today),
             "status_choices": Status.choices,
+            "show_evidence": True,
+            "evidence": evidence_summary.evidence_by_milestone(task_force),
         },
     )
 
@@ -350,6 +352,8 @@ def _save_in_place(
             "register_notes": register_summary(task_force).notes
             if milestone.slug in INFORMED_MILESTONES
             else {},
+            "show_evidence": True,
+            "evidence": evidence_summary.evidence_by_milestone(task_force),
             "status_choices": Status.choices,
             "progress": progress,
             "stage_progress": section.progress,
@@ -476,7 +480,19 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
     response = render(
         request,
         "assessments/partner.html",
-        {"task_force": task_force, "body": page_cache.cached(key, build)},
+        {
+            "task_force": task_force,
+            "body": page_cache.cached(key, build),
+            # Outside the cached body, since each link's downloads carry its
+            # own token; the list itself (ids and titles) is cached alike.
+            "shared_evidence": page_cache.cached(
+                page_cache.fragment_key(
+                    "partner-evidence", task_force.pk, task_force.revision, today
+                ),
+                lambda: evidence_summary.shared_with_partners(task_force),
+            ),
+            "token": token,
+        },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"
