@@ -11,9 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments import evidence_summary, history, page_cache, services
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.evidence_views import ask_to_review
 from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
+    Evidence,
     MilestoneStatus,
     PartnerAgency,
     PartnerLink,
@@ -111,6 +113,7 @@ def milestone_confirm(request: HttpRequest, slug: str, milestone_slug: str) -> H
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Confirmed: {milestone.name} still holds.")
+        ask_to_review(request, task_force, [milestone], why=f"You confirmed {milestone.name}.")
     url = reverse("assessments:task_force", args=[task_force.slug])
     return redirect(f"{url}#milestone-{milestone.slug}")
 
@@ -131,6 +134,9 @@ def milestones_confirm(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             f"Confirmed {len(confirmed)} milestone{'s' if len(confirmed) != 1 else ''} "
             f"still hold: {names}.",
+        )
+        ask_to_review(
+            request, task_force, confirmed, why="You confirmed milestones that have evidence."
         )
     skipped = len(milestones) - len(confirmed)
     if not milestones:
@@ -245,6 +251,7 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
                     request,
                     f"Saved: {milestone.name} is now {saved.get_status_display().lower()}.",
                 )
+                _ask_to_review_if_lapsed(request, task_force, milestone, saved)
                 url = reverse("assessments:task_force", args=[task_force.slug])
                 return redirect(f"{url}#milestone-{milestone.slug}")
         if stale is None:
@@ -262,9 +269,20 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
             "record": record,
             "form": form,
             "stale": stale,
+            "evidence_count": Evidence.objects.filter(task_force=task_force, milestone=milestone)
+            .present()
+            .count(),
         },
         status=409 if stale else 200,
     )
+
+
+def _ask_to_review_if_lapsed(
+    request: HttpRequest, task_force: TaskForce, milestone: Milestone, saved: MilestoneStatus
+) -> None:
+    """A status that has just become lapsed: does its evidence still hold?"""
+    if saved.status == Status.LAPSED and saved.status_since == saved.updated_at:
+        ask_to_review(request, task_force, [milestone], why=f"{milestone.name} is now lapsed.")
 
 
 def _agency_names(task_force: TaskForce) -> list[str]:
@@ -320,6 +338,7 @@ def _save_in_place(
         try:
             shown = _save_form(request, task_force, milestone, form)
             message = f"Saved: {milestone.name} is now {shown.get_status_display().lower()}."
+            _ask_to_review_if_lapsed(request, task_force, milestone, shown)
         except ValidationError as problem:
             error = " ".join(problem.messages)
         except services.StaleStatusError as stale:

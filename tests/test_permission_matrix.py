@@ -105,6 +105,41 @@ SITE = {
         "redirect", 403, "redirect", 404, "login", "login"
     ),
     ("GET", "p/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
+    # A shared document of the link's own task force, through the link.
+    ("GET", "p/<str:token>/evidence/<int:evidence_id>/"): _row(200, 200, 200, 200, 200, 404),
+    # Evidence: read (and downloaded) as the task force is read; added,
+    # shared and removed by its editors; checked by program managers and
+    # staff; restored by staff only. An empty upload or link form comes back
+    # with its errors (200).
+    ("GET", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    ("POST", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/upload/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    ("POST", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/link/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    (
+        "GET",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/download/",
+    ): _row(200, 200, 200, 404, "login", "login"),
+    (
+        "GET",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/remove/",
+    ): _row(200, 403, 200, 404, "login", "login"),
+    (
+        "POST",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/restore/",
+    ): _row("redirect", 403, 403, 404, "login", "login"),
+    (
+        "POST",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/check/",
+    ): _row("redirect", "redirect", 403, 404, "login", "login"),
+    (
+        "POST",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/share/",
+    ): _row("redirect", 403, "redirect", 404, "login", "login"),
     # The partner register: read as the task force is read, edited by its
     # coordinators and staff.
     ("GET", "task-forces/<slug:slug>/partners/"): _row(200, 200, 200, 404, "login", "login"),
