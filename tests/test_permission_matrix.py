@@ -10,6 +10,8 @@ Expected answers:
 - "redirect": some other redirect (after a successful POST, for example).
 """
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -87,6 +89,11 @@ SITE = {
     # The register's exports: as the status exports (contacts are the agencies').
     ("GET", "export/partners.<fmt:fmt>"): _row(200, 200, 200, 200, "login", "login"),
     ("GET", "task-forces/<slug:slug>/export/partners.<fmt:fmt>"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    # The evidence list's exports: metadata only, read as the status exports.
+    ("GET", "export/evidence.<fmt:fmt>"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/export/evidence.<fmt:fmt>"): _row(
         200, 200, 200, 404, "login", "login"
     ),
     # The register import: editors only, program managers 403 on every step;
@@ -302,7 +309,9 @@ def test_program_manager_reads_every_task_force_and_edits_none(world, client):
     other = TaskForceFactory()
     assert client.get(f"/task-forces/{other.slug}/").status_code == 200
     html = client.get(f"/task-forces/{world['own'].slug}/").content.decode()
-    assert "/milestones/" not in html  # no edit links
+    # No edit links (the evidence pages, read-only for them, are linked).
+    assert not re.search(r'href="[^"]*/milestones/[^/"]+/"', html)
+    assert "/evidence/" in html
     assert "Share with partners" not in html
     edit = f"/task-forces/{world['own'].slug}/milestones/task-force-mou/"
     assert client.post(edit, {"status": "lapsed"}).status_code == 403
