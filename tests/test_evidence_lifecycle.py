@@ -129,9 +129,17 @@ def test_every_write_bumps_the_revision_and_records_history(
         assert service.evidence_purge_removed(now=now + datetime.timedelta(days=91)) == 1
     assert _revision(task_force) > before
     assert EvidenceChange.objects.count() == history + 1
-    expected = {"add_file": "added", "add_link": "added", "purge": "purged"}.get(
-        write, f"{write}ed".replace("eed", "ed")
-    )
+    expected = {
+        "add_file": "added",
+        "add_link": "added",
+        "remove": "removed",
+        "restore": "restored",
+        "check": "checked",
+        "uncheck": "unchecked",
+        "share": "shared",
+        "unshare": "unshared",
+        "purge": "purged",
+    }[write]
     assert EvidenceChange.objects.order_by("-pk").first().action == expected
 
 
