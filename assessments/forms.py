@@ -1,8 +1,19 @@
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from assessments.evidence import (
+    ACCEPT_ATTRIBUTE,
+    ACCEPTED_TEXT,
+    STATEMENT,
+    STATEMENT_HELP,
+    STATEMENT_REQUIRED,
+)
 from assessments.models import (
+    EVIDENCE_NOTE_HELP,
     NO_IDENTIFYING_DETAILS,
+    NOTES_MAX_LENGTH,
     Invitation,
     MilestoneStatus,
     MouStatus,
@@ -254,3 +265,80 @@ class PartnerAgencyLeaveForm(forms.Form):
         error_messages={"invalid": "Enter a date as YYYY-MM-DD, e.g. 2027-03-31."},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+
+class EvidenceFileForm(forms.Form):
+    """Upload a document as evidence. The form only parses; the evidence
+    service (assessments/evidence.py) judges the file and the statement."""
+
+    title = forms.CharField(
+        max_length=200,
+        help_text="What it is, e.g. 'Signed MOU, 2026'. " + NO_IDENTIFYING_DETAILS,
+    )
+    file = forms.FileField(
+        label="Document",
+        # The service says why an empty file is refused, with the other refusals.
+        allow_empty_file=True,
+    )
+    statement = forms.BooleanField(label=STATEMENT, help_text=STATEMENT_HELP)
+    note = forms.CharField(
+        required=False,
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=EVIDENCE_NOTE_HELP,
+    )
+    shared_with_partners = forms.BooleanField(
+        label="Share with partners",
+        required=False,
+        help_text="Partners holding a link to this task force's page see its title "
+        "and may download it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["statement"].error_messages["required"] = STATEMENT_REQUIRED
+        limit = settings.EVIDENCE_MAX_BYTES
+        size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        self.fields["file"].help_text = (
+            f"{ACCEPTED_TEXT}, up to {size}. The type is judged from the file's "
+            "content, not its name. Files are never public: they are downloaded only "
+            "by people who may read this task force."
+        )
+        self.fields["file"].widget.attrs["accept"] = ACCEPT_ATTRIBUTE
+
+
+class EvidenceLinkForm(forms.Form):
+    """Add a link to a document kept elsewhere, such as a partner's own system."""
+
+    title = forms.CharField(
+        max_length=200,
+        help_text="What it is, e.g. 'Response protocol'. " + NO_IDENTIFYING_DETAILS,
+    )
+    url = forms.CharField(
+        label="Link",
+        max_length=2000,
+        widget=forms.URLInput,
+        help_text="The document's full address, starting with https://. Who opens it "
+        "still needs access in the system that keeps it.",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=EVIDENCE_NOTE_HELP,
+    )
+    shared_with_partners = forms.BooleanField(
+        label="Share with partners",
+        required=False,
+        help_text="Partners holding a link to this task force's page see its title and the link.",
+    )
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError on the form: by field where the form has
+    the field, above the form otherwise."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, QuerySet, Value
 
-from assessments.models import RegisterChange, StatusChange, TaskForce
+from assessments.models import EvidenceChange, RegisterChange, StatusChange, TaskForce
 from stages.models import Milestone, Stage
 
 
@@ -30,6 +30,25 @@ def history_for(
     return changes
 
 
+def evidence_history_for(
+    task_forces: QuerySet[TaskForce],
+    *,
+    milestone: Milestone | None = None,
+    stage_slug: str | None = None,
+    person_id: int | None = None,
+) -> QuerySet[EvidenceChange]:
+    """Evidence additions, removals, checks and the rest, filtered as
+    history_for filters statuses: evidence belongs to a milestone."""
+    changes = EvidenceChange.objects.filter(task_force__in=task_forces)
+    if milestone is not None:
+        changes = changes.filter(milestone=milestone)
+    if stage_slug:
+        changes = changes.filter(milestone__stage__slug=stage_slug)
+    if person_id:
+        changes = changes.filter(changed_by_id=person_id)
+    return changes
+
+
 def timeline_for(
     task_forces: QuerySet[TaskForce],
     *,
@@ -37,15 +56,24 @@ def timeline_for(
     stage_slug: str | None = None,
     person_id: int | None = None,
 ) -> QuerySet:
-    """Status changes and partner register changes together, newest first, as
-    (kind, pk, changed_at) rows ("status" or "register") to paginate; then
-    timeline_entries fetches one page's records. A milestone or stage filter
-    leaves the register out (its changes belong to no milestone)."""
+    """Status changes, evidence changes and partner register changes
+    together, newest first, as (kind, pk, changed_at) rows ("status",
+    "evidence" or "register") to paginate; then timeline_entries fetches one
+    page's records. A milestone or stage filter leaves the register out (its
+    changes belong to no milestone)."""
     text = CharField(max_length=10)
     entries = (
         history_for(task_forces, milestone=milestone, stage_slug=stage_slug, person_id=person_id)
         .order_by()
         .values_list(Value("status", output_field=text), "pk", "changed_at")
+    )
+    entries = entries.union(
+        evidence_history_for(
+            task_forces, milestone=milestone, stage_slug=stage_slug, person_id=person_id
+        )
+        .order_by()
+        .values_list(Value("evidence", output_field=text), "pk", "changed_at"),
+        all=True,
     )
     if milestone is None and not stage_slug:
         register = RegisterChange.objects.filter(task_force__in=task_forces)
@@ -61,9 +89,9 @@ def timeline_for(
 
 
 def timeline_entries(rows) -> list[StatusChange | RegisterChange]:
-    """The records of a page of timeline_for rows, in its order, in two
+    """The records of a page of timeline_for rows, in its order, in three
     queries whatever the page's length. Each says which it is by
-    `timeline_kind` ("status" or "register")."""
+    `timeline_kind` ("status", "evidence" or "register")."""
     rows = list(rows)
     status = StatusChange.objects.for_timeline().in_bulk(
         [pk for kind, pk, _ in rows if kind == "status"]
@@ -71,17 +99,23 @@ def timeline_entries(rows) -> list[StatusChange | RegisterChange]:
     register = RegisterChange.objects.select_related("changed_by").in_bulk(
         [pk for kind, pk, _ in rows if kind == "register"]
     )
-    found = {"status": status, "register": register}
+    evidence = EvidenceChange.objects.select_related("changed_by", "milestone__stage").in_bulk(
+        [pk for kind, pk, _ in rows if kind == "evidence"]
+    )
+    found = {"status": status, "register": register, "evidence": evidence}
     return [found[kind][pk] for kind, pk, _ in rows if pk in found[kind]]
 
 
 def people_who_changed(task_forces: QuerySet[TaskForce]):
-    """The accounts that appear in these task forces' history (statuses and
-    the partner register), for the filter."""
+    """The accounts that appear in these task forces' history (statuses,
+    evidence and the partner register), for the filter."""
     status = StatusChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     register = RegisterChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
+    evidence = EvidenceChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     return (
-        get_user_model().objects.filter(Q(pk__in=status) | Q(pk__in=register)).order_by("username")
+        get_user_model()
+        .objects.filter(Q(pk__in=status) | Q(pk__in=register) | Q(pk__in=evidence))
+        .order_by("username")
     )
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import exports, history, importing
+from assessments import exports, importing
 from assessments.access import task_force_for_user
 from assessments.models import ImportBatch, Status, TaskForce, can_import_statuses
 from assessments.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
@@ -47,7 +47,7 @@ def export_statuses(request: HttpRequest, fmt: str, slug: str | None = None) -> 
 def export_history(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
     name, scope = _scope(request, slug)
     log_event("export.history", request, scope=name, format=fmt)
-    rows = exports.history_rows(history.history_for(scope))
+    rows = exports.timeline_rows(scope)
     return _download(exports.HISTORY_COLUMNS, rows, fmt, f"{name}-history")
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from assessments.evidence_summary import achieved_without_evidence, checked_cells
 from assessments.models import Area, MilestoneStatus, Status, TaskForce
 from assessments.progress import Progress, compute_progress
 from stages.models import Milestone, Stage
@@ -25,6 +26,8 @@ class MatrixRow:
     statuses: list[str]
     # Over the stages shown, by the one progress rule (assessments.progress).
     progress: Progress
+    # Per milestone: achieved with at least one checked piece of evidence.
+    evidence_checked: list[bool] = field(default_factory=list)
 
     @property
     def achieved(self) -> int:
@@ -101,6 +104,7 @@ def matrix(
         cells[tf_id, m_id] = status
         if status == Status.ACHIEVED:
             achieved[tf_id][stage_of[m_id]] += 1
+    checked = checked_cells([tf.pk for tf in page.object_list], [m.pk for m in milestones])
     return Matrix(
         stages=shown_stages,
         milestones=milestones,
@@ -109,6 +113,10 @@ def matrix(
                 task_force=tf,
                 statuses=[cells.get((tf.pk, m.pk), Status.NOT_STARTED) for m in milestones],
                 progress=compute_progress(shown_stages, achieved[tf.pk]),
+                evidence_checked=[
+                    cells.get((tf.pk, m.pk)) == Status.ACHIEVED and (tf.pk, m.pk) in checked
+                    for m in milestones
+                ],
             )
             for tf in page.object_list
         ],
@@ -123,6 +131,8 @@ class Gap:
     working: int
     lapsed: int
     not_started: int
+    # Achieved, with no evidence at all: a claim nothing backs yet.
+    achieved_without_evidence: int = 0
 
     @property
     def lacking(self) -> int:
@@ -145,6 +155,7 @@ def gaps(task_forces: QuerySet[TaskForce], *, region: str = "") -> tuple[int, li
         statuses.order_by().values_list("milestone_id", "status").annotate(n=Count("pk"))
     ):
         tally[milestone_id][status] = n
+    unbacked = achieved_without_evidence(statuses)
     result = []
     for milestone in Milestone.objects.active().select_related("stage"):
         counts = tally[milestone.pk]
@@ -152,7 +163,14 @@ def gaps(task_forces: QuerySet[TaskForce], *, region: str = "") -> tuple[int, li
         working = counts[Status.PLANNING] + counts[Status.IN_PROGRESS]
         lapsed = counts[Status.LAPSED]
         result.append(
-            Gap(milestone, achieved, working, lapsed, count - achieved - working - lapsed)
+            Gap(
+                milestone,
+                achieved,
+                working,
+                lapsed,
+                count - achieved - working - lapsed,
+                unbacked.get(milestone.pk, 0),
+            )
         )
     # sorted() is stable: ties stay in the guidance's order.
     return count, sorted(result, key=lambda gap: -gap.lacking)

@@ -10,6 +10,7 @@ from assessments import overview, page_cache, reports
 from assessments.access import task_force_for_user
 from assessments.filters import SORTS, GapsFilters, MatrixFilters, ReportFilters
 from assessments.models import Status, TaskForce, can_read_all_task_forces
+from assessments.templatetags.progress_tags import EVIDENCE_CHECKED
 from stages.models import Stage
 from taskforce_site.security import log_event
 
@@ -36,10 +37,22 @@ def matrix(request: HttpRequest) -> HttpResponse:
             "regions": overview.regions(task_forces),
             "stages": Stage.objects.order_by("order"),
             "sorts": SORTS,
-            "letters": [(s.value, s.label, s.letter) for s in Status],
+            "letters": _legend(),
             "filter_query": query.urlencode(),
         },
     )
+
+
+def _legend() -> list[tuple[str, str, str]]:
+    """(class, label, letter) of each cell kind: the statuses, with "achieved
+    with checked evidence" beside achieved."""
+    legend = []
+    for status in Status:
+        legend.append((status.value, status.label, status.letter))
+        if status == Status.ACHIEVED:
+            value, letter, label = EVIDENCE_CHECKED
+            legend.append((value, label, letter))
+    return legend
 
 
 @require_safe
@@ -64,6 +77,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
         {
             "count": count,
             "gaps": milestone_gaps,
+            "without_evidence": sum(gap.achieved_without_evidence for gap in milestone_gaps),
             "region": region,
             "regions": overview.regions(task_forces),
             "uncovered": uncovered,

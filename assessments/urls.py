@@ -1,6 +1,8 @@
 from django.urls import path, register_converter
 
 from assessments import (
+    evidence_io_views,
+    evidence_views,
     io_views,
     overview_views,
     register_io_views,
@@ -62,6 +64,51 @@ urlpatterns = [
         name="partner_link_revoke",
     ),
     path("p/<str:token>/", views.partner, name="partner"),
+    path(
+        "p/<str:token>/evidence/<int:evidence_id>/",
+        evidence_views.partner_evidence_download,
+        name="partner_evidence_download",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/",
+        evidence_views.evidence_list,
+        name="evidence",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/upload/",
+        evidence_views.evidence_upload,
+        name="evidence_upload",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/link/",
+        evidence_views.evidence_link_add,
+        name="evidence_link_add",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/download/",
+        evidence_views.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/remove/",
+        evidence_views.evidence_remove,
+        name="evidence_remove",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/restore/",
+        evidence_views.evidence_restore,
+        name="evidence_restore",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/check/",
+        evidence_views.evidence_check,
+        name="evidence_check",
+    ),
+    path(
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/share/",
+        evidence_views.evidence_share,
+        name="evidence_share",
+    ),
     path("task-forces/<slug:slug>/partners/", register_views.partner_register, name="register"),
     path(
         "task-forces/<slug:slug>/partners/add/",
@@ -101,6 +148,12 @@ urlpatterns = [
         "task-forces/<slug:slug>/export/history.<fmt:fmt>",
         io_views.export_history,
         name="task_force_export_history",
+    ),
+    path("export/evidence.<fmt:fmt>", evidence_io_views.export_evidence, name="export_evidence"),
+    path(
+        "task-forces/<slug:slug>/export/evidence.<fmt:fmt>",
+        evidence_io_views.export_evidence,
+        name="task_force_export_evidence",
     ),
     path("overview/partners/", register_overview_views.sector_matrix, name="sector_matrix"),
     path("overview/partners/mous/", register_overview_views.mous_due, name="mous_due"),

@@ -9,11 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import history, page_cache, services
+from assessments import evidence_summary, history, page_cache, services
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.evidence_views import ask_to_review
 from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
+    Evidence,
     MilestoneStatus,
     PartnerAgency,
     PartnerLink,
@@ -94,6 +96,8 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "priority_rule": PRIORITY_RULE,
             "review_due": review_due_from(sections, today),
             "status_choices": Status.choices,
+            "show_evidence": True,
+            "evidence": evidence_summary.evidence_by_milestone(task_force),
         },
     )
 
@@ -109,6 +113,7 @@ def milestone_confirm(request: HttpRequest, slug: str, milestone_slug: str) -> H
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Confirmed: {milestone.name} still holds.")
+        ask_to_review(request, task_force, [milestone], why=f"You confirmed {milestone.name}.")
     url = reverse("assessments:task_force", args=[task_force.slug])
     return redirect(f"{url}#milestone-{milestone.slug}")
 
@@ -129,6 +134,9 @@ def milestones_confirm(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             f"Confirmed {len(confirmed)} milestone{'s' if len(confirmed) != 1 else ''} "
             f"still hold: {names}.",
+        )
+        ask_to_review(
+            request, task_force, confirmed, why="You confirmed milestones that have evidence."
         )
     skipped = len(milestones) - len(confirmed)
     if not milestones:
@@ -243,6 +251,7 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
                     request,
                     f"Saved: {milestone.name} is now {saved.get_status_display().lower()}.",
                 )
+                _ask_to_review_if_lapsed(request, task_force, milestone, saved)
                 url = reverse("assessments:task_force", args=[task_force.slug])
                 return redirect(f"{url}#milestone-{milestone.slug}")
         if stale is None:
@@ -260,9 +269,20 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
             "record": record,
             "form": form,
             "stale": stale,
+            "evidence_count": Evidence.objects.filter(task_force=task_force, milestone=milestone)
+            .present()
+            .count(),
         },
         status=409 if stale else 200,
     )
+
+
+def _ask_to_review_if_lapsed(
+    request: HttpRequest, task_force: TaskForce, milestone: Milestone, saved: MilestoneStatus
+) -> None:
+    """A status that has just become lapsed: does its evidence still hold?"""
+    if saved.status == Status.LAPSED and saved.status_since == saved.updated_at:
+        ask_to_review(request, task_force, [milestone], why=f"{milestone.name} is now lapsed.")
 
 
 def _agency_names(task_force: TaskForce) -> list[str]:
@@ -318,6 +338,7 @@ def _save_in_place(
         try:
             shown = _save_form(request, task_force, milestone, form)
             message = f"Saved: {milestone.name} is now {shown.get_status_display().lower()}."
+            _ask_to_review_if_lapsed(request, task_force, milestone, shown)
         except ValidationError as problem:
             error = " ".join(problem.messages)
         except services.StaleStatusError as stale:
@@ -350,6 +371,8 @@ def _save_in_place(
             "register_notes": register_summary(task_force).notes
             if milestone.slug in INFORMED_MILESTONES
             else {},
+            "show_evidence": True,
+            "evidence": evidence_summary.evidence_by_milestone(task_force),
             "status_choices": Status.choices,
             "progress": progress,
             "stage_progress": section.progress,
@@ -476,7 +499,19 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
     response = render(
         request,
         "assessments/partner.html",
-        {"task_force": task_force, "body": page_cache.cached(key, build)},
+        {
+            "task_force": task_force,
+            "body": page_cache.cached(key, build),
+            # Outside the cached body, since each link's downloads carry its
+            # own token; the list itself (ids and titles) is cached alike.
+            "shared_evidence": page_cache.cached(
+                page_cache.fragment_key(
+                    "partner-evidence", task_force.pk, task_force.revision, today
+                ),
+                lambda: evidence_summary.shared_with_partners(task_force),
+            ),
+            "token": token,
+        },
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Cache-Control"] = "private, no-store"

@@ -182,6 +182,63 @@ STORAGES = {
     },
 }
 
+# Evidence for milestones (README, "Evidence"): uploaded documents, kept
+# outside static/ and the web root and served only through a view that
+# applies the task force's access rules. The default folder suits a laptop;
+# production sets DJANGO_EVIDENCE_ROOT (and backs it up with the database).
+EVIDENCE_ROOT = Path(env_str("DJANGO_EVIDENCE_ROOT") or BASE_DIR / "evidence").resolve()
+for _public in (BASE_DIR / "static", STATIC_ROOT):
+    if EVIDENCE_ROOT.is_relative_to(Path(_public).resolve()):
+        raise ImproperlyConfigured(
+            f"DJANGO_EVIDENCE_ROOT={str(EVIDENCE_ROOT)!r} is inside {_public}, whose files "
+            "are served to anyone. Choose a folder outside static/ and the web root."
+        )
+EVIDENCE_MAX_BYTES = env_int("DJANGO_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+if EVIDENCE_MAX_BYTES < 1:
+    raise ImproperlyConfigured("DJANGO_EVIDENCE_MAX_BYTES must be 1 or more.")
+# Removed evidence stays restorable by staff this long; then purge_evidence
+# deletes its file.
+EVIDENCE_RETENTION_DAYS = env_int("DJANGO_EVIDENCE_RETENTION_DAYS", 90)
+if EVIDENCE_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("DJANGO_EVIDENCE_RETENTION_DAYS must be 0 or more.")
+STORAGES["evidence"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": EVIDENCE_ROOT,
+        # Readable by the app's own account (and its group, for backups) only.
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+    },
+}
+# S3-compatible object storage instead, through django-storages; credentials
+# come from the standard AWS_* variables (or the machine's role), read by boto3.
+EVIDENCE_S3_BUCKET = env_str("DJANGO_EVIDENCE_S3_BUCKET")
+if EVIDENCE_S3_BUCKET:
+    try:
+        import boto3  # noqa: F401 - only checks that S3 support is installed
+    except ImportError:
+        raise ImproperlyConfigured(
+            "DJANGO_EVIDENCE_S3_BUCKET is set but boto3 is not installed: "
+            "pip install 'django-storages[s3]' (README, \"Evidence\")."
+        ) from None
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EVIDENCE_S3_BUCKET,
+            # Another S3-compatible service (MinIO, Ceph, ...) and its region.
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            # Private objects; the app streams them through its own view.
+            "default_acl": "private",
+            "querystring_auth": True,
+            # Names are generated and unique; never overwrite one anyway.
+            "file_overwrite": False,
+        },
+    }
+# An upload bigger than this goes to a temporary file as it arrives, so a
+# 10 MB document is never held in memory whole (Django's default is 2.5 MB).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # One cache: per process unless CACHE_URL (or REDIS_URL) names a Redis

@@ -8,13 +8,22 @@ from tests.routes import build_world
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # Production uses WhiteNoise's manifest storage, which needs collectstatic;
-    # tests render templates without it.
+def evidence_dir(settings, tmp_path):
+    """The folder evidence files go to in this test: a fresh temporary one,
+    never the project's own. Also gives plain static files storage:
+    production uses WhiteNoise's manifest storage, which needs
+    collectstatic; tests render templates without it."""
+    folder = tmp_path / "evidence-storage"
+    folder.mkdir()
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": folder},
+        },
     }
+    return folder
 
 
 @pytest.fixture(autouse=True)

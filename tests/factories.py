@@ -1,4 +1,6 @@
 import datetime
+import io
+from pathlib import Path
 
 import factory
 from django.contrib.auth import get_user_model
@@ -6,6 +8,7 @@ from django.utils import timezone
 
 from assessments.models import (
     Area,
+    Evidence,
     MilestoneStatus,
     MouStatus,
     PartnerAgency,
@@ -118,3 +121,42 @@ class PartnerAgencyFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Partner Agency {n}")
     sector = factory.LazyFunction(lambda: Sector.objects.get(slug="victim-services"))
     contact_name = "Program manager"
+
+
+SAMPLE_PDF = Path(__file__).parent / "evidence_samples" / "mou.pdf"
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """A link by default; `document=True` gives an uploaded PDF (the shipped
+    sample), stored in the test's temporary evidence folder. Straight to the
+    database: tests of the rules go through assessments/evidence.py."""
+
+    class Meta:
+        model = Evidence
+
+    class Params:
+        document = factory.Trait(
+            kind=Evidence.Kind.FILE,
+            url="",
+            file=factory.django.FileField(
+                from_func=lambda: io.BytesIO(SAMPLE_PDF.read_bytes()),
+                filename="mou.pdf",
+            ),
+            original_name="Signed MOU.pdf",
+            content_type="application/pdf",
+            size=factory.LazyFunction(lambda: SAMPLE_PDF.stat().st_size),
+        )
+
+    task_force = factory.SubFactory(TaskForceFactory)
+    milestone = factory.LazyFunction(lambda: Milestone.objects.get(slug="task-force-mou"))
+    kind = Evidence.Kind.LINK
+    title = factory.Sequence(lambda n: f"Signed MOU {n}")
+    url = "https://docs.example.org/mou.pdf"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        evidence = model_class(*args, **kwargs)
+        # The service sets the detected type's extension for the stored name.
+        evidence.extension = ".pdf" if evidence.kind == Evidence.Kind.FILE else ""
+        evidence.save(force_insert=True)
+        return evidence

@@ -17,6 +17,7 @@ from assessments import register, services
 from assessments.models import Area, ImportBatch, Invitation, Sector, Status, hash_token
 from stages.models import Milestone
 from tests.factories import (
+    EvidenceFactory,
     PartnerLinkFactory,
     TaskForceFactory,
     UserFactory,
@@ -66,6 +67,11 @@ def build_world() -> dict:
         task_force=own, milestone=milestone, status=Status.ACHIEVED, user=coordinator
     )
     link = PartnerLinkFactory(task_force=own, token=VALID_TOKEN)
+    # A document on the milestone, shared with partners, so the partner's
+    # download answers too.
+    evidence = EvidenceFactory(
+        document=True, task_force=own, milestone=milestone, shared_with_partners=True
+    )
     agency = register.partner_agency_create(
         task_force=own,
         name="County Victim Services",
@@ -128,6 +134,7 @@ def build_world() -> dict:
         "invitation": invitation,
         "link": link,
         "agency": agency,
+        "evidence": evidence,
         "milestone": milestone,
         "users": users,
         "ids": object_ids,
@@ -165,6 +172,7 @@ def url_for(route: str, world: dict, role: str) -> str:
         .replace("invitations/<int:pk>/", f"invitations/{world['invitation'].pk}/")
         .replace("<int:user_id>", str(world["users"]["coordinator"].pk))
         .replace("<int:agency_id>", str(world["agency"].pk))
+        .replace("<int:evidence_id>", str(world["evidence"].pk))
         .replace("<slug:milestone_slug>", world["milestone"].slug)
         .replace("import/partners/<int:pk>/", f"import/partners/{world['register_batch'].pk}/")
         .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")

@@ -21,6 +21,9 @@ SITE_PAGES = [
     and "logout" not in route
     and route != "livez"
     and "resend" not in route
+    # Evidence: downloads are files, and the other actions are POST-only
+    # (an upload's errors come back on the evidence page, checked here).
+    and ("evidence/" not in route or route.endswith(("/evidence/", "/remove/")))
     # Two-factor pages that need a signed-in second factor, or set-up state.
     and not route.startswith(
         (

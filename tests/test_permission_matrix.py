@@ -10,6 +10,8 @@ Expected answers:
 - "redirect": some other redirect (after a successful POST, for example).
 """
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -89,6 +91,11 @@ SITE = {
     ("GET", "task-forces/<slug:slug>/export/partners.<fmt:fmt>"): _row(
         200, 200, 200, 404, "login", "login"
     ),
+    # The evidence list's exports: metadata only, read as the status exports.
+    ("GET", "export/evidence.<fmt:fmt>"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/export/evidence.<fmt:fmt>"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
     # The register import: editors only, program managers 403 on every step;
     # a checked import belongs to the coordinator who uploaded it.
     ("GET", "import/partners/"): _row(200, 403, 200, 200, "login", "login"),
@@ -105,6 +112,41 @@ SITE = {
         "redirect", 403, "redirect", 404, "login", "login"
     ),
     ("GET", "p/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
+    # A shared document of the link's own task force, through the link.
+    ("GET", "p/<str:token>/evidence/<int:evidence_id>/"): _row(200, 200, 200, 200, 200, 404),
+    # Evidence: read (and downloaded) as the task force is read; added,
+    # shared and removed by its editors; checked by program managers and
+    # staff; restored by staff only. An empty upload or link form comes back
+    # with its errors (200).
+    ("GET", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    ("POST", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/upload/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    ("POST", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/link/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    (
+        "GET",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/download/",
+    ): _row(200, 200, 200, 404, "login", "login"),
+    (
+        "GET",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/remove/",
+    ): _row(200, 403, 200, 404, "login", "login"),
+    (
+        "POST",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/restore/",
+    ): _row("redirect", 403, 403, 404, "login", "login"),
+    (
+        "POST",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/check/",
+    ): _row("redirect", "redirect", 403, 404, "login", "login"),
+    (
+        "POST",
+        "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/evidence/<int:evidence_id>/share/",
+    ): _row("redirect", 403, "redirect", 404, "login", "login"),
     # The partner register: read as the task force is read, edited by its
     # coordinators and staff.
     ("GET", "task-forces/<slug:slug>/partners/"): _row(200, 200, 200, 404, "login", "login"),
@@ -267,7 +309,9 @@ def test_program_manager_reads_every_task_force_and_edits_none(world, client):
     other = TaskForceFactory()
     assert client.get(f"/task-forces/{other.slug}/").status_code == 200
     html = client.get(f"/task-forces/{world['own'].slug}/").content.decode()
-    assert "/milestones/" not in html  # no edit links
+    # No edit links (the evidence pages, read-only for them, are linked).
+    assert not re.search(r'href="[^"]*/milestones/[^/"]+/"', html)
+    assert "/evidence/" in html
     assert "Share with partners" not in html
     edit = f"/task-forces/{world['own'].slug}/milestones/task-force-mou/"
     assert client.post(edit, {"status": "lapsed"}).status_code == 403

@@ -394,7 +394,8 @@ def _queries(client, url, limit):
 
 @pytest.mark.parametrize(
     "page, limit",
-    [("register", 10), ("task_force", 14), ("history", 12), ("sharing", 10), ("edit", 10)],
+    # The task force page: one more for the evidence of every milestone.
+    [("register", 10), ("task_force", 15), ("history", 12), ("sharing", 10), ("edit", 10)],
 )
 def test_query_count_does_not_grow_with_agencies_or_task_forces(
     guidance,
@@ -431,7 +432,8 @@ def test_partner_page_query_count_does_not_grow_with_agencies(guidance, task_for
     cache.clear()
     with CaptureQueriesContext(connection) as many:
         Client().get(f"/p/{TOKEN}2/")
-    assert len(few) == len(many) <= 12
+    # 13: one of them lists the documents shared with partners.
+    assert len(few) == len(many) <= 13
 
 
 # Django admin

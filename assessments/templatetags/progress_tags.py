@@ -11,17 +11,26 @@ def status_badge(value: str) -> dict:
     return {"status": status.value, "label": status.label, "symbol": status.symbol}
 
 
+# A matrix cell achieved with checked evidence (assessments/evidence_summary.py):
+# its own colour and letter, so it reads without colour too.
+EVIDENCE_CHECKED = ("achieved_checked", "E", "Achieved, with checked evidence")
+
+
 @register.simple_tag
-def matrix_cells(statuses: list[str]) -> str:
+def matrix_cells(statuses: list[str], evidence_checked: list[bool] | None = None) -> str:
     """A matrix row's status cells in one go: a page holds 1,400 of them, and
     one template include each was most of the page's time."""
     from django.utils.html import format_html_join
 
+    checked = evidence_checked or [False] * len(statuses)
     return format_html_join(
         "",
         '<td class="matrix-cell status-{}"><span aria-hidden="true">{}</span>'
         '<span class="visually-hidden">{}</span></td>',
-        ((s, Status(s).letter, Status(s).label) for s in statuses),
+        (
+            EVIDENCE_CHECKED if ok else (s, Status(s).letter, Status(s).label)
+            for s, ok in zip(statuses, checked, strict=True)
+        ),
     )
 
 

@@ -1,0 +1,568 @@
+"""Evidence for a milestone: every write goes through here (the evidence
+pages, the purge command, demo data), so the checks on an upload, the
+history and the revision bump happen the same way.
+
+An upload is judged by its content, never its name or the browser's claim:
+the size from the upload's own count before anything is read, then the type
+from the first bytes (filetype), then, for office documents, which are zip
+archives, the archive's directory (a real document, not a zip bomb, no
+macros). Only then is it written to the evidence storage, under a generated
+name; a refused file writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from assessments import page_cache
+from assessments.models import (
+    Evidence,
+    EvidenceChange,
+    TaskForce,
+    evidence_storage,
+    is_signed_in_and_active,
+    is_staff_or_program_manager,
+)
+from assessments.services import RETIRED_MILESTONE_MESSAGE
+from stages.models import Milestone
+
+STATEMENT = "This document contains no information that identifies a victim or survivor."
+STATEMENT_REQUIRED = (
+    "Tick the statement to confirm the document identifies no victim or survivor. "
+    "Nothing was stored."
+)
+STATEMENT_HELP = (
+    "Required before any upload. Remove or black out names, dates of birth, "
+    "addresses, case numbers and photos of victims or survivors first; a "
+    "document that identifies one must not be uploaded at all."
+)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    extension: str
+    label: str
+    # "ooxml" or "odf": a zip archive whose directory is checked too.
+    archive: str = ""
+    # For OOXML: the part every such document has.
+    main_part: str = ""
+
+
+ACCEPTED = {
+    "application/pdf": Accepted(".pdf", "PDF"),
+    "application/msword": Accepted(".doc", "Word 97-2003"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": Accepted(
+        ".docx", "Word", "ooxml", "word/document.xml"
+    ),
+    "application/vnd.ms-excel": Accepted(".xls", "Excel 97-2003"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Accepted(
+        ".xlsx", "Excel", "ooxml", "xl/workbook.xml"
+    ),
+    "application/vnd.oasis.opendocument.text": Accepted(".odt", "OpenDocument text", "odf"),
+    "application/vnd.oasis.opendocument.spreadsheet": Accepted(
+        ".ods", "OpenDocument spreadsheet", "odf"
+    ),
+    "application/vnd.oasis.opendocument.presentation": Accepted(
+        ".odp", "OpenDocument presentation", "odf"
+    ),
+    "image/png": Accepted(".png", "PNG image"),
+    "image/jpeg": Accepted(".jpg", "JPEG image"),
+}
+ACCEPTED_TEXT = (
+    "PDF, Word (.doc, .docx), Excel (.xls, .xlsx), OpenDocument (.odt, .ods, .odp), PNG or JPEG"
+)
+# For the file input's `accept`: only a hint to the browser's file picker.
+ACCEPT_ATTRIBUTE = ".pdf,.doc,.docx,.xls,.xlsx,.odt,.ods,.odp,.png,.jpg,.jpeg"
+
+# How much of the file is read to judge its type: filetype looks at the
+# first 8 KB; a web page disguised behind a PDF header is looked for in the
+# first 64 KB.
+HEAD_BYTES = 64 * 1024
+SIGNATURE_BYTES = 8192
+# An office document is a zip archive. These bound what the archive may
+# declare, as assessments/spreadsheets.py does for imports: a 10 MB upload
+# must not stand for gigabytes, or tens of thousands of parts.
+OFFICE_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+OFFICE_MAX_MEMBERS = 2000
+# Macros: Word and Excel keep them in vbaProject.bin, OpenDocument in Basic/
+# and Scripts/. A document with macros is refused: save it without them.
+_MACRO_PARTS = re.compile(r"(^|/)vbaProject\.bin$|^(Basic|Scripts)/", re.IGNORECASE)
+# Markup a browser would run, behind whatever header: refused outright.
+_MARKUP = re.compile(rb"<\s*(html|script|svg|body|iframe|object|embed)\b|<!doctype\s+html", re.I)
+
+_EXECUTABLES = {
+    "application/x-executable",
+    "application/x-msdownload",
+    "application/x-mach-binary",
+    "application/x-shockwave-flash",
+    "application/x-dex",
+    "application/x-elf",
+}
+
+
+def _refuse(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})
+
+
+def _max_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.0f} MB"
+    return f"{max(size // 1024, 1)} KB"
+
+
+def check_upload(upload: UploadedFile) -> tuple[str, Accepted]:
+    """What the upload really is (its MIME type), if it is accepted; ValidationError on the
+    "file" field otherwise. Reads at most HEAD_BYTES of the file, and for
+    office documents the archive's directory."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    # The size as counted while the upload arrived: nothing is read for it.
+    if not upload.size:
+        raise _refuse("file", "The file is empty. Choose the document itself.")
+    if upload.size > limit:
+        raise _refuse(
+            "file",
+            f"The file is {_max_text(upload.size)}; the limit is {_max_text(limit)}. "
+            "Save a smaller copy (a PDF of the signed pages, for example), or add a "
+            "link to where the document is kept.",
+        )
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    kind = filetype.guess(head[:SIGNATURE_BYTES])
+    mime = kind.mime if kind is not None else ""
+    accepted = ACCEPTED.get(mime)
+    if accepted is None:
+        raise _refuse("file", _what_it_is(head, mime))
+    if _MARKUP.search(head):
+        raise _refuse(
+            "file",
+            "The file holds a web page or script behind its document header, which "
+            "is not accepted. Save the document again as PDF from the program that made it.",
+        )
+    if accepted.archive:
+        _check_office_archive(upload, mime, accepted)
+        upload.seek(0)
+    return mime, accepted
+
+
+def _what_it_is(head: bytes, mime: str) -> str:
+    accepted = f"Only {ACCEPTED_TEXT} files are accepted, judged by their content."
+    start = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<", b"<?xml")) or b"<svg" in start or b"<html" in start:
+        return f"The file is a web page or an SVG image, not a document. {accepted}"
+    if mime in _EXECUTABLES or head.startswith((b"MZ", b"\x7fELF", b"#!")):
+        return f"The file is a program, which is never accepted. {accepted}"
+    if mime.startswith("application/") and mime in {
+        "application/zip",
+        "application/x-tar",
+        "application/x-rar-compressed",
+        "application/x-7z-compressed",
+        "application/gzip",
+        "application/x-bzip2",
+        "application/x-xz",
+    }:
+        return (
+            f"The file is an archive (such as a .zip), not an office document. "
+            f"Upload the documents inside it one by one. {accepted}"
+        )
+    return f"The file's content is none of the accepted types. {accepted}"
+
+
+_DAMAGED = (
+    "The document cannot be read: it is damaged, or was not saved by an office "
+    "program. Open it and save it again, or save it as PDF."
+)
+
+
+def _check_office_archive(upload: UploadedFile, mime: str, accepted: Accepted) -> None:
+    """A Word, Excel or OpenDocument file is a zip archive: check from its
+    directory (never inflating anything but ODF's few-byte "mimetype") that it
+    is the document it claims to be, will not inflate past the limits, and
+    carries no macros. The sizes are the ones the archive declares; Python's
+    zipfile never inflates a member past its declared size."""
+    try:
+        archive = zipfile.ZipFile(upload)
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise _refuse("file", _DAMAGED) from None
+    if len(members) > OFFICE_MAX_MEMBERS:
+        raise _refuse(
+            "file",
+            f"The file holds {len(members):,} parts; an office document has far fewer "
+            f"(the limit is {OFFICE_MAX_MEMBERS:,}). Save it again as PDF.",
+        )
+    inflated = sum(member.file_size for member in members)
+    if inflated > OFFICE_MAX_UNCOMPRESSED_BYTES:
+        raise _refuse(
+            "file",
+            f"The file unpacks to {inflated // (1024 * 1024):,} MB; the limit is "
+            f"{OFFICE_MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB. Save it again as PDF.",
+        )
+    names = {member.filename for member in members}
+    if any(_MACRO_PARTS.search(name) for name in names):
+        raise _refuse(
+            "file",
+            "The document contains macros, which are not accepted. Save it as a "
+            "document without macros (.docx, .xlsx, .odt, .ods) or as PDF.",
+        )
+    if accepted.archive == "ooxml":
+        if "[Content_Types].xml" not in names or accepted.main_part not in names:
+            raise _refuse("file", _DAMAGED)
+    else:  # OpenDocument: the first member names the type, uncompressed.
+        first = members[0] if members else None
+        if first is None or first.filename != "mimetype" or first.file_size > 200:
+            raise _refuse("file", _DAMAGED)
+        try:
+            declared = archive.read(first).decode("ascii", "replace").strip()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+            raise _refuse("file", _DAMAGED) from None
+        if declared != mime:
+            raise _refuse("file", _DAMAGED)
+
+
+def display_name(name: str) -> str:
+    """The uploader's file name as display text only: no folders, no control
+    or formatting characters, no quotes, at most 150 characters with its
+    extension kept. It never names a stored file."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(
+        " " if char.isspace() else char
+        for char in name
+        if unicodedata.category(char)[0] != "C" and char not in '"<>:|?*;'
+    )
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    if not name:
+        return "document"
+    if len(name) > 150:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            name = stem[: 150 - len(extension) - 1].rstrip(" .") + "." + extension
+        else:
+            name = name[:150]
+    return name
+
+
+def download_name(evidence: Evidence) -> str:
+    """The name a download is saved as: the display name's stem with the
+    detected type's extension, whatever the uploader's name said."""
+    stem = evidence.original_name.rsplit(".", 1)[0] if "." in evidence.original_name else ""
+    stem = stem or evidence.original_name or "evidence"
+    extension = (
+        ACCEPTED[evidence.content_type].extension if evidence.content_type in ACCEPTED else ""
+    )
+    return f"{stem}{extension}"
+
+
+def can_check(user) -> bool:
+    """Program managers and staff mark evidence checked; coordinators do not
+    check their own task force's claims."""
+    return is_signed_in_and_active(user) and is_staff_or_program_manager(user)
+
+
+def can_see_removed(user) -> bool:
+    """Staff see removed evidence, and restore it within the retention period."""
+    return is_signed_in_and_active(user) and user.is_staff
+
+
+def for_milestone(task_force: TaskForce, milestone: Milestone, *, user) -> QuerySet[Evidence]:
+    """The milestone's evidence as `user` may see it (removed pieces for
+    staff only), newest first, in one query."""
+    evidence = Evidence.objects.filter(task_force=task_force, milestone=milestone)
+    if not can_see_removed(user):
+        evidence = evidence.present()
+    else:
+        evidence = evidence.filter(purged_at__isnull=True)
+    return evidence.for_list()
+
+
+def _name(user: AbstractBaseUser | None) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def _history(
+    evidence: Evidence, *, action: str, user: AbstractBaseUser | None, now: datetime.datetime
+) -> EvidenceChange:
+    return EvidenceChange.objects.create(
+        task_force_id=evidence.task_force_id,
+        milestone_id=evidence.milestone_id,
+        evidence=evidence,
+        evidence_title=evidence.title,
+        evidence_kind=evidence.kind,
+        action=action,
+        changed_by=user,
+        changed_by_name=_name(user),
+        changed_at=now,
+    )
+
+
+def _validate_fields(evidence: Evidence) -> None:
+    """The model's own checks on the typed fields (title, note, link)."""
+    try:
+        evidence.full_clean(
+            exclude=["task_force", "milestone", "file", "added_by", "checked_by", "removed_by"]
+        )
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+
+
+def _check_milestone(milestone: Milestone) -> None:
+    if not milestone.is_active:
+        raise ValidationError(RETIRED_MILESTONE_MESSAGE)
+
+
+def evidence_add_file(
+    *,
+    task_force: TaskForce,
+    milestone: Milestone,
+    upload: UploadedFile | None,
+    title: str,
+    note: str = "",
+    statement: bool,
+    shared_with_partners: bool = False,
+    user: AbstractBaseUser | None,
+    at: datetime.datetime | None = None,
+) -> Evidence:
+    """Store an uploaded document as evidence for `milestone`, with its
+    history record. Raises ValidationError (by field), storing nothing, when
+    the statement is not ticked, the file is refused (see check_upload), or
+    the title or note is invalid."""
+    if not statement:
+        raise _refuse("statement", STATEMENT_REQUIRED)
+    if upload is None:
+        raise _refuse("file", "Choose the document to upload.")
+    _check_milestone(milestone)
+    content_type, accepted = check_upload(upload)
+    now = at or timezone.now()
+    evidence = Evidence(
+        task_force=task_force,
+        milestone=milestone,
+        kind=Evidence.Kind.FILE,
+        title=title.strip(),
+        note=note.strip(),
+        original_name=display_name(upload.name),
+        content_type=content_type,
+        size=upload.size,
+        shared_with_partners=shared_with_partners,
+        added_by=user,
+        added_by_name=_name(user),
+        added_at=now,
+    )
+    _validate_fields(evidence)
+    # The stored name's extension is the detected type's (evidence_upload_to).
+    evidence.extension = accepted.extension
+    stored = ""
+    try:
+        with transaction.atomic():
+            page_cache.bump([task_force.pk])  # the task force's row first: lock order
+            # Streams from the upload's temporary file (moved into place on a
+            # local folder), never reading it whole.
+            evidence.file.save(upload.name or "upload", upload, save=False)
+            stored = evidence.file.name
+            evidence.save(force_insert=True)
+            _history(evidence, action=EvidenceChange.Action.ADDED, user=user, now=now)
+    except BaseException:
+        if stored:
+            evidence_storage().delete(stored)  # no file without its row
+        raise
+    return evidence
+
+
+def evidence_add_link(
+    *,
+    task_force: TaskForce,
+    milestone: Milestone,
+    url: str,
+    title: str,
+    note: str = "",
+    shared_with_partners: bool = False,
+    user: AbstractBaseUser | None,
+    at: datetime.datetime | None = None,
+) -> Evidence:
+    """Record a link to a document kept elsewhere (the partner's own system)
+    as evidence for `milestone`. Only http and https links."""
+    _check_milestone(milestone)
+    url = url.strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise _refuse(
+            "url", "Enter the full address of the document, starting with https:// or http://."
+        ) from None
+    now = at or timezone.now()
+    evidence = Evidence(
+        task_force=task_force,
+        milestone=milestone,
+        kind=Evidence.Kind.LINK,
+        title=title.strip(),
+        note=note.strip(),
+        url=url,
+        shared_with_partners=shared_with_partners,
+        added_by=user,
+        added_by_name=_name(user),
+        added_at=now,
+    )
+    _validate_fields(evidence)
+    with transaction.atomic():
+        page_cache.bump([task_force.pk])
+        evidence.save(force_insert=True)
+        _history(evidence, action=EvidenceChange.Action.ADDED, user=user, now=now)
+    return evidence
+
+
+def _locked(evidence: Evidence) -> Evidence:
+    """The evidence as saved now, read after its task force's row is locked
+    (page_cache.bump), so two writers to it queue."""
+    page_cache.bump([evidence.task_force_id])
+    current = Evidence.objects.filter(pk=evidence.pk).first()
+    if current is None:
+        raise ValidationError("This evidence no longer exists.")
+    return current
+
+
+def evidence_remove(
+    *, evidence: Evidence, user: AbstractBaseUser | None, at: datetime.datetime | None = None
+) -> Evidence:
+    """Hide the evidence: kept, with its file, for EVIDENCE_RETENTION_DAYS,
+    during which staff may restore it; the history records the removal."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(evidence)
+        if current.removed_at is not None:
+            raise ValidationError("This evidence was already removed.")
+        Evidence.objects.filter(pk=current.pk).update(removed_at=now, removed_by=user)
+        current.removed_at, current.removed_by = now, user
+        _history(current, action=EvidenceChange.Action.REMOVED, user=user, now=now)
+    return current
+
+
+def evidence_restore(
+    *, evidence: Evidence, user: AbstractBaseUser | None, at: datetime.datetime | None = None
+) -> Evidence:
+    """Bring removed evidence back, within the retention period."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(evidence)
+        if current.removed_at is None:
+            raise ValidationError("This evidence is not removed.")
+        if not current.can_restore(now):
+            raise ValidationError(
+                "This evidence was removed more than "
+                f"{settings.EVIDENCE_RETENTION_DAYS} days ago and can no longer be restored."
+            )
+        Evidence.objects.filter(pk=current.pk).update(removed_at=None, removed_by=None)
+        current.removed_at = current.removed_by = None
+        _history(current, action=EvidenceChange.Action.RESTORED, user=user, now=now)
+    return current
+
+
+def evidence_check(
+    *,
+    evidence: Evidence,
+    checked: bool,
+    user: AbstractBaseUser,
+    at: datetime.datetime | None = None,
+) -> Evidence:
+    """Mark the evidence checked by `user` (a program manager or staff), or
+    withdraw the check. Checking again moves the date: it was looked at again."""
+    if not can_check(user):
+        raise ValidationError("Only program managers and staff check evidence.")
+    now = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(evidence)
+        if current.removed_at is not None:
+            raise ValidationError("Removed evidence cannot be checked.")
+        if not checked and current.checked_at is None:
+            transaction.set_rollback(True)  # nothing changes, not even the revision
+            return current
+        values = (
+            {"checked_at": now, "checked_by": user, "checked_by_name": _name(user)}
+            if checked
+            else {"checked_at": None, "checked_by": None, "checked_by_name": ""}
+        )
+        Evidence.objects.filter(pk=current.pk).update(**values)
+        for field, value in values.items():
+            setattr(current, field, value)
+        action = EvidenceChange.Action.CHECKED if checked else EvidenceChange.Action.UNCHECKED
+        _history(current, action=action, user=user, now=now)
+    return current
+
+
+def evidence_share(
+    *,
+    evidence: Evidence,
+    shared: bool,
+    user: AbstractBaseUser | None,
+    at: datetime.datetime | None = None,
+) -> Evidence:
+    """Share the evidence with partners (its title on the partner page, and
+    its download through the link), or stop sharing it."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(evidence)
+        if current.removed_at is not None:
+            raise ValidationError("Removed evidence cannot be shared.")
+        if current.shared_with_partners == shared:
+            transaction.set_rollback(True)
+            return current
+        Evidence.objects.filter(pk=current.pk).update(shared_with_partners=shared)
+        current.shared_with_partners = shared
+        action = EvidenceChange.Action.SHARED if shared else EvidenceChange.Action.UNSHARED
+        _history(current, action=action, user=user, now=now)
+    return current
+
+
+def evidence_purge_removed(*, now: datetime.datetime | None = None) -> int:
+    """Delete the files of evidence removed more than EVIDENCE_RETENTION_DAYS
+    ago. Each row stays as a tombstone (title, who added and removed it,
+    when), since the history points at it; it can no longer be restored.
+    Returns how many pieces were purged."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.EVIDENCE_RETENTION_DAYS)
+    due = list(
+        Evidence.objects.removed()
+        .filter(removed_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", "task_force_id")
+    )
+    purged = 0
+    for pk, task_force_id in due:
+        with transaction.atomic():
+            page_cache.bump([task_force_id])
+            current = Evidence.objects.filter(pk=pk).removed().first()
+            if current is None or current.removed_at >= cutoff:
+                continue  # restored (or purged) since the list was read
+            stored = current.file.name
+            Evidence.objects.filter(pk=pk).update(file="", purged_at=now)
+            _history(current, action=EvidenceChange.Action.PURGED, user=None, now=now)
+        # Deleted once the row says so: a failure here leaves an orphan file
+        # at worst (the next run cannot see it), never a row whose file is gone.
+        if stored:
+            evidence_storage().delete(stored)
+        purged += 1
+    return purged
+
+
+def evidence_to_review(task_force: TaskForce, milestones) -> list[Evidence]:
+    """The present evidence of these milestones: what a coordinator is asked
+    to look at again when a status lapses or is confirmed."""
+    return list(
+        Evidence.objects.filter(task_force=task_force, milestone__in=milestones)
+        .present()
+        .select_related("milestone")
+        .order_by("milestone__stage__order", "milestone__order", "-added_at", "-pk")
+    )

@@ -1,0 +1,16 @@
+"""The evidence export (CSV, XLSX): metadata of the evidence of one task
+force, or of every task force the user may read."""
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+
+from assessments.evidence_exports import EVIDENCE_COLUMNS, evidence_rows
+from assessments.io_views import _download, _scope
+from taskforce_site.security import log_event
+
+
+@require_safe
+def export_evidence(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
+    name, scope = _scope(request, slug)
+    log_event("export.evidence", request, scope=name, format=fmt)
+    return _download(EVIDENCE_COLUMNS, evidence_rows(scope), fmt, f"{name}-evidence")
