@@ -99,14 +99,15 @@ def achieved_without_evidence(statuses: QuerySet[MilestoneStatus]) -> dict[int, 
     )
 
 
-def shared_with_partners(task_force: TaskForce) -> list[tuple[int, str, str]]:
-    """(id, title, milestone name) of each document shared with partners, in
-    the guidance's order: only what a partner link may see, never who added
-    it or its note. Documents only: a link points into a partner's own
-    system, and partners download only what the task force holds."""
+def shared_with_partners(task_force: TaskForce) -> list[tuple[int, str, str, str]]:
+    """(id, title, milestone name, link address) of each piece shared with
+    partners, in the guidance's order: only what a partner link may see,
+    never who added it or its note. A document's address is empty (it is
+    downloaded through the partner's own link); a link's is the address the
+    coordinator shared, which still needs access to the system behind it."""
     return list(
         Evidence.objects.present()
-        .filter(task_force=task_force, shared_with_partners=True, kind=Evidence.Kind.FILE)
+        .filter(task_force=task_force, shared_with_partners=True)
         .order_by("milestone__stage__order", "milestone__order", "title", "pk")
-        .values_list("pk", "title", "milestone__name")
+        .values_list("pk", "title", "milestone__name", "url")
     )

@@ -267,13 +267,18 @@ class PartnerAgencyLeaveForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
 
 
+# The register's wording adds how survivor representation is recorded, which
+# is not about evidence.
+NO_VICTIM_DETAILS = "Do not record anything that identifies a victim or survivor."
+
+
 class EvidenceFileForm(forms.Form):
     """Upload a document as evidence. The form only parses; the evidence
     service (assessments/evidence.py) judges the file and the statement."""
 
     title = forms.CharField(
         max_length=200,
-        help_text="What it is, e.g. 'Signed MOU, 2026'. " + NO_IDENTIFYING_DETAILS,
+        help_text="What it is, e.g. 'Signed MOU, 2026'. " + NO_VICTIM_DETAILS,
     )
     file = forms.FileField(
         label="Document",
@@ -312,7 +317,7 @@ class EvidenceLinkForm(forms.Form):
 
     title = forms.CharField(
         max_length=200,
-        help_text="What it is, e.g. 'Response protocol'. " + NO_IDENTIFYING_DETAILS,
+        help_text="What it is, e.g. 'Response protocol'. " + NO_VICTIM_DETAILS,
     )
     url = forms.CharField(
         label="Link",

@@ -413,7 +413,8 @@ def test_partner_page_shows_shared_documents_with_a_download_and_nothing_else(
     )
     assert "Signed MOU, 2026" in html and download in html
     assert "Internal draft" not in html
-    assert "Shared link" not in html and "county.example.org" not in html
+    # A shared link shows with its address, as the form promises.
+    assert "Shared link" in html and f'href="{link.url}"' in html
     assert "Signed by the sheriff" not in html  # no notes
     assert coordinator.get_username() not in html and manager.get_username() not in html
     assert "none checked" not in html and "Evidence checked" not in html
