@@ -6,7 +6,8 @@ Secure, so they are kept here by hand rather than by a cookie jar that would
 refuse to send them over the plain-HTTP hop.
 
     python .ci/prod_smoke.py --port 8123 --username U --task-force "Name" \
-        [--access-log FILE]      # password in SMOKE_PASSWORD
+        [--access-log FILE] [--error-log FILE] \
+        [--evidence-root DIR --task-force-slug SLUG]   # password in SMOKE_PASSWORD
 
 Prints one line per check; exits 1 with a message at the first failure.
 """
@@ -23,9 +24,13 @@ import sys
 import time
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 CLIENT_IP = "203.0.113.7"  # TEST-NET-3: a documentation address
+ROOT = Path(__file__).resolve().parent.parent
+# The milestone every task force has (fixtures/stages.json, loaded by load_stages).
+EVIDENCE_MILESTONE = "task-force-mou"
 
 
 class Failed(Exception):
@@ -66,14 +71,19 @@ class Client:
         body: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         behind_proxy: bool = True,
+        files: dict[str, tuple[str, bytes]] | None = None,
     ) -> Response:
+        """`files` (field: (file name, content)) sends `body` and them as
+        multipart/form-data, as a browser's upload form does."""
         all_headers = {"Host": f"127.0.0.1:{self.port}", "User-Agent": "prod-smoke"}
         if behind_proxy:
             all_headers |= {"X-Forwarded-Proto": "https", "X-Forwarded-For": CLIENT_IP}
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
-        if body is not None:
+        if files is not None:
+            data, all_headers["Content-Type"] = multipart(body or {}, files)
+        elif body is not None:
             data = urlencode(body).encode()
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         all_headers |= headers or {}
@@ -92,6 +102,25 @@ class Client:
                 else:
                     self.cookies.pop(name, None)
         return response
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """The body and Content-Type of a multipart/form-data POST. Every file
+    claims to be a PDF, as a browser would say of a file named .pdf: the app
+    must judge the content, not the claim."""
+    boundary = f"----prod-smoke-{secrets.token_hex(12)}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    for name, (filename, content) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 class PageParser(HTMLParser):
@@ -282,6 +311,116 @@ def check_app_log(client: Client, error_log: str) -> None:
     ok("HEAD answered as GET; the app's log masks partner tokens")
 
 
+def _stored_files(evidence_root: str) -> list[Path]:
+    return sorted(path for path in Path(evidence_root).rglob("*") if path.is_file())
+
+
+def _upload(
+    client: Client, form: dict, page: str, *, statement: bool, file: tuple[str, bytes]
+) -> tuple[Response, str]:
+    fields = {i["name"]: i.get("value", "") for i in form["inputs"] if i.get("type") == "hidden"}
+    fields["title"] = f"Smoke upload {secrets.token_hex(4)}"
+    if statement:
+        fields["statement"] = "on"
+    r = client.request(
+        "POST",
+        form["action"],
+        body=fields,
+        files={"file": file},
+        headers={"Referer": f"{client.origin}{page}", "Origin": client.origin},
+    )
+    check(r.status < 500, f"upload to {form['action']}: {r.status} (see gunicorn's log)")
+    return r, fields["title"]
+
+
+def check_evidence(client: Client, slug: str, evidence_root: str) -> None:
+    """Upload the sample MOU through the milestone's evidence page, see it
+    stored under a generated name in DJANGO_EVIDENCE_ROOT, refuse an upload
+    without the statement and a web page named .pdf, and download it only
+    with the session."""
+    page = f"/task-forces/{slug}/milestones/{EVIDENCE_MILESTONE}/evidence/"
+    r = client.request("GET", page)
+    check(r.status == 200, f"GET {page}: {r.status}, expected 200")
+    forms = [f for f in parse(r).forms if any(i.get("type") == "file" for i in f["inputs"])]
+    check(len(forms) == 1, f"{page}: expected one upload form, found {len(forms)}")
+    form = forms[0]
+    names = {i["name"] for i in form["inputs"]}
+    check({"csrfmiddlewaretoken", "statement"} <= names, f"upload form's fields: {sorted(names)}")
+    ok(f"evidence page {page} 200, upload form with CSRF token and statement")
+
+    sample = (ROOT / "tests" / "evidence_samples" / "mou.pdf").read_bytes()
+    before = _stored_files(evidence_root)
+    r, title = _upload(client, form, page, statement=True, file=("mou.pdf", sample))
+    location = r.header("Location")
+    check(
+        r.status == 302 and urlsplit(location).path == page,
+        f"upload mou.pdf: {r.status} to {location!r}, expected 302 to {page}: {r.text[:300]!r}",
+    )
+    r = client.request("GET", page)
+    check(r.status == 200 and html.escape(title) in r.text, f"{page} does not list {title!r}")
+    downloads = re.findall(rf'href="({re.escape(page)}(\d+)/download/)"', r.text)
+    check(len(downloads) == 1, f"{page}: expected one download link, found {downloads}")
+    ok(f"upload mou.pdf with the statement: 302 to the evidence page, {title!r} listed")
+
+    stored = [path for path in _stored_files(evidence_root) if path not in before]
+    check(len(stored) == 1, f"expected one new file in {evidence_root}, found {stored}")
+    path = stored[0]
+    check(
+        re.fullmatch(r"[0-9a-f]{32}\.pdf", path.name) is not None,
+        f"stored as {path.name!r}, expected a generated name (not the uploader's)",
+    )
+    check(path.read_bytes() == sample, f"{path} does not hold the uploaded bytes")
+    mode = path.stat().st_mode & 0o777
+    check(mode == 0o640, f"{path} has mode {mode:o}, expected 640")
+    ok(f"stored in DJANGO_EVIDENCE_ROOT as {path.relative_to(evidence_root)} (mode 640)")
+
+    count = len(_stored_files(evidence_root))
+    refusals = [
+        ("without the statement", False, ("mou.pdf", sample), "Tick the statement"),
+        (
+            "a web page named .pdf",
+            True,
+            ("mou.pdf", b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"),
+            "web page",
+        ),
+    ]
+    for what, statement, file, error in refusals:
+        r, _ = _upload(client, form, page, statement=statement, file=file)
+        check(
+            (r.status == 200 and error in r.text) or 400 <= r.status < 500,
+            f"upload {what}: {r.status}, expected 4xx or 200 with {error!r}: {r.text[:300]!r}",
+        )
+        after = len(_stored_files(evidence_root))
+        check(after == count, f"upload {what}: {after - count} file(s) stored, expected none")
+        shown = ", the error shown" if r.status == 200 else ""
+        ok(f"upload {what} refused ({r.status}{shown}); nothing stored")
+
+    url, _ = downloads[0]
+    r = client.request("GET", url)
+    check(r.status == 200, f"GET {url}: {r.status}, expected 200")
+    expected = {
+        "Content-Disposition": r"^attachment;",
+        "X-Content-Type-Options": r"^nosniff$",
+        "Content-Security-Policy": r"\bsandbox\b",
+    }
+    for name, pattern in expected.items():
+        value = r.header(name)
+        check(bool(re.search(pattern, value)), f"download header {name}: {value!r}")
+    check(r.body == sample, f"download: {len(r.body)} bytes differ from the {len(sample)} uploaded")
+    csp = r.header("Content-Security-Policy")
+    ok(f"download 200, attachment, nosniff, CSP {csp!r}, same bytes")
+
+    anonymous = Client(client.port)
+    r = anonymous.request("GET", url)
+    location = urlsplit(r.header("Location")).path
+    check(
+        (r.status == 302 and location == "/accounts/login/") or r.status == 404,
+        f"GET {url} without the session: {r.status} to {location!r}, expected login or 404",
+    )
+    check(sample not in r.body, f"GET {url} without the session sent the file")
+    ok(f"download without the session: {r.status}{f' to {location}' if location else ''}, no file")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, required=True)
@@ -289,6 +428,8 @@ def main() -> int:
     parser.add_argument("--task-force", required=True, help="its name, shown on the dashboard")
     parser.add_argument("--access-log", help="gunicorn's access log, checked for tokens")
     parser.add_argument("--error-log", help="gunicorn's error log (the app's), checked too")
+    parser.add_argument("--evidence-root", help="DJANGO_EVIDENCE_ROOT: upload and download")
+    parser.add_argument("--task-force-slug", help="the task force's slug, for its evidence")
     args = parser.parse_args()
     password = os.environ.get("SMOKE_PASSWORD", "")
     client = Client(args.port)
@@ -304,6 +445,9 @@ def main() -> int:
             check_access_log(client, args.access_log)
         if args.error_log:
             check_app_log(client, args.error_log)
+        if args.evidence_root:
+            check(bool(args.task_force_slug), "--evidence-root needs --task-force-slug")
+            check_evidence(client, args.task_force_slug, args.evidence_root)
     except Failed as failure:
         print(f"FAIL {failure}", file=sys.stderr, flush=True)
         return 1
