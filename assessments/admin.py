@@ -180,20 +180,8 @@ class SectorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-REGISTER_FIELDS = (
-    "name",
-    "sector",
-    "partnership_type",
-    "mou_status",
-    "mou_signed_on",
-    "mou_renews_on",
-    "mou_covers_data_sharing",
-    "left_on",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "shown_to_partners",
-)
+# What the register's history tracks is what an admin edits.
+REGISTER_FIELDS = RegisterChange.TRACKED_FIELDS
 
 
 class PartnerAgencyAdminForm(forms.ModelForm):

@@ -15,23 +15,15 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from assessments.models import MouState, PartnerAgency, TaskForce
+from assessments.models import MouState, PartnerAgency, RegisterChange, TaskForce
 
+# The import's columns (which read an export back unchanged), with the task
+# force's name after its slug, and what only an export says after them.
 REGISTER_COLUMNS = [
     "task_force",
     "task_force_name",
     "agency",
-    "sector",
-    "partnership_type",
-    "mou_status",
-    "mou_signed_on",
-    "mou_renews_on",
-    "mou_covers_data_sharing",
-    "left_on",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "shown_to_partners",
+    *(name for name in RegisterChange.TRACKED_FIELDS if name != "name"),
     "mou_state",
     "updated_at",
     "updated_by",

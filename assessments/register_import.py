@@ -44,26 +44,13 @@ from assessments.spreadsheets import NotASpreadsheet, read_table
 
 __all__ = ["ImportConflict", "apply_plan", "check_file", "save_plan"]
 
-IMPORT_COLUMNS = [
-    "task_force",
-    "agency",
-    "sector",
-    "partnership_type",
-    "mou_status",
-    "mou_signed_on",
-    "mou_renews_on",
-    "mou_covers_data_sharing",
-    "left_on",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "shown_to_partners",
-]
 DATE_FIELDS = ("mou_signed_on", "mou_renews_on", "left_on")
 BOOLEAN_FIELDS = ("mou_covers_data_sharing", "shown_to_partners")
 TEXT_FIELDS = ("contact_name", "contact_email", "contact_phone")
-# What the import sets: every tracked field but the name, which is the key.
+# What the import sets: every field the history tracks but the name, which
+# is the key (with the task force), in the "agency" column.
 SET_FIELDS = [name for name in RegisterChange.TRACKED_FIELDS if name != "name"]
+IMPORT_COLUMNS = ["task_force", "agency", *SET_FIELDS]
 _max = {f.name: f.max_length for f in PartnerAgency._meta.fields if f.max_length}
 NAME_MAX_LENGTH = _max["name"]
 BOOLEANS = {"": False, "no": False, "n": False, "false": False, "0": False}
