@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments import register
 from assessments.access import task_force_for_editing, task_force_for_user
-from assessments.forms import PartnerAgencyForm, PartnerAgencyLeaveForm
+from assessments.forms import PartnerAgencyForm, PartnerAgencyLeaveForm, add_service_errors
 from assessments.models import (
     MOU_STATE_RULE,
     NO_IDENTIFYING_DETAILS,
@@ -39,14 +39,6 @@ def partner_register(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _values(form: PartnerAgencyForm) -> dict:
     values = dict(form.cleaned_data)
     values.pop("version", None)
@@ -63,7 +55,7 @@ def partner_agency_add(request: HttpRequest, slug: str) -> HttpResponse:
                 task_force=task_force, user=request.user, **_values(form)
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Added {agency.name} to the partner register.")
             return redirect("assessments:register", slug=task_force.slug)
@@ -90,7 +82,7 @@ def partner_agency_edit(request: HttpRequest, slug: str, agency_id: int) -> Http
                 **_values(form),
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         except register.StaleAgencyError as error:
             # Keep what they typed, now based on the saved version: saving
             # again knowingly replaces it.
@@ -155,7 +147,7 @@ def partner_agency_leave(request: HttpRequest, slug: str, agency_id: int) -> Htt
                     expected_version=form.cleaned_data["version"],
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             except register.StaleAgencyError as error:
                 data = request.POST.copy()
                 data["version"] = error.current.version
