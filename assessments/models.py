@@ -357,20 +357,54 @@ class PartnerLink(models.Model):
         return self.expires_on is None or self.expires_on >= timezone.localdate()
 
 
-class StatusChangeQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """The history's records are never changed or deleted in bulk either."""
+
     def update(self, **kwargs):
-        raise TypeError("Status changes are append-only.")
+        raise TypeError(f"{self.model._meta.verbose_name_plural} are append-only.")
 
     def delete(self):
-        raise TypeError("Status changes are append-only.")
+        raise TypeError(f"{self.model._meta.verbose_name_plural} are append-only.")
 
+
+class AppendOnlyRecord(models.Model):
+    """One entry of a task force's history (statuses, register, evidence):
+    who made the change and when, written once, in the same transaction as
+    the change, and never edited or deleted."""
+
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept as text too, so the record still says who after an account is deleted.
+    changed_by_name = models.CharField(max_length=150, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
+
+
+class StatusChangeQuerySet(AppendOnlyQuerySet):
     def for_timeline(self) -> StatusChangeQuerySet:
         return self.select_related("task_force", "milestone__stage", "changed_by").order_by(
             "-changed_at", "-pk"
         )
 
 
-class StatusChange(models.Model):
+class StatusChange(AppendOnlyRecord):
     """One change to a task force's status on a milestone: append-only.
 
     Written in the same transaction as the change itself, by the one service
@@ -399,16 +433,6 @@ class StatusChange(models.Model):
     new_status = models.CharField(max_length=20, choices=Status.choices)
     # {"field": [old, new]} for every tracked field that changed; dates as ISO 8601.
     changes = models.JSONField(default=dict)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    # Kept as text too, so the record still says who after an account is deleted.
-    changed_by_name = models.CharField(max_length=150, blank=True)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORM)
 
     objects = StatusChangeQuerySet.as_manager()
@@ -421,14 +445,6 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_force}: {self.milestone} {self.old_status} -> {self.new_status}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("Status changes are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Status changes are append-only.")
 
     @property
     def status_changed(self) -> bool:
@@ -828,15 +844,7 @@ class PartnerAgency(models.Model):
         return MouState(self.mou_state).label
 
 
-class RegisterChangeQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Register changes are append-only.")
-
-    def delete(self):
-        raise TypeError("Register changes are append-only.")
-
-
-class RegisterChange(models.Model):
+class RegisterChange(AppendOnlyRecord):
     """One change to a task force's partner register: append-only, written
     in the same transaction as the change by the register service
     (assessments/register.py), like StatusChange for statuses."""
@@ -878,18 +886,8 @@ class RegisterChange(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     # {"field": [old, new]} for every tracked field that changed.
     changes = models.JSONField(default=dict)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    changed_by_name = models.CharField(max_length=150, blank=True)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORM)
 
-    objects = RegisterChangeQuerySet.as_manager()
     timeline_kind = "register"
 
     class Meta:
@@ -904,14 +902,6 @@ class RegisterChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_force}: {self.agency_name} {self.action}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("Register changes are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Register changes are append-only.")
 
     LABELS = {
         "name": "Name",
@@ -1136,15 +1126,7 @@ class Evidence(models.Model):
         return until is not None and self.purged_at is None and (now or timezone.now()) <= until
 
 
-class EvidenceChangeQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Evidence changes are append-only.")
-
-    def delete(self):
-        raise TypeError("Evidence changes are append-only.")
-
-
-class EvidenceChange(models.Model):
+class EvidenceChange(AppendOnlyRecord):
     """One change to a task force's evidence: append-only, written in the
     same transaction as the change by the evidence service
     (assessments/evidence.py), like StatusChange and RegisterChange. Keeps
@@ -1171,13 +1153,7 @@ class EvidenceChange(models.Model):
     evidence_title = models.CharField(max_length=200)
     evidence_kind = models.CharField(max_length=4, choices=Evidence.Kind.choices)
     action = models.CharField(max_length=10, choices=Action.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    changed_by_name = models.CharField(max_length=150, blank=True)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = EvidenceChangeQuerySet.as_manager()
     # Which kind of entry of the merged history (assessments.history.timeline_for).
     timeline_kind = "evidence"
 
@@ -1204,11 +1180,3 @@ class EvidenceChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_force}: {self.evidence_title} {self.action}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError("Evidence changes are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Evidence changes are append-only.")
