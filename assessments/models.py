@@ -367,7 +367,26 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError(f"{self.model._meta.verbose_name_plural} are append-only.")
 
 
-class AppendOnlyRecord(models.Model):
+class AppendOnly(models.Model):
+    """A row written once and never edited or deleted: save() of a saved row,
+    delete(), and queryset update()/delete() all refuse. AppendOnlyRecord
+    adds who and when; the parts of a review cycle snapshot use this alone."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
+
+
+class AppendOnlyRecord(AppendOnly):
     """One entry of a task force's history (statuses, register, evidence):
     who made the change and when, written once, in the same transaction as
     the change, and never edited or deleted."""
@@ -383,18 +402,8 @@ class AppendOnlyRecord(models.Model):
     changed_by_name = models.CharField(max_length=150, blank=True)
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
 
 
 class StatusChangeQuerySet(AppendOnlyQuerySet):
@@ -422,6 +431,8 @@ class StatusChange(AppendOnlyRecord):
         # Statuses that existed before the history was kept.
         BACKFILL = "backfill", "Recorded before history began"
         CONFIRM = "confirm", "Confirmed still true"
+        # Confirmed as it stands while preparing a review cycle submission.
+        REVIEW = "review", "Reviewed for a review cycle, unchanged"
 
     task_force = models.ForeignKey(
         TaskForce, on_delete=models.PROTECT, related_name="status_changes"
@@ -1180,3 +1191,15 @@ class EvidenceChange(AppendOnlyRecord):
 
     def __str__(self) -> str:
         return f"{self.task_force}: {self.evidence_title} {self.action}"
+
+
+# Review cycles (issue 16) live in their own module; imported here so Django
+# finds them with the app's other models.
+from assessments.cycles_models import (  # noqa: E402, F401
+    CycleSubmission,
+    PlanItem,
+    ReviewCycle,
+    Snapshot,
+    SnapshotMilestone,
+    SubmissionReview,
+)
