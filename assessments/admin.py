@@ -12,8 +12,12 @@ from assessments.models import (
     PartnerAgency,
     PartnerLink,
     RegisterChange,
+    ReviewCycle,
     Sector,
+    Snapshot,
+    SnapshotMilestone,
     StatusChange,
+    SubmissionReview,
     TaskForce,
 )
 
@@ -293,3 +297,63 @@ class RegisterChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Review cycles (issue 16) ------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Frozen records: readable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewCycle)
+class ReviewCycleAdmin(admin.ModelAdmin):
+    """Title, due date and instructions may be corrected here; cycles are
+    opened on /cycles/open/ (which creates the submissions) and never
+    deleted once they hold submissions (PROTECT from snapshots)."""
+
+    list_display = ["title", "due_on", "region", "opened_at", "closed_at"]
+    fields = ["title", "due_on", "instructions", "closed_at", "region", "opened_by", "opened_at"]
+    readonly_fields = ["region", "opened_by", "opened_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SnapshotMilestoneInline(admin.TabularInline):
+    model = SnapshotMilestone
+    fields = ["milestone", "status", "lead_partner", "target_date"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["submission", "number", "changed_by_name", "changed_at"]
+    list_select_related = ["submission__cycle", "submission__task_force"]
+    inlines = [SnapshotMilestoneInline]
+
+
+@admin.register(SubmissionReview)
+class SubmissionReviewAdmin(ReadOnlyAdmin):
+    list_display = ["snapshot", "decision", "changed_by_name", "changed_at"]
+    list_select_related = ["snapshot__submission__cycle", "snapshot__submission__task_force"]

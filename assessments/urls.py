@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from assessments import (
+    cycle_views,
     evidence_io_views,
     evidence_views,
     io_views,
@@ -174,6 +175,29 @@ urlpatterns = [
         "import/partners/<int:pk>/apply/",
         register_io_views.import_apply,
         name="register_import_apply",
+    ),
+    path("cycles/", cycle_views.cycle_list, name="cycles"),
+    path("cycles/open/", cycle_views.cycle_open, name="cycle_open"),
+    path("cycles/<int:pk>/", cycle_views.cycle_detail, name="cycle"),
+    path(
+        "cycles/<int:pk>/task-forces/<slug:slug>/",
+        cycle_views.submission_page,
+        name="cycle_submission",
+    ),
+    path(
+        "cycles/<int:pk>/task-forces/<slug:slug>/save/",
+        cycle_views.submission_save,
+        name="cycle_submission_save",
+    ),
+    path(
+        "cycles/<int:pk>/task-forces/<slug:slug>/decide/",
+        cycle_views.submission_decide,
+        name="cycle_submission_decide",
+    ),
+    path(
+        "cycles/<int:pk>/task-forces/<slug:slug>/milestones/<slug:milestone_slug>/confirm/",
+        cycle_views.milestone_review,
+        name="cycle_milestone_review",
     ),
     path("import/", io_views.import_upload, name="import"),
     path("import/<int:pk>/", io_views.import_preview, name="import_preview"),

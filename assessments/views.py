@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import evidence_summary, history, page_cache, services
@@ -32,6 +33,18 @@ from stages.models import Milestone
 from taskforce_site.security import log_event
 
 DASHBOARD_PAGE_SIZE = 50
+
+
+def cycle_return_url(request: HttpRequest) -> str:
+    """Where a status edit opened from a review cycle's submission page goes
+    back to (?next=/cycles/...): only this site's cycle pages, so the
+    parameter cannot send anyone elsewhere."""
+    target = request.GET.get("next", "")
+    if target.startswith("/cycles/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 @require_safe
@@ -252,6 +265,9 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
                     f"Saved: {milestone.name} is now {saved.get_status_display().lower()}.",
                 )
                 _ask_to_review_if_lapsed(request, task_force, milestone, saved)
+                back = cycle_return_url(request)
+                if back:
+                    return redirect(back)
                 url = reverse("assessments:task_force", args=[task_force.slug])
                 return redirect(f"{url}#milestone-{milestone.slug}")
         if stale is None:
@@ -269,6 +285,7 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
             "record": record,
             "form": form,
             "stale": stale,
+            "back": cycle_return_url(request),
             "evidence_count": Evidence.objects.filter(task_force=task_force, milestone=milestone)
             .present()
             .count(),

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments import register, services
+from assessments import cycles, register, services
 from assessments.models import Area, ImportBatch, Invitation, Sector, Status, hash_token
 from stages.models import Milestone
 from tests.factories import (
@@ -78,6 +78,12 @@ def build_world() -> dict:
         sector=Sector.objects.get(slug="victim-services"),
         user=coordinator,
     )
+    # A review cycle covering both task forces, opened by the program manager.
+    cycle = cycles.cycle_open(
+        title="2027 annual self-assessment",
+        due_on=timezone.localdate() + datetime.timedelta(days=30),
+        user=program_manager,
+    )
     # An admin edit, so the guidance's version history has an entry to open.
     milestone.save()
     milestone.stage.save()
@@ -103,7 +109,12 @@ def build_world() -> dict:
         "assessments/sector": agency.sector_id,
         "assessments/partneragency": agency.pk,
         "assessments/registerchange": own.register_changes.get().pk,
+        "assessments/reviewcycle": cycle.pk,
+        "assessments/snapshot": _snapshot(cycle, own, coordinator, program_manager).pk,
     }
+    object_ids["assessments/submissionreview"] = (
+        own.cycle_submissions.get().snapshots.get().reviews.get().pk
+    )
     users = {
         "admin": admin,
         "program_manager": program_manager,
@@ -139,7 +150,29 @@ def build_world() -> dict:
         "users": users,
         "ids": object_ids,
         "history_ids": history_ids,
+        "cycle": cycle,
     }
+
+
+def _snapshot(cycle, task_force, coordinator, program_manager):
+    """A submitted and returned snapshot, so the admin has one of each to show
+    (the submission stays open, so the submission routes still edit)."""
+    submission = cycle.submissions.get(task_force=task_force)
+    for milestone in cycles.listed_milestones():
+        cycles.milestone_review(submission=submission, milestone=milestone, user=coordinator)
+    submission.refresh_from_db()
+    submission = cycles.submission_save_draft(
+        submission=submission,
+        narrative={str(stage.pk): "Met monthly." for stage in cycles.cycle_stages()},
+        plan=[],
+        user=coordinator,
+        expected_version=submission.version,
+    )
+    snapshot = cycles.submission_submit(
+        submission=submission, user=coordinator, expected_version=submission.version
+    )
+    cycles.submission_return(submission=submission, comments="Add the MOU.", user=program_manager)
+    return snapshot
 
 
 def url_for(route: str, world: dict, role: str) -> str:
@@ -176,6 +209,7 @@ def url_for(route: str, world: dict, role: str) -> str:
         .replace("<slug:milestone_slug>", world["milestone"].slug)
         .replace("import/partners/<int:pk>/", f"import/partners/{world['register_batch'].pk}/")
         .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")
+        .replace("cycles/<int:pk>/", f"cycles/{world['cycle'].pk}/")
         .replace("<int:pk>", str(world["link"].pk))
         .replace("<fmt:fmt>", "csv")
         .replace("<str:token>", token)

@@ -172,6 +172,25 @@ SITE = {
     ("GET", "invitations/<int:pk>/withdraw/"): _row(200, 404, 200, 404, "login", "login"),
     # Whoever holds the link (no account needed); a wrong token is 404.
     ("GET", "invitations/accept/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
+    # Review cycles: everyone signed in has the list (their own submissions);
+    # opening and the cycle page are for program managers and staff; a
+    # submission is read as its task force is, edited by its coordinators
+    # (an empty form comes back with its errors, 400), and accepted or
+    # returned by program managers and staff.
+    ("GET", "cycles/"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "cycles/open/"): _row(200, 200, 403, 403, "login", "login"),
+    ("GET", "cycles/<int:pk>/"): _row(200, 200, 403, 403, "login", "login"),
+    ("GET", "cycles/<int:pk>/task-forces/<slug:slug>/"): _row(200, 200, 200, 404, "login", "login"),
+    ("POST", "cycles/<int:pk>/task-forces/<slug:slug>/save/"): _row(
+        400, 403, 400, 404, "login", "login"
+    ),
+    ("POST", "cycles/<int:pk>/task-forces/<slug:slug>/decide/"): _row(
+        400, 400, 403, 403, "login", "login"
+    ),
+    (
+        "POST",
+        "cycles/<int:pk>/task-forces/<slug:slug>/milestones/<slug:milestone_slug>/confirm/",
+    ): _row("redirect", 403, "redirect", 404, "login", "login"),
     # Two-factor sign-in, for every account.
     ("GET", "accounts/two-factor/"): _row(200, 200, 200, 200, "login", "login"),
     ("GET", "accounts/two-factor/setup/"): _row(200, 200, 200, 200, "login", "login"),
@@ -237,6 +256,11 @@ ADMIN_MODELS = {
     "assessments/partneragency": {"delete": 403},
     # The register's history is append-only too.
     "assessments/registerchange": {"add": 403, "delete": 403},
+    # Review cycles are opened on their page and never deleted; snapshots
+    # and reviews are frozen: readable only.
+    "assessments/reviewcycle": {"add": 403, "delete": 403},
+    "assessments/snapshot": {"add": 403, "delete": 403},
+    "assessments/submissionreview": {"add": 403, "delete": 403},
 }
 ADMIN_VIEWS = {
     "": "changelist",
