@@ -1,0 +1,115 @@
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from assessments import cycles
+from assessments.cycles_models import CycleSubmission
+from tests.cycle_support import open_cycle, program_manager, submit
+from tests.factories import TaskForceFactory
+
+
+def _cycle_with(count):
+    for _ in range(count):
+        TaskForceFactory()
+    manager = program_manager()
+    return manager, open_cycle(manager)
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_cycle_page_reads_in_constant_queries(guidance, django_assert_max_num_queries, count):
+    manager, cycle = _cycle_with(count)
+    client = Client()
+    client.force_login(manager)
+    client.get(f"/cycles/{cycle.pk}/")  # warm the session and permission caches
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/cycles/{cycle.pk}/")
+    assert page.status_code == 200
+    assert page.context["counts"]["total"] == count
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_the_cycle_list_reads_in_constant_queries(guidance, django_assert_max_num_queries, count):
+    manager, cycle = _cycle_with(count)
+    client = Client()
+    client.force_login(manager)
+    client.get("/cycles/")
+    with django_assert_max_num_queries(10):
+        page = client.get("/cycles/")
+    assert cycle.title.encode() in page.content
+
+
+def test_late_is_from_the_day_after_the_due_date(guidance, task_force, coordinator):
+    cycle = open_cycle(program_manager(), days=0)
+    due = cycle.due_on
+    submissions = CycleSubmission.objects.filter(cycle=cycle)
+    assert not submissions.with_late(due).get().late
+    assert submissions.with_late(due + datetime.timedelta(days=1)).get().late
+    assert submissions.late(due + datetime.timedelta(days=1)).count() == 1
+    assert cycles.state_counts(submissions, due + datetime.timedelta(days=1))["late"] == 1
+    submit(submissions.get(), coordinator)
+    assert not submissions.with_late(due + datetime.timedelta(days=1)).get().late
+
+
+def test_the_cycle_page_counts_each_state_and_filters(guidance, coordinator, task_force):
+    TaskForceFactory(region="Coast")
+    manager = program_manager()
+    cycle = open_cycle(manager)
+    submit(cycle.submissions.get(task_force=task_force), coordinator)
+    client = Client()
+    client.force_login(manager)
+    page = client.get(f"/cycles/{cycle.pk}/")
+    assert page.context["counts"]["submitted"] == 1
+    assert page.context["counts"]["not_started"] == 1
+    assert b'data-count="submitted">1<' in page.content
+    coast = client.get(f"/cycles/{cycle.pk}/?region=Coast")
+    assert [s.task_force.region for s in coast.context["page"].object_list] == ["Coast"]
+    submitted = client.get(f"/cycles/{cycle.pk}/?state=submitted")
+    assert [s.task_force for s in submitted.context["page"].object_list] == [task_force]
+
+
+def test_a_full_cycle_through_the_pages(guidance, task_force, coordinator):
+    manager = program_manager()
+    pm, co = Client(), Client()
+    pm.force_login(manager)
+    co.force_login(coordinator)
+    due = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
+    response = pm.post("/cycles/open/", {"title": "2027 annual", "due_on": due, "region": ""})
+    cycle = cycles.ReviewCycle.objects.get()
+    assert response.status_code == 302
+    url = f"/cycles/{cycle.pk}/task-forces/{task_force.slug}/"
+    for milestone in cycles.listed_milestones():
+        co.post(f"{url}milestones/{milestone.slug}/confirm/")
+    data = {"version": CycleSubmission.objects.get().version, "action": "submit"}
+    for stage in cycles.cycle_stages():
+        data[f"narrative_{stage.pk}"] = "Totals only."
+    assert co.post(f"{url}save/", data).status_code == 302
+    assert CycleSubmission.objects.get().state == "submitted"
+    version = CycleSubmission.objects.get().version
+    blank = pm.post(f"{url}decide/", {"version": version, "decision": "returned", "comments": ""})
+    assert blank.status_code == 400
+    pm.post(f"{url}decide/", {"version": version, "decision": "returned", "comments": "Fix it"})
+    page = co.get(url)
+    assert b"Fix it" in page.content
+    data["version"] = CycleSubmission.objects.get().version
+    co.post(f"{url}save/", data)
+    stale = pm.post(f"{url}decide/", {"version": version, "decision": "accepted"})
+    assert stale.status_code == 409
+    pm.post(
+        f"{url}decide/",
+        {"version": CycleSubmission.objects.get().version, "decision": "accepted"},
+    )
+    submission = CycleSubmission.objects.get()
+    assert submission.state == "accepted"
+    assert submission.snapshots.count() == 2
+    assert b"Version 2" in co.get(url).content
+
+
+def test_a_stale_draft_save_is_a_409(guidance, task_force, coordinator):
+    cycle = open_cycle(program_manager())
+    client = Client()
+    client.force_login(coordinator)
+    url = f"/cycles/{cycle.pk}/task-forces/{task_force.slug}/save/"
+    assert client.post(url, {"version": 0, "action": "save"}).status_code == 302
+    assert client.post(url, {"version": 0, "action": "save"}).status_code == 409
