@@ -214,7 +214,7 @@ def _locked(submission: CycleSubmission, expected_version: int | None) -> CycleS
     now; StaleSubmissionError when it moved past `expected_version`."""
     page_cache.bump([submission.task_force_id])
     current = (
-        CycleSubmission.objects.select_for_update()
+        CycleSubmission.objects.select_for_update(of=("self",))
         .select_related("cycle", "task_force", "updated_by")
         .get(pk=submission.pk)
     )

@@ -1,0 +1,93 @@
+"""One full review cycle in Chromium: a program manager opens it, the
+coordinator reviews every milestone (confirming all, changing one), writes
+the narratives and submits, the program manager returns it with a comment,
+the coordinator resubmits, the program manager accepts. axe finds no
+serious or critical issue on the cycle page and the submission page."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from assessments.cycles_models import CycleSubmission
+from stages.models import Stage
+from tests.e2e.support import VIEWPORTS, describe_violations, is_blocking, log_in, run_axe
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _axe(page: Page, name: str, found: list) -> None:
+    found.extend((name, v) for v in run_axe(page)["violations"] if is_blocking(v))
+
+
+def test_one_full_review_cycle(task_force, coordinator, guidance, new_context):
+    # bypass_csp: axe is injected as a script (see support.run_axe).
+    page = new_context(bypass_csp=True, viewport=VIEWPORTS["1280"]).new_page()
+    manager = UserFactory()
+    manager.groups.add(Group.objects.get(name="Program managers"))
+    found: list = []
+
+    # The program manager opens the cycle.
+    log_in(page, manager.username)
+    page.goto("/cycles/")
+    page.get_by_role("link", name="Open a review cycle").click()
+    page.get_by_label("Title").fill("2027 annual self-assessment")
+    due = timezone.localdate() + datetime.timedelta(days=20)
+    page.get_by_label("Due date").fill(due.isoformat())
+    page.get_by_role("button", name="Open the cycle").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("2027 annual self-assessment")
+    cycle_url = page.url
+    _axe(page, "cycle page", found)
+
+    # The coordinator reviews, writes and submits.
+    coordinator_page = new_context(bypass_csp=True, viewport=VIEWPORTS["1280"]).new_page()
+    log_in(coordinator_page, coordinator.username)
+    coordinator_page.goto("/cycles/")
+    coordinator_page.get_by_role("link", name="2027 annual self-assessment").click()
+    submission_url = coordinator_page.url
+    coordinator_page.locator("#review-task-force-mou").get_by_role("link").click()
+    coordinator_page.get_by_label("Status").select_option(label="In progress")
+    coordinator_page.get_by_role("button", name="Save").click()
+    expect(coordinator_page).to_have_url(submission_url)
+    while coordinator_page.get_by_text("Not yet").count():
+        row = coordinator_page.locator("tr", has_text="Not yet").first
+        row.get_by_role("button").click()
+    expect(coordinator_page.locator("#reviewed-count")).to_have_text("28 of 28")
+    for stage in Stage.objects.all():
+        coordinator_page.get_by_label(f"Narrative: {stage.name}").fill("Met monthly; totals only.")
+    _axe(coordinator_page, "submission page", found)
+    coordinator_page.get_by_role("button", name="Submit").click()
+    expect(
+        coordinator_page.get_by_role("status").filter(has_text="Submitted (version 1)")
+    ).to_be_visible()
+
+    # The program manager returns it with a comment.
+    page.goto(cycle_url)
+    page.get_by_role("link", name=task_force.name).click()
+    page.get_by_label("Comments").fill("Add the MOU's target date.")
+    page.get_by_role("button", name="Return with comments").click()
+    expect(page.get_by_role("status").filter(has_text="Returned to the task force")).to_be_visible()
+
+    # The coordinator sees the comment and resubmits.
+    coordinator_page.goto(submission_url)
+    expect(coordinator_page.locator("#returned-comments")).to_contain_text(
+        "Add the MOU's target date."
+    )
+    coordinator_page.get_by_role("button", name="Submit").click()
+    expect(
+        coordinator_page.get_by_role("status").filter(has_text="Submitted (version 2)")
+    ).to_be_visible()
+
+    # The program manager accepts.
+    page.goto(submission_url)
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("status").filter(has_text="Accepted.")).to_be_visible()
+    submission = CycleSubmission.objects.get()
+    assert submission.state == "accepted"
+    assert submission.snapshots.count() == 2
+    _axe(page, "accepted submission page", found)
+    assert not found, describe_violations(found)
+    # Part B continues here: compare with today after a change.
