@@ -6,7 +6,14 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, QuerySet, Value
 
-from assessments.models import EvidenceChange, RegisterChange, StatusChange, TaskForce
+from assessments.models import (
+    EvidenceChange,
+    RegisterChange,
+    Snapshot,
+    StatusChange,
+    SubmissionReview,
+    TaskForce,
+)
 from stages.models import Milestone, Stage
 
 
@@ -85,13 +92,28 @@ def timeline_for(
             ),
             all=True,
         )
+        # Review cycle submissions and the state program's decisions: the
+        # append-only snapshots and reviews are the records themselves.
+        snapshots = Snapshot.objects.filter(submission__task_force__in=task_forces)
+        reviews = SubmissionReview.objects.filter(snapshot__submission__task_force__in=task_forces)
+        if person_id:
+            snapshots = snapshots.filter(changed_by_id=person_id)
+            reviews = reviews.filter(changed_by_id=person_id)
+        entries = entries.union(
+            snapshots.order_by().values_list(
+                Value("snapshot", output_field=text), "pk", "changed_at"
+            ),
+            reviews.order_by().values_list(Value("review", output_field=text), "pk", "changed_at"),
+            all=True,
+        )
     return entries.order_by("-changed_at", "-pk")
 
 
 def timeline_entries(rows) -> list[StatusChange | RegisterChange]:
-    """The records of a page of timeline_for rows, in its order, in three
+    """The records of a page of timeline_for rows, in its order, in five
     queries whatever the page's length. Each says which it is by
-    `timeline_kind` ("status", "evidence" or "register")."""
+    `timeline_kind` ("status", "evidence", "register", "snapshot" or
+    "review")."""
     rows = list(rows)
     status = StatusChange.objects.for_timeline().in_bulk(
         [pk for kind, pk, _ in rows if kind == "status"]
@@ -102,19 +124,43 @@ def timeline_entries(rows) -> list[StatusChange | RegisterChange]:
     evidence = EvidenceChange.objects.select_related("changed_by", "milestone__stage").in_bulk(
         [pk for kind, pk, _ in rows if kind == "evidence"]
     )
-    found = {"status": status, "register": register, "evidence": evidence}
+    snapshots = Snapshot.objects.select_related("changed_by", "submission__cycle").in_bulk(
+        [pk for kind, pk, _ in rows if kind == "snapshot"]
+    )
+    reviews = SubmissionReview.objects.select_related(
+        "changed_by", "snapshot__submission__cycle"
+    ).in_bulk([pk for kind, pk, _ in rows if kind == "review"])
+    found = {
+        "status": status,
+        "register": register,
+        "evidence": evidence,
+        "snapshot": snapshots,
+        "review": reviews,
+    }
     return [found[kind][pk] for kind, pk, _ in rows if pk in found[kind]]
 
 
 def people_who_changed(task_forces: QuerySet[TaskForce]):
     """The accounts that appear in these task forces' history (statuses,
-    evidence and the partner register), for the filter."""
+    evidence, the partner register and review cycles), for the filter."""
     status = StatusChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     register = RegisterChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     evidence = EvidenceChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
+    submitted = Snapshot.objects.filter(submission__task_force__in=task_forces).values(
+        "changed_by_id"
+    )
+    reviewed = SubmissionReview.objects.filter(
+        snapshot__submission__task_force__in=task_forces
+    ).values("changed_by_id")
     return (
         get_user_model()
-        .objects.filter(Q(pk__in=status) | Q(pk__in=register) | Q(pk__in=evidence))
+        .objects.filter(
+            Q(pk__in=status)
+            | Q(pk__in=register)
+            | Q(pk__in=evidence)
+            | Q(pk__in=submitted)
+            | Q(pk__in=reviewed)
+        )
         .order_by("username")
     )
 

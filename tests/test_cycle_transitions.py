@@ -270,3 +270,32 @@ def test_a_bad_plan_is_refused_and_saves_nothing(setup):
                 expected_version=0,
             )
     assert _fresh(setup["submission"]).version == 0
+
+
+def test_submit_return_and_accept_appear_in_the_history(setup):
+    from django.test import Client
+
+    submission = setup["submission"]
+    submit(submission, setup["coordinator"])
+    cycles.submission_return(submission=submission, comments="Secret detail", user=setup["manager"])
+    returned = _fresh(submission)
+    cycles.submission_submit(
+        submission=returned, user=setup["coordinator"], expected_version=returned.version
+    )
+    cycles.submission_accept(submission=submission, user=setup["manager"])
+    client = Client()
+    client.force_login(setup["coordinator"])
+    page = client.get(f"/task-forces/{setup['task_force'].slug}/history/")
+    events = [
+        entry.timeline_kind
+        for entry in page.context["page"].object_list
+        if entry.timeline_kind in ("snapshot", "review")
+    ]
+    assert events == ["review", "snapshot", "review", "snapshot"]
+    assert page.content.count(b'data-cycle-event="submitted"') == 2
+    assert b'data-cycle-event="returned"' in page.content
+    assert b'data-cycle-event="accepted"' in page.content
+    # The history names events, never the comments.
+    assert b"Secret detail" not in page.content
+    assert setup["manager"] in page.context["people"]
+    assert b"reviewed, unchanged" in page.content
