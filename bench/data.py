@@ -92,6 +92,8 @@ class World:
     manager: str
     statuses: int
     changes: int
+    # A review cycle open over every task force (issue 16).
+    cycle_id: int = 0
 
     def redact(self, path: str) -> str:
         """The path as reported: the partner link's token is a secret."""
@@ -370,6 +372,8 @@ def build(n: int) -> World:
             if n > BATCH_TASK_FORCES:
                 log(f"   {min(n, batch_start + BATCH_TASK_FORCES):,}/{n:,} task forces")
 
+    cycle_id = _review_cycle(manager, today)
+
     # What autovacuum would have done on a live database: fresh planner statistics.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
@@ -386,4 +390,30 @@ def build(n: int) -> World:
         manager=manager.username,
         statuses=MilestoneStatus.objects.count(),
         changes=StatusChange.objects.count(),
+        cycle_id=cycle_id,
     )
+
+
+def _review_cycle(manager, today: datetime.date) -> int:
+    """A review cycle over every task force, opened by the service (one
+    submission each), with a spread of states: a third not started, the
+    rest in progress, submitted, returned or accepted. The states are set in
+    bulk, without snapshots: the cycle page reads only the submissions."""
+    from assessments import cycles
+    from assessments.cycles_models import CycleSubmission
+
+    cycle = cycles.cycle_open(
+        title="Annual self-assessment",
+        due_on=today + datetime.timedelta(days=30),
+        user=manager,
+        today=today,
+    )
+    pks = list(cycle.submissions.order_by("pk").values_list("pk", flat=True))
+    states = ["not_started", "not_started", "in_progress", "submitted", "returned", "accepted"]
+    for offset, state in enumerate(states):
+        chosen = pks[offset :: len(states)]
+        for start in range(0, len(chosen), BATCH_ROWS):
+            CycleSubmission.objects.filter(pk__in=chosen[start : start + BATCH_ROWS]).update(
+                state=state
+            )
+    return cycle.pk

@@ -47,6 +47,8 @@ def page_paths(world: World) -> dict[str, tuple[str, str]]:
         "matrix_progress": ("/overview/?sort=progress", "manager"),
         "gaps": ("/overview/gaps/", "manager"),
         "sector_matrix": ("/overview/partners/", "manager"),  # by name, first page of 50
+        # A review cycle covering every task force: first page of 50, counts per state.
+        "cycle": (f"/cycles/{world.cycle_id}/", "manager"),
         "history": (f"{tf}/history/", "coordinator"),
         "export": (f"{tf}/export/statuses.csv", "coordinator"),
         "trend": ("/trend/", "manager"),  # every task force
