@@ -133,12 +133,11 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "states": [(s.value, s.label, counts[s.value]) for s in SubmissionState],
             "region": region,
             "show": show,
-            "regions": sorted(
-                set(
-                    cycle.submissions.exclude(task_force__region="").values_list(
-                        "task_force__region", flat=True
-                    )
-                )
+            "regions": list(
+                cycle.submissions.exclude(task_force__region="")
+                .order_by("task_force__region")
+                .values_list("task_force__region", flat=True)
+                .distinct()
             ),
             "filter_query": query.urlencode(),
             "today": today,
