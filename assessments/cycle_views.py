@@ -32,6 +32,7 @@ from assessments.cycles_models import (
     SubmissionState,
     late_q,
 )
+from assessments.filters import GapsFilters
 from assessments.models import MilestoneStatus, PartnerAgency, TaskForce
 from stages.models import Milestone
 
@@ -107,8 +108,12 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     cycle = get_object_or_404(ReviewCycle, pk=pk)
     today = timezone.localdate()
-    region = request.GET.get("region", "")
+    # Through the statewide pages' filter form: a region is checked text
+    # (no NUL byte reaches the database), as on the other statewide pages.
+    region = GapsFilters(request.GET).values()["region"]
     show = request.GET.get("state", "")
+    if show != "late" and show not in SubmissionState.values:
+        show = ""
     submissions = cycle.submissions.all()
     if region:
         submissions = submissions.filter(task_force__region=region)
