@@ -224,9 +224,7 @@ def snapshot_of(
         for slug, owner, due in plan
     )
     if decision is not None:
-        SubmissionReview(
-            snapshot=snapshot, decision=decision, comments="Please add totals."
-        ).save()
+        SubmissionReview(snapshot=snapshot, decision=decision, comments="Please add totals.").save()
     return Snapshot.objects.select_related("submission__cycle", "submission__task_force").get(
         pk=snapshot.pk
     )

@@ -14,7 +14,7 @@ from assessments.models import MilestoneStatus, Status, SubmissionReview
 from stages.models import Milestone
 from tests.factories import ReviewCycleFactory, TaskForceFactory, UserFactory, snapshot_of
 
-A, N, P, I, L = (
+A, N, P, W, L = (
     Status.ACHIEVED,
     Status.NOT_STARTED,
     Status.PLANNING,
@@ -25,7 +25,7 @@ A, N, P, I, L = (
 BEFORE = {
     "agency-awareness": A,
     "community-awareness": A,
-    "task-force-formation": I,
+    "task-force-formation": W,
     "task-force-mou": P,
     "funded-coordinator": A,
     "update-response-protocols": L,
@@ -38,7 +38,7 @@ AFTER = {
     "funded-coordinator": A,
     "medical-response-plan": P,  # newly started
     "initiate-case-review": A,  # newly started (and achieved)
-    "update-response-protocols": I,  # forward from lapsed
+    "update-response-protocols": W,  # forward from lapsed
 }
 
 
@@ -48,12 +48,12 @@ AFTER = {
         (N, P, Move.STARTED),
         (N, A, Move.STARTED),
         (N, L, Move.STARTED),
-        (P, I, Move.FORWARD),
-        (I, A, Move.FORWARD),
+        (P, W, Move.FORWARD),
+        (W, A, Move.FORWARD),
         (L, P, Move.FORWARD),
         (L, A, Move.FORWARD),
         (A, L, Move.BACK),
-        (I, L, Move.BACK),
+        (W, L, Move.BACK),
         (A, P, Move.BACK),
         (P, N, Move.BACK),
         (L, N, Move.BACK),
@@ -70,9 +70,7 @@ def world(guidance):
     task_force = TaskForceFactory(name="Lane")
     old_cycle = ReviewCycleFactory(title="2025 annual self-assessment")
     new_cycle = ReviewCycleFactory(title="2026 annual self-assessment")
-    before = snapshot_of(
-        task_force, old_cycle, BEFORE, decision=SubmissionReview.Decision.ACCEPTED
-    )
+    before = snapshot_of(task_force, old_cycle, BEFORE, decision=SubmissionReview.Decision.ACCEPTED)
     after = snapshot_of(task_force, new_cycle, AFTER, state="submitted")
     return task_force, before, after
 
