@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -68,7 +69,10 @@ def _comparison(request: HttpRequest, slug: str):
     """(task force, its snapshots, the bound form, the comparison or None).
     Without parameters: the snapshot the report compares with, against today."""
     task_force, _ = task_force_for_user(request, slug)
-    snapshots = {s.pk: s for s in Snapshot.objects.for_task_force(task_force)}
+    snapshots = {
+        s.pk: s
+        for s in Snapshot.objects.for_task_force(task_force).annotate(plan_size=Count("plan_items"))
+    }
     data = request.GET
     if "a" not in data and "b" not in data:
         default = cycle_compare.snapshot_for_report(task_force) if snapshots else None
@@ -91,6 +95,9 @@ def _page(request, task_force, snapshots, form, comparison, status=200) -> HttpR
         {
             "task_force": task_force,
             "snapshots": [(pk, cycle_compare.snapshot_label(s)) for pk, s in snapshots.items()],
+            "plans": [
+                (s, cycle_compare.snapshot_label(s)) for s in snapshots.values() if s.plan_size
+            ],
             "form": form,
             "chosen_a": str(form.data.get("a", "")) if form.is_bound else "",
             "chosen_b": str(form.data.get("b", "")) if form.is_bound else TODAY,
