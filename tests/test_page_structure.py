@@ -21,6 +21,9 @@ SITE_PAGES = [
     and "logout" not in route
     and route != "livez"
     and "resend" not in route
+    # Review cycle downloads: a comparison's CSV, a plan's XLSX or PDF.
+    and not route.endswith("compare.csv")
+    and "/plans/" not in route
     # Evidence: downloads are files, and the other actions are POST-only
     # (an upload's errors come back on the evidence page, checked here).
     and ("evidence/" not in route or route.endswith(("/evidence/", "/remove/")))
@@ -46,8 +49,9 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
         "accounts/reset",
         "invitations/acc",
     )
-    if route.startswith("overview/partners/"):
-        # The statewide register pages are for those who read every task force.
+    if route.startswith(("overview/partners/", "cycles/compare/")):
+        # The statewide register pages and the statewide compare are for
+        # those who read every task force.
         client.force_login(world["users"]["program_manager"])
     elif not route.startswith(public):
         client.force_login(world["users"]["coordinator"])
