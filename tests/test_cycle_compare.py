@@ -332,3 +332,15 @@ def test_the_pdf_report_carries_the_section(world, client, staff_user):
     assert response.content.startswith(b"%PDF-")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Compared with 2025 annual self-assessment" in text
+
+
+def test_csv_queries_do_not_grow_with_more_snapshots(
+    guidance, client, staff_user, django_assert_max_num_queries
+):
+    task_force = TaskForceFactory()
+    snapshots = [snapshot_of(task_force, ReviewCycleFactory(), BEFORE) for _ in range(6)]
+    client.force_login(staff_user)
+    url = reverse("assessments:compare_csv", args=[task_force.slug])
+    with django_assert_max_num_queries(8):
+        response = client.get(url, {"a": snapshots[0].pk, "b": snapshots[-1].pk})
+    assert response.status_code == 200
