@@ -194,3 +194,13 @@ def test_queries_do_not_grow_with_task_forces(
     with django_assert_max_num_queries(11):
         response = client.get(URL, {"from": cycles[0].pk, "to": cycles[1].pk})
     assert len(response.context["result"].rows) == count
+
+
+def test_the_overview_links_to_it_for_program_managers_only(cycles, client, manager, settings):
+    client.force_login(manager)
+    assert URL.encode() in client.get(reverse("assessments:overview")).content
+    coordinator = UserFactory()
+    TaskForceFactory().coordinators.add(coordinator)
+    settings.COORDINATORS_CAN_READ_ALL_TASK_FORCES = True
+    client.force_login(coordinator)
+    assert URL.encode() not in client.get(reverse("assessments:overview")).content
