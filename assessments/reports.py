@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from assessments import cycle_compare
 from assessments.models import TaskForce
 from assessments.overview import gaps
 from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
@@ -90,7 +91,15 @@ def report_context(
         sections = task_force_sections(task_forces.filter(region=region), today) if region else []
     else:
         sections = task_force_sections(task_forces, today)
+    # One task force's report: where it stands against its last submission.
+    comparison = (
+        cycle_compare.report_comparison(sections[0]["task_force"])
+        if not summary and len(sections) == 1
+        else None
+    )
     return {
+        "comparison": comparison,
+        "compare_order_rule": cycle_compare.ORDER_RULE,
         "today": today,
         "pdf": pdf,
         "summary": (built_summary or statewide_summary(task_forces)) if summary else None,
@@ -101,11 +110,11 @@ def report_context(
     }
 
 
-def render_pdf(context: dict) -> bytes:
+def render_pdf(context: dict, template: str = "reports/report.html") -> bytes:
     # Imported here: WeasyPrint needs Pango, which only report users need.
     from weasyprint import CSS, HTML
 
-    html = render_to_string("reports/report.html", {**context, "pdf": True})
+    html = render_to_string(template, {**context, "pdf": True})
     stylesheet = CSS(filename=finders.find("css/report.css"))
     # No base URL and a fetcher that refuses everything: the PDF is built
     # from the HTML and the stylesheet alone, and reaches out to nothing.

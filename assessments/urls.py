@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from assessments import (
     cycle_views,
+    cycle_compare_views,
     evidence_io_views,
     evidence_views,
     io_views,
@@ -25,6 +26,13 @@ class FormatConverter:
 
 
 register_converter(FormatConverter, "fmt")
+
+
+class PlanFormatConverter(FormatConverter):
+    regex = "xlsx|pdf"
+
+
+register_converter(PlanFormatConverter, "planfmt")
 
 app_name = "assessments"
 
@@ -199,6 +207,16 @@ urlpatterns = [
         cycle_views.milestone_review,
         name="cycle_milestone_review",
     ),
+    path("task-forces/<slug:slug>/compare/", cycle_compare_views.compare_page, name="compare"),
+    path(
+        "task-forces/<slug:slug>/compare.csv", cycle_compare_views.compare_csv, name="compare_csv"
+    ),
+    path(
+        "task-forces/<slug:slug>/plans/<int:snapshot_id>.<planfmt:fmt>",
+        cycle_compare_views.plan_export,
+        name="plan_export",
+    ),
+    path("cycles/compare/", cycle_compare_views.statewide_compare, name="cycles_compare"),
     path("import/", io_views.import_upload, name="import"),
     path("import/<int:pk>/", io_views.import_preview, name="import_preview"),
     path("import/<int:pk>/apply/", io_views.import_apply, name="import_apply"),

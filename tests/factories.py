@@ -6,15 +6,22 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from assessments.cycles_models import SubmissionState
 from assessments.models import (
     Area,
+    CycleSubmission,
     Evidence,
     MilestoneStatus,
     MouStatus,
     PartnerAgency,
     PartnerLink,
+    PlanItem,
+    ReviewCycle,
     Sector,
+    Snapshot,
+    SnapshotMilestone,
     Status,
+    SubmissionReview,
     TaskForce,
     hash_token,
 )
@@ -160,3 +167,64 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
         evidence.extension = ".pdf" if evidence.kind == Evidence.Kind.FILE else ""
         evidence.save(force_insert=True)
         return evidence
+
+
+class ReviewCycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewCycle
+
+    title = factory.Sequence(lambda n: f"{2020 + n} annual self-assessment")
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+
+
+class CycleSubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CycleSubmission
+
+    cycle = factory.SubFactory(ReviewCycleFactory)
+    task_force = factory.SubFactory(TaskForceFactory)
+
+
+def snapshot_of(
+    task_force: TaskForce,
+    cycle: ReviewCycle,
+    statuses: dict[str, str] | None = None,
+    *,
+    number: int = 1,
+    state: str = SubmissionState.ACCEPTED,
+    decision: str | None = None,
+    plan: list[tuple[str, str, datetime.date | None]] = (),
+    at: datetime.datetime | None = None,
+) -> Snapshot:
+    """A frozen snapshot straight to the database (the tests of the rules
+    that read snapshots; assessments/cycles.py is what writes them in the
+    app): every active milestone, not started unless `statuses` ({milestone
+    slug: status}) says otherwise; `plan` as (milestone slug, owner, due)
+    rows; a review with `decision` if given. The submission is created, or
+    moved to `state`, as needed."""
+    statuses = statuses or {}
+    submission, _ = CycleSubmission.objects.get_or_create(cycle=cycle, task_force=task_force)
+    CycleSubmission.objects.filter(pk=submission.pk).update(state=state)
+    snapshot = Snapshot(
+        submission=submission, number=number, changed_at=at or timezone.now(), narrative={}
+    )
+    snapshot.save()
+    milestones = {m.slug: m for m in Milestone.objects.all()}
+    SnapshotMilestone.objects.bulk_create(
+        SnapshotMilestone(
+            snapshot=snapshot,
+            milestone=milestone,
+            status=statuses.get(slug, Status.NOT_STARTED),
+        )
+        for slug, milestone in milestones.items()
+        if milestone.is_active or slug in statuses
+    )
+    PlanItem.objects.bulk_create(
+        PlanItem(snapshot=snapshot, milestone=milestones[slug], owner=owner, due_on=due)
+        for slug, owner, due in plan
+    )
+    if decision is not None:
+        SubmissionReview(snapshot=snapshot, decision=decision, comments="Please add totals.").save()
+    return Snapshot.objects.select_related("submission__cycle", "submission__task_force").get(
+        pk=snapshot.pk
+    )

@@ -27,8 +27,10 @@ from stages.models import Milestone
 from tests.factories import (
     EvidenceFactory,
     PartnerLinkFactory,
+    ReviewCycleFactory,
     TaskForceFactory,
     UserFactory,
+    snapshot_of,
 )
 
 ROLES = ("admin", "program_manager", "coordinator", "other_coordinator", "partner", "anonymous")
@@ -146,7 +148,16 @@ def build_world() -> dict:
         token_hash=hash_token(INVITATION_TOKEN),
     )
     invitation.task_forces.add(own)
+    # A past, accepted review cycle submission of the own task force, with a plan.
+    snapshot = snapshot_of(
+        own,
+        ReviewCycleFactory(),
+        {"task-force-mou": Status.IN_PROGRESS},
+        plan=[("task-force-mou", "County Victim Services", None)],
+        decision="accepted",
+    )
     return {
+        "snapshot": snapshot,
         "own": own,
         "batch": batch,
         "register_batch": register_batch,
@@ -231,5 +242,6 @@ def url_for(route: str, world: dict, role: str) -> str:
         .replace("cycles/<int:pk>/", f"cycles/{world['cycle'].pk}/")
         .replace("<int:pk>", str(world["link"].pk))
         .replace("<fmt:fmt>", "csv")
+        .replace("<int:snapshot_id>.<planfmt:fmt>", f"{world['snapshot'].pk}.xlsx")
         .replace("<str:token>", token)
     )

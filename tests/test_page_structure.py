@@ -23,6 +23,9 @@ SITE_PAGES = [
     and "resend" not in route
     # Review cycles: saving and deciding are POST-only.
     and not route.endswith(("/save/", "/decide/"))
+    # Review cycle downloads: a comparison's CSV, a plan's XLSX or PDF.
+    and not route.endswith("compare.csv")
+    and "/plans/" not in route
     # Evidence: downloads are files, and the other actions are POST-only
     # (an upload's errors come back on the evidence page, checked here).
     and ("evidence/" not in route or route.endswith(("/evidence/", "/remove/")))
@@ -48,9 +51,12 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
         "accounts/reset",
         "invitations/acc",
     )
-    if route.startswith("overview/partners/") or route in ("cycles/open/", "cycles/<int:pk>/"):
-        # The statewide register pages are for those who read every task
-        # force; opening a review cycle and its page, for program managers.
+    if route.startswith(("overview/partners/", "cycles/compare/")) or route in (
+        "cycles/open/",
+        "cycles/<int:pk>/",
+    ):
+        # The statewide register pages, the statewide compare, opening a
+        # review cycle and its page: for those who read every task force.
         client.force_login(world["users"]["program_manager"])
     elif not route.startswith(public):
         client.force_login(world["users"]["coordinator"])

@@ -83,6 +83,14 @@ SITE = {
     ("GET", "import/<int:pk>/"): _row(404, 404, 200, 404, "login", "login"),
     ("POST", "import/<int:pk>/apply/"): _row(404, 404, "redirect", 404, "login", "login"),
     # The statewide partner register pages: for those who read every task force.
+    # Review cycles: one task force's compare and plans, as its other pages;
+    # the statewide compare, for program managers and staff.
+    ("GET", "task-forces/<slug:slug>/compare/"): _row(200, 200, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/compare.csv"): _row(200, 200, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/plans/<int:snapshot_id>.<planfmt:fmt>"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    ("GET", "cycles/compare/"): _row(200, 200, 403, 403, "login", "login"),
     ("GET", "overview/partners/"): _row(200, 200, 403, 403, "login", "login"),
     ("GET", "overview/partners/mous/"): _row(200, 200, 403, 403, "login", "login"),
     ("GET", "overview/partners/sectors/"): _row(200, 200, 403, 403, "login", "login"),

@@ -47,3 +47,35 @@ def test_seed_demo_refuses_to_run_with_debug_off(db, settings):
     with pytest.raises(CommandError, match="only runs with DJANGO_DEBUG=1"):
         _seed()
     assert not TaskForce.objects.exists()
+
+
+def test_seed_demo_has_a_past_accepted_cycle_that_compare_can_show(db, settings):
+    from django.utils import timezone
+
+    from assessments import cycle_compare
+    from assessments.models import PlanItem, ReviewCycle, Snapshot, SubmissionReview
+
+    settings.DEBUG = True
+    _seed()
+    _seed()  # again: still one past cycle
+    cycle = ReviewCycle.objects.get()
+    assert cycle.due_on < timezone.localdate()
+    assert cycle.title.endswith("annual self-assessment")
+    submissions = list(cycle.submissions.all())
+    assert len(submissions) == 6 and {s.state for s in submissions} == {"accepted"}
+    snapshots = list(Snapshot.objects.filter(submission__cycle=cycle))
+    assert len(snapshots) == 6
+    assert all(s.changed_at.date() < cycle.due_on for s in snapshots)
+    assert SubmissionReview.objects.filter(decision="accepted").count() == 6
+    assert all(len(s.narrative) == 3 and all(s.narrative.values()) for s in snapshots)
+    assert PlanItem.objects.count() >= 6
+    moves = set()
+    for snapshot in snapshots:
+        task_force = snapshot.submission.task_force
+        assert Snapshot.objects.latest_accepted_for(task_force) == snapshot
+        assert snapshot.milestones.count() == 28
+        moved = cycle_compare.compare(task_force, snapshot, None).moved
+        assert moved, f"{task_force} shows no change since the past cycle"
+        moves |= {row.move for row in moved}
+    # The demo history moved on since the submission, both ways.
+    assert moves == {"forward", "back", "started"}

@@ -1,7 +1,11 @@
 from django import template
 from django.utils.html import format_html_join
 
-from assessments.models import can_read_all_task_forces
+from assessments.models import (
+    can_read_all_task_forces,
+    is_signed_in_and_active,
+    is_staff_or_program_manager,
+)
 
 register = template.Library()
 
@@ -23,3 +27,10 @@ def sector_cells(cells) -> str:
 def reads_all_task_forces(user) -> bool:
     """Whether the statewide register pages are open to `user` (the nav)."""
     return can_read_all_task_forces(user)
+
+
+@register.filter
+def compares_cycles(user) -> bool:
+    """Whether the statewide compare of review cycles is open to `user`
+    (the nav): program managers and staff, as its view says."""
+    return is_signed_in_and_active(user) and is_staff_or_program_manager(user)

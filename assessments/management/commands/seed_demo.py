@@ -12,13 +12,19 @@ from django.utils.text import slugify
 from assessments import register, services
 from assessments.models import (
     Area,
+    CycleSubmission,
     MilestoneStatus,
     MouStatus,
     PartnershipType,
+    PlanItem,
     RegisterChange,
+    ReviewCycle,
     Sector,
+    Snapshot,
+    SnapshotMilestone,
     Status,
     StatusChange,
+    SubmissionReview,
     TaskForce,
 )
 from stages.models import Milestone, Stage
@@ -190,6 +196,7 @@ class Command(BaseCommand):
                         source=StatusChange.Source.DEMO,
                         at=min(start + datetime.timedelta(days=45 * step), now),
                     )
+        _seed_past_cycle(admin, coordinator, now)
         return admin_password, coordinator_password
 
 
@@ -239,6 +246,159 @@ def _seed_register(
                 source=RegisterChange.Source.DEMO,
                 at=now - days(60),
             )
+
+
+# The past review cycle: due this many days ago, opened two months before
+# that; each task force submitted ten days before the due date and was
+# accepted five days after it.
+PAST_CYCLE_DUE_DAYS_AGO = 120
+DEMO_NARRATIVES = {
+    "foundation": "The task force met monthly; the MOU was reviewed with every partner "
+    "and the response protocols were walked through at two trainings.",
+    "stabilization": "Data collection started with shared definitions; counts only, "
+    "reported each quarter to the state program.",
+    "sustainability": "Planning for sustained funding began with the county board; "
+    "no commitments yet.",
+}
+
+
+def _seed_past_cycle(admin, coordinator, now: datetime.datetime) -> None:
+    """One past, accepted review cycle, so compare has something to show.
+
+    Snapshots are made with the models' own constructors and explicit past
+    timestamps (the cycle services stamp "now"). What each snapshot holds is
+    read from the demo history as it stood on the submission date, so it
+    agrees with the history page, and differs from today where the demo
+    history moved on since.
+    """
+    due = timezone.localdate(now) - datetime.timedelta(days=PAST_CYCLE_DUE_DAYS_AGO)
+    title = f"{due.year} annual self-assessment"
+    if ReviewCycle.objects.filter(title=title).exists():
+        return
+    opened_at = now - datetime.timedelta(days=PAST_CYCLE_DUE_DAYS_AGO + 60)
+    submitted_at = now - datetime.timedelta(days=PAST_CYCLE_DUE_DAYS_AGO + 10)
+    accepted_at = now - datetime.timedelta(days=PAST_CYCLE_DUE_DAYS_AGO - 5)
+    cycle = ReviewCycle.objects.create(
+        title=title,
+        due_on=due,
+        instructions="Review every milestone, write a short narrative per stage and "
+        "choose up to three target milestones for next year.",
+        opened_by=admin,
+        opened_at=opened_at,
+        closed_at=accepted_at + datetime.timedelta(days=30),
+    )
+    milestones = list(Milestone.objects.active().select_related("stage"))
+    stages = {stage.pk: stage.slug for stage in Stage.objects.all()}
+    for task_force in TaskForce.objects.filter(name__in=[tf[0] for tf in DEMO_TASK_FORCES]):
+        frozen = _as_of(task_force, submitted_at)
+        narrative = {str(pk): DEMO_NARRATIVES.get(slug, "") for pk, slug in stages.items()}
+        owners = list(
+            task_force.partner_agencies.order_by("name").values_list("name", flat=True)[:3]
+        ) or ["Task force coordinator"]
+        targets = [m for m in milestones if frozen.get(m.pk, {}).get("status") != Status.ACHIEVED]
+        plan = [
+            (milestone, owners[n % len(owners)], due + datetime.timedelta(days=365 - 60 * n))
+            for n, milestone in enumerate(targets[:3])
+        ]
+        submission = CycleSubmission.objects.create(
+            cycle=cycle,
+            task_force=task_force,
+            state=CycleSubmission.State.ACCEPTED,
+            narrative=narrative,
+            plan=[
+                {"milestone": m.pk, "owner": owner, "due_on": due_on.isoformat()}
+                for m, owner, due_on in plan
+            ],
+            round_started_at=opened_at,
+            updated_at=accepted_at,
+            updated_by=admin,
+        )
+        snapshot = Snapshot(
+            submission=submission,
+            number=1,
+            narrative=narrative,
+            changed_by=coordinator,
+            changed_by_name=coordinator.get_username(),
+            changed_at=submitted_at,
+        )
+        snapshot.save()
+        SnapshotMilestone.objects.bulk_create(
+            SnapshotMilestone(
+                snapshot=snapshot,
+                milestone=milestone,
+                status=frozen.get(milestone.pk, {}).get("status", Status.NOT_STARTED),
+                lead_partner=frozen.get(milestone.pk, {}).get("lead_partner", ""),
+                target_date=frozen.get(milestone.pk, {}).get("target_date"),
+            )
+            for milestone in milestones
+        )
+        PlanItem.objects.bulk_create(
+            PlanItem(snapshot=snapshot, milestone=m, owner=owner, due_on=due_on)
+            for m, owner, due_on in plan
+        )
+        SubmissionReview(
+            snapshot=snapshot,
+            decision=SubmissionReview.Decision.ACCEPTED,
+            changed_by=admin,
+            changed_by_name=admin.get_username(),
+            changed_at=accepted_at,
+        ).save()
+        _move_on_since(task_force, coordinator, milestones, now)
+
+
+# What a demo task force did since the past cycle: one step forward on its
+# first milestones (in guidance order) that are neither achieved nor lapsed.
+MOVED_ON_SINCE = 2
+NEXT_STEP = {
+    Status.NOT_STARTED: Status.PLANNING,
+    Status.PLANNING: Status.IN_PROGRESS,
+    Status.IN_PROGRESS: Status.ACHIEVED,
+}
+
+
+def _move_on_since(task_force: TaskForce, coordinator, milestones, now) -> None:
+    """A few status changes after the past cycle's submission, through the
+    status service like every change (so the history shows them), so that
+    comparing that submission with today shows moves forward as well as
+    the demo history's lapses."""
+    records = {r.milestone_id: r for r in MilestoneStatus.objects.filter(task_force=task_force)}
+    moved = 0
+    for milestone in milestones:
+        record = records.get(milestone.pk)
+        status = record.status if record else Status.NOT_STARTED
+        if status not in NEXT_STEP or moved == MOVED_ON_SINCE:
+            continue
+        services.milestone_status_update(
+            task_force=task_force,
+            milestone=milestone,
+            status=NEXT_STEP[status],
+            notes=record.notes if record else "",
+            lead_partner=record.lead_partner if record else "",
+            target_date=record.target_date if record else None,
+            user=coordinator,
+            source=StatusChange.Source.DEMO,
+            at=now - datetime.timedelta(days=30 - 7 * moved),
+        )
+        moved += 1
+
+
+def _as_of(task_force: TaskForce, moment: datetime.datetime) -> dict[int, dict]:
+    """{milestone id: {status, lead_partner, target_date}} as the task
+    force's history says they stood at `moment`."""
+    state: dict[int, dict] = {}
+    changes = StatusChange.objects.filter(task_force=task_force, changed_at__lte=moment).order_by(
+        "changed_at", "pk"
+    )
+    for change in changes:
+        record = state.setdefault(change.milestone_id, {})
+        record["status"] = change.new_status
+        for field in ("lead_partner", "target_date"):
+            if field in change.changes:
+                record[field] = change.changes[field][1]
+    for record in state.values():
+        if record.get("target_date"):
+            record["target_date"] = datetime.date.fromisoformat(record["target_date"])
+    return state
 
 
 def _path_to(target: str) -> list[str]:
