@@ -8,6 +8,9 @@ from django.http import HttpResponseRedirect
 from assessments import register, services
 from assessments.models import (
     Area,
+    HelpMessage,
+    HelpRequest,
+    HelpRequestChange,
     MilestoneStatus,
     PartnerAgency,
     PartnerLink,
@@ -293,3 +296,49 @@ class RegisterChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only through assessments/help_requests.py (the states, the
+    thread and the history move together), so the admin only reads."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HelpRequest)
+class HelpRequestAdmin(_ReadOnlyAdmin):
+    """Help requests: read here; assigned, answered and closed on the site's
+    thread page, so the history and the e-mail follow."""
+
+    list_display = ["pk", "task_force", "milestone", "state", "assigned_to", "created_at"]
+    list_filter = ["state", "task_force__region"]
+    list_select_related = ["task_force", "milestone", "assigned_to"]
+    search_fields = ["task_force__name"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(HelpMessage)
+class HelpMessageAdmin(_ReadOnlyAdmin):
+    """The threads' messages: append-only, so read-only here."""
+
+    list_display = ["changed_at", "request", "changed_by_name", "from_state_program"]
+    list_filter = ["from_state_program"]
+    list_select_related = ["request__task_force"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(HelpRequestChange)
+class HelpRequestChangeAdmin(_ReadOnlyAdmin):
+    """The help requests' history: append-only, so read-only here."""
+
+    list_display = ["changed_at", "task_force", "request", "action", "changed_by_name"]
+    list_filter = ["action"]
+    list_select_related = ["task_force", "request__task_force"]
+    date_hierarchy = "changed_at"
