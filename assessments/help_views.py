@@ -178,12 +178,24 @@ def help_request_detail(request: HttpRequest, slug: str, request_id: int) -> Htt
     return _thread_page(request, task_force, _request_of(task_force, request_id))
 
 
-def _act(request: HttpRequest, slug: str, request_id: int, form_class, key: str, act):
+def _act(
+    request: HttpRequest,
+    slug: str,
+    request_id: int,
+    form_class,
+    key: str,
+    act,
+    *,
+    state_program_only: bool = False,
+):
     """Run one thread action from its form: back to the thread on success;
     the thread with the errors or, when the request moved on since the
-    page was loaded, with what it is now (409)."""
+    page was loaded, with what it is now (409). 404 first for who may not
+    see the thread, then 403 for a coordinator at a state program action."""
     task_force = _task_force_for_help(request, slug)
     help_request = _request_of(task_force, request_id)
+    if state_program_only:
+        _require_state_program(request)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -228,8 +240,6 @@ def help_request_reply(request: HttpRequest, slug: str, request_id: int) -> Http
 
 @require_POST
 def help_request_assign(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
-    _require_state_program(request)
-
     def act(help_request: HelpRequest, data: dict) -> str:
         done = help_requests.help_request_assign(
             request=help_request,
@@ -239,7 +249,9 @@ def help_request_assign(request: HttpRequest, slug: str, request_id: int) -> Htt
         )
         return f"Assigned to {person_name(done.assigned_to)}."
 
-    return _act(request, slug, request_id, HelpAssignForm, "assign_form", act)
+    return _act(
+        request, slug, request_id, HelpAssignForm, "assign_form", act, state_program_only=True
+    )
 
 
 @require_POST

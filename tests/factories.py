@@ -9,6 +9,7 @@ from django.utils import timezone
 from assessments.models import (
     Area,
     Evidence,
+    HelpRequest,
     MilestoneStatus,
     MouStatus,
     PartnerAgency,
@@ -160,3 +161,24 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
         evidence.extension = ".pdf" if evidence.kind == Evidence.Kind.FILE else ""
         evidence.save(force_insert=True)
         return evidence
+
+
+class HelpRequestFactory(factory.django.DjangoModelFactory):
+    """A help request row with no thread, for lists and figures; tests of
+    behaviour create requests through assessments.help_requests."""
+
+    class Meta:
+        model = HelpRequest
+
+    task_force = factory.SubFactory(TaskForceFactory)
+    subject = factory.Sequence(lambda n: f"Question {n}")
+    created_by_name = "coordinator"
+
+
+def program_manager(**kwargs):
+    """An account in the Program managers group (created by a migration)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name="Program managers"))
+    return user
