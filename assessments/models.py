@@ -1204,9 +1204,16 @@ class HelpRequestQuerySet(models.QuerySet):
         )
 
     def visible_to(self, user) -> HelpRequestQuerySet:
-        """The requests of the task forces `user` may read: the same rule as
-        TaskForce.objects.visible_to."""
-        return self.filter(task_force__in=TaskForce.objects.visible_to(user))
+        """The requests `user` may see: every one for staff and program
+        managers (the state program), their own task forces' for
+        coordinators. Narrower than TaskForce.objects.visible_to: a
+        coordinator who may read every task force still sees only their own
+        task forces' requests (see assessments/help_views.py)."""
+        if not is_signed_in_and_active(user):
+            return self.none()
+        if is_staff_or_program_manager(user):
+            return self.all()
+        return self.filter(task_force__coordinators=user)
 
 
 class HelpRequest(models.Model):

@@ -149,3 +149,17 @@ def test_help_links_are_shown_to_whom_they_open(client, world):
     page = client.get(reverse("assessments:task_force", args=[slug])).content.decode()
     assert help_list in page and queue_link in page
     assert reverse("assessments:help_new", args=[slug]) not in page
+
+
+def test_visible_to_matches_the_pages(world, settings):
+    settings.COORDINATORS_CAN_READ_ALL_TASK_FORCES = True
+    own, theirs = world["request"].pk, world["others_request"].pk
+
+    def visible(user):
+        return sorted(HelpRequest.objects.visible_to(user).values_list("pk", flat=True))
+
+    assert visible(world["coordinator"]) == [own]
+    assert visible(world["other"]) == [theirs]
+    assert visible(world["manager"]) == sorted([own, theirs])
+    assert visible(world["staff"]) == sorted([own, theirs])
+    assert visible(UserFactory(is_active=False, is_staff=True)) == []

@@ -24,6 +24,8 @@ SITE_PAGES = [
     # Evidence: downloads are files, and the other actions are POST-only
     # (an upload's errors come back on the evidence page, checked here).
     and ("evidence/" not in route or route.endswith(("/evidence/", "/remove/")))
+    # Help request actions are POST-only; their errors come back on the thread page.
+    and not route.endswith(("/reply/", "/assign/", "/close/", "/reopen/"))
     # Two-factor pages that need a signed-in second factor, or set-up state.
     and not route.startswith(
         (
@@ -46,8 +48,9 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
         "accounts/reset",
         "invitations/acc",
     )
-    if route.startswith("overview/partners/"):
-        # The statewide register pages are for those who read every task force.
+    if route.startswith(("overview/partners/", "help/")):
+        # The statewide register pages are for those who read every task
+        # force; the help queue and figures, for the state program.
         client.force_login(world["users"]["program_manager"])
     elif not route.startswith(public):
         client.force_login(world["users"]["coordinator"])
