@@ -121,7 +121,8 @@ def _locked(request: HelpRequest, expected_version: int | None) -> HelpRequest:
     when it moved on from `expected_version` (None skips the check)."""
     page_cache.bump([request.task_force_id])  # the task force's row first: lock order
     current = (
-        HelpRequest.objects.select_for_update()
+        # of=self: PostgreSQL locks no outer-joined row (the milestone may be null).
+        HelpRequest.objects.select_for_update(of=("self",))
         .select_related("task_force", "milestone", "assigned_to")
         .get(pk=request.pk)
     )

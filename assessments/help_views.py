@@ -111,9 +111,13 @@ def help_request_new(request: HttpRequest, slug: str) -> HttpResponse:
                     "assessments:help_request", slug=task_force.slug, request_id=created.pk
                 )
     else:
-        # ?milestone=<slug> from a milestone's page; an unknown one is ignored.
+        # ?milestone=<slug> from a milestone's page; an unknown or invalid
+        # one (a NUL byte PostgreSQL refuses) is ignored, as in filters.py.
+        wanted = HelpQueueFilters({"milestone": request.GET.get("milestone", "")}).values()
         milestone = (
-            Milestone.objects.active().filter(slug=request.GET.get("milestone", "")[:100]).first()
+            Milestone.objects.active().filter(slug=wanted["milestone"]).first()
+            if wanted["milestone"]
+            else None
         )
         form = HelpRequestForm(initial={"milestone": milestone})
     return render(
