@@ -8,6 +8,9 @@ from django.http import HttpResponseRedirect
 from assessments import register, services
 from assessments.models import (
     Area,
+    HelpMessage,
+    HelpRequest,
+    HelpRequestChange,
     MilestoneStatus,
     PartnerAgency,
     PartnerLink,
@@ -303,7 +306,8 @@ class RegisterChangeAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Frozen records: readable, never added, changed or deleted here."""
+    """Frozen records (snapshots, reviews) and help requests (written only
+    through assessments/help_requests.py): readable, never added, changed or deleted here."""
 
     def has_add_permission(self, request):
         return False
@@ -357,3 +361,35 @@ class SnapshotAdmin(ReadOnlyAdmin):
 class SubmissionReviewAdmin(ReadOnlyAdmin):
     list_display = ["snapshot", "decision", "changed_by_name", "changed_at"]
     list_select_related = ["snapshot__submission__cycle", "snapshot__submission__task_force"]
+
+
+@admin.register(HelpRequest)
+class HelpRequestAdmin(ReadOnlyAdmin):
+    """Help requests: read here; assigned, answered and closed on the site's
+    thread page, so the history and the e-mail follow."""
+
+    list_display = ["pk", "task_force", "milestone", "state", "assigned_to", "created_at"]
+    list_filter = ["state", "task_force__region"]
+    list_select_related = ["task_force", "milestone", "assigned_to"]
+    search_fields = ["task_force__name"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(HelpMessage)
+class HelpMessageAdmin(ReadOnlyAdmin):
+    """The threads' messages: append-only, so read-only here."""
+
+    list_display = ["changed_at", "request", "changed_by_name", "from_state_program"]
+    list_filter = ["from_state_program"]
+    list_select_related = ["request__task_force"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(HelpRequestChange)
+class HelpRequestChangeAdmin(ReadOnlyAdmin):
+    """The help requests' history: append-only, so read-only here."""
+
+    list_display = ["changed_at", "task_force", "request", "action", "changed_by_name"]
+    list_filter = ["action"]
+    list_select_related = ["task_force", "request__task_force"]
+    date_hierarchy = "changed_at"

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from assessments import history
 from assessments.models import (
     EvidenceChange,
+    HelpRequestChange,
     MilestoneStatus,
     RegisterChange,
     Status,
@@ -46,8 +47,9 @@ HISTORY_COLUMNS = [
     "changed_fields",
     "changed_by",
     "source",
-    # What changed: "status", "evidence" or "register"; for evidence and the
-    # register, its title or agency name and what was done to it.
+    # What changed: "status", "evidence", "help" or "register"; for evidence
+    # and the register, its title or agency name and what was done to it;
+    # for a help request, its number (never its subject or messages).
     "record",
     "subject",
     "action",
@@ -142,14 +144,35 @@ def register_history_rows(changes: QuerySet[RegisterChange]) -> Iterator[dict]:
         }
 
 
+def help_history_rows(changes: QuerySet[HelpRequestChange]) -> Iterator[dict]:
+    """Help request events: which request and what happened (assigned to
+    whom), never its subject or a message, which may name a person."""
+    changes = changes.select_related("task_force", "milestone__stage").order_by(
+        "-changed_at", "-pk"
+    )
+    for change in changes.iterator(chunk_size=2000):
+        yield {
+            "changed_at": change.changed_at,
+            "task_force": change.task_force.slug,
+            "stage": change.milestone.stage.name if change.milestone_id else "",
+            "milestone": change.milestone.slug if change.milestone_id else "",
+            "changed_by": change.changed_by_name,
+            "record": "help",
+            "subject": f"Help request {change.request_id}"
+            + (f", assigned to {change.assigned_to_name}" if change.assigned_to_name else ""),
+            "action": change.action,
+        }
+
+
 def timeline_rows(task_forces: QuerySet[TaskForce]) -> Iterator[dict]:
-    """Every change of `task_forces` (statuses, evidence, the partner
-    register), newest first, as the history page shows them: three queries,
+    """Every change of `task_forces` (statuses, evidence, help requests, the
+    partner register), newest first, as the history page shows them: four queries,
     streamed and merged, whatever the number of rows."""
     return heapq.merge(
         history_rows(history.history_for(task_forces)),
         evidence_history_rows(EvidenceChange.objects.filter(task_force__in=task_forces)),
         register_history_rows(RegisterChange.objects.filter(task_force__in=task_forces)),
+        help_history_rows(HelpRequestChange.objects.filter(task_force__in=task_forces)),
         key=lambda row: row["changed_at"],
         reverse=True,
     )

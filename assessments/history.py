@@ -8,6 +8,7 @@ from django.db.models import CharField, Q, QuerySet, Value
 
 from assessments.models import (
     EvidenceChange,
+    HelpRequestChange,
     RegisterChange,
     Snapshot,
     StatusChange,
@@ -56,6 +57,26 @@ def evidence_history_for(
     return changes
 
 
+def help_history_for(
+    task_forces: QuerySet[TaskForce],
+    *,
+    milestone: Milestone | None = None,
+    stage_slug: str | None = None,
+    person_id: int | None = None,
+) -> QuerySet[HelpRequestChange]:
+    """Help request events (opened, assigned, replies, closed), filtered as
+    history_for filters statuses. A request on the task force in general
+    belongs to no milestone, so a milestone or stage filter leaves it out."""
+    changes = HelpRequestChange.objects.filter(task_force__in=task_forces)
+    if milestone is not None:
+        changes = changes.filter(milestone=milestone)
+    if stage_slug:
+        changes = changes.filter(milestone__stage__slug=stage_slug)
+    if person_id:
+        changes = changes.filter(changed_by_id=person_id)
+    return changes
+
+
 def timeline_for(
     task_forces: QuerySet[TaskForce],
     *,
@@ -63,9 +84,9 @@ def timeline_for(
     stage_slug: str | None = None,
     person_id: int | None = None,
 ) -> QuerySet:
-    """Status changes, evidence changes and partner register changes
-    together, newest first, as (kind, pk, changed_at) rows ("status",
-    "evidence" or "register") to paginate; then timeline_entries fetches one
+    """Status changes, evidence changes, help request events and partner
+    register changes together, newest first, as (kind, pk, changed_at) rows
+    ("status", "evidence", "help" or "register") to paginate; then timeline_entries fetches one
     page's records. A milestone or stage filter leaves the register out (its
     changes belong to no milestone)."""
     text = CharField(max_length=10)
@@ -80,6 +101,14 @@ def timeline_for(
         )
         .order_by()
         .values_list(Value("evidence", output_field=text), "pk", "changed_at"),
+        all=True,
+    )
+    entries = entries.union(
+        help_history_for(
+            task_forces, milestone=milestone, stage_slug=stage_slug, person_id=person_id
+        )
+        .order_by()
+        .values_list(Value("help", output_field=text), "pk", "changed_at"),
         all=True,
     )
     if milestone is None and not stage_slug:
@@ -124,6 +153,9 @@ def timeline_entries(rows) -> list[StatusChange | RegisterChange]:
     evidence = EvidenceChange.objects.select_related("changed_by", "milestone__stage").in_bulk(
         [pk for kind, pk, _ in rows if kind == "evidence"]
     )
+    help_events = HelpRequestChange.objects.select_related(
+        "changed_by", "milestone__stage"
+    ).in_bulk([pk for kind, pk, _ in rows if kind == "help"])
     snapshots = Snapshot.objects.select_related("changed_by", "submission__cycle").in_bulk(
         [pk for kind, pk, _ in rows if kind == "snapshot"]
     )
@@ -136,6 +168,7 @@ def timeline_entries(rows) -> list[StatusChange | RegisterChange]:
         "evidence": evidence,
         "snapshot": snapshots,
         "review": reviews,
+        "help": help_events,
     }
     return [found[kind][pk] for kind, pk, _ in rows if pk in found[kind]]
 
@@ -146,6 +179,9 @@ def people_who_changed(task_forces: QuerySet[TaskForce]):
     status = StatusChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     register = RegisterChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     evidence = EvidenceChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
+    help_events = HelpRequestChange.objects.filter(task_force__in=task_forces).values(
+        "changed_by_id"
+    )
     submitted = Snapshot.objects.filter(submission__task_force__in=task_forces).values(
         "changed_by_id"
     )
@@ -160,6 +196,7 @@ def people_who_changed(task_forces: QuerySet[TaskForce]):
             | Q(pk__in=evidence)
             | Q(pk__in=submitted)
             | Q(pk__in=reviewed)
+            | Q(pk__in=help_events)
         )
         .order_by("username")
     )

@@ -5,6 +5,7 @@ from assessments import (
     cycle_compare_views,
     evidence_io_views,
     evidence_views,
+    help_views,
     io_views,
     overview_views,
     register_io_views,
@@ -73,6 +74,35 @@ urlpatterns = [
         name="partner_link_revoke",
     ),
     path("p/<str:token>/", views.partner, name="partner"),
+    path("help/", help_views.queue, name="help_queue"),
+    path("help/statewide/", help_views.statewide, name="help_statewide"),
+    path("task-forces/<slug:slug>/help/", help_views.task_force_help, name="help"),
+    path("task-forces/<slug:slug>/help/new/", help_views.help_request_new, name="help_new"),
+    path(
+        "task-forces/<slug:slug>/help/<int:request_id>/",
+        help_views.help_request_detail,
+        name="help_request",
+    ),
+    path(
+        "task-forces/<slug:slug>/help/<int:request_id>/reply/",
+        help_views.help_request_reply,
+        name="help_reply",
+    ),
+    path(
+        "task-forces/<slug:slug>/help/<int:request_id>/assign/",
+        help_views.help_request_assign,
+        name="help_assign",
+    ),
+    path(
+        "task-forces/<slug:slug>/help/<int:request_id>/close/",
+        help_views.help_request_close,
+        name="help_close",
+    ),
+    path(
+        "task-forces/<slug:slug>/help/<int:request_id>/reopen/",
+        help_views.help_request_reopen,
+        name="help_reopen",
+    ),
     path(
         "p/<str:token>/evidence/<int:evidence_id>/",
         evidence_views.partner_evidence_download,

@@ -11,6 +11,7 @@ from assessments.models import (
     Area,
     CycleSubmission,
     Evidence,
+    HelpRequest,
     MilestoneStatus,
     MouStatus,
     PartnerAgency,
@@ -228,3 +229,24 @@ def snapshot_of(
     return Snapshot.objects.select_related("submission__cycle", "submission__task_force").get(
         pk=snapshot.pk
     )
+
+
+class HelpRequestFactory(factory.django.DjangoModelFactory):
+    """A help request row with no thread, for lists and figures; tests of
+    behaviour create requests through assessments.help_requests."""
+
+    class Meta:
+        model = HelpRequest
+
+    task_force = factory.SubFactory(TaskForceFactory)
+    subject = factory.Sequence(lambda n: f"Question {n}")
+    created_by_name = "coordinator"
+
+
+def program_manager(**kwargs):
+    """An account in the Program managers group (created by a migration)."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name="Program managers"))
+    return user

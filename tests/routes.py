@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments import cycles, register, services
+from assessments import cycles, help_requests, register, services
 from assessments.models import (
     Area,
     ImportBatch,
@@ -88,6 +88,10 @@ def build_world() -> dict:
         sector=Sector.objects.get(slug="victim-services"),
         user=coordinator,
     )
+    # A help request from the coordinator, with its first message and event.
+    help_request = help_requests.help_request_create(
+        task_force=own, milestone=milestone, subject="MOU template", body="Any?", user=coordinator
+    )
     # A review cycle covering both task forces, opened by the program manager.
     cycle = cycles.cycle_open(
         title="2027 annual self-assessment",
@@ -121,6 +125,9 @@ def build_world() -> dict:
         "assessments/registerchange": own.register_changes.get().pk,
         "assessments/reviewcycle": cycle.pk,
         "assessments/snapshot": _snapshot(cycle, own, coordinator, program_manager).pk,
+        "assessments/helprequest": help_request.pk,
+        "assessments/helpmessage": help_request.messages.get().pk,
+        "assessments/helprequestchange": help_request.changes.get().pk,
     }
     object_ids["assessments/submissionreview"] = (
         own.cycle_submissions.get().snapshots.get().reviews.get().pk
@@ -165,6 +172,7 @@ def build_world() -> dict:
         "link": link,
         "agency": agency,
         "evidence": evidence,
+        "help_request": help_request,
         "milestone": milestone,
         "users": users,
         "ids": object_ids,
@@ -236,6 +244,7 @@ def url_for(route: str, world: dict, role: str) -> str:
         .replace("<int:user_id>", str(world["users"]["coordinator"].pk))
         .replace("<int:agency_id>", str(world["agency"].pk))
         .replace("<int:evidence_id>", str(world["evidence"].pk))
+        .replace("<int:request_id>", str(world["help_request"].pk))
         .replace("<slug:milestone_slug>", world["milestone"].slug)
         .replace("import/partners/<int:pk>/", f"import/partners/{world['register_batch'].pk}/")
         .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")

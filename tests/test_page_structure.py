@@ -29,6 +29,8 @@ SITE_PAGES = [
     # Evidence: downloads are files, and the other actions are POST-only
     # (an upload's errors come back on the evidence page, checked here).
     and ("evidence/" not in route or route.endswith(("/evidence/", "/remove/")))
+    # Help request actions are POST-only; their errors come back on the thread page.
+    and not route.endswith(("/reply/", "/assign/", "/close/", "/reopen/"))
     # Two-factor pages that need a signed-in second factor, or set-up state.
     and not route.startswith(
         (
@@ -51,12 +53,12 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
         "accounts/reset",
         "invitations/acc",
     )
-    if route.startswith(("overview/partners/", "cycles/compare/")) or route in (
+    if route.startswith(("overview/partners/", "cycles/compare/", "help/")) or route in (
         "cycles/open/",
         "cycles/<int:pk>/",
     ):
         # The statewide register pages, the statewide compare, opening a
-        # review cycle and its page: for those who read every task force.
+        # review cycle and its page, the help queue and figures: for those who read every task force.
         client.force_login(world["users"]["program_manager"])
     elif not route.startswith(public):
         client.force_login(world["users"]["coordinator"])

@@ -158,6 +158,28 @@ SITE = {
     # The partner register: read as the task force is read, edited by its
     # coordinators and staff.
     ("GET", "task-forces/<slug:slug>/partners/"): _row(200, 200, 200, 404, "login", "login"),
+    # Help requests: the queue and figures are the state program's; a task
+    # force's requests are its coordinators' and the state program's. An
+    # empty POST is an invalid form, shown again (200).
+    ("GET", "help/"): _row(200, 200, 403, 403, "login", "login"),
+    ("GET", "help/statewide/"): _row(200, 200, 403, 403, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/help/"): _row(200, 200, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/help/new/"): _row(200, 403, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/help/<int:request_id>/"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    ("POST", "task-forces/<slug:slug>/help/<int:request_id>/reply/"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    ("POST", "task-forces/<slug:slug>/help/<int:request_id>/assign/"): _row(
+        200, 200, 403, 404, "login", "login"
+    ),
+    ("POST", "task-forces/<slug:slug>/help/<int:request_id>/close/"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    ("POST", "task-forces/<slug:slug>/help/<int:request_id>/reopen/"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
     ("GET", "task-forces/<slug:slug>/partners/add/"): _row(200, 403, 200, 404, "login", "login"),
     ("GET", "task-forces/<slug:slug>/partners/<int:agency_id>/"): _row(
         200, 403, 200, 404, "login", "login"
@@ -269,6 +291,11 @@ ADMIN_MODELS = {
     "assessments/reviewcycle": {"add": 403, "delete": 403},
     "assessments/snapshot": {"add": 403, "delete": 403},
     "assessments/submissionreview": {"add": 403, "delete": 403},
+    # Help requests change only through their pages; threads and events are
+    # append-only.
+    "assessments/helprequest": {"add": 403, "delete": 403},
+    "assessments/helpmessage": {"add": 403, "delete": 403},
+    "assessments/helprequestchange": {"add": 403, "delete": 403},
 }
 ADMIN_VIEWS = {
     "": "changelist",

@@ -1,0 +1,356 @@
+"""Help requests to the state program (technical assistance): every write
+goes through here, so the checks on who may do what, the state rules, the
+thread, the task force's history and the revision bump happen the same way.
+
+States: a coordinator opens a request (open); a program manager assigns it
+(assigned) and replies (answered); a coordinator's reply puts it back in
+the queue (assigned if someone has it, open otherwise); either side closes
+it, and either may reopen it. A closed request takes no replies and no
+assignment until it is reopened.
+
+Lock order, as everywhere: the task force's row first (page_cache.bump),
+then the request's row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import page_cache
+from assessments.models import (
+    HELP_BODY_MAX_LENGTH,
+    HelpMessage,
+    HelpRequest,
+    HelpRequestChange,
+    TaskForce,
+    is_signed_in_and_active,
+    is_staff_or_program_manager,
+)
+from assessments.services import RETIRED_MILESTONE_MESSAGE, person_name
+from stages.models import Milestone
+from taskforce_site.mail import absolute_url, send_templated_mail
+
+logger = logging.getLogger(__name__)
+
+State = HelpRequest.State
+Action = HelpRequestChange.Action
+
+SUBJECT_MAX_LENGTH = HelpRequest._meta.get_field("subject").max_length
+CLOSED_MESSAGE = "This request is closed. Reopen it to write in it again."
+
+
+class StaleHelpRequestError(Exception):
+    """Someone changed the request after the page was loaded. Carries the
+    current record, to say what it is now."""
+
+    def __init__(self, current: HelpRequest):
+        self.current = current
+        super().__init__("The help request was changed by someone else.")
+
+    @property
+    def message(self) -> str:
+        return (
+            "Not saved: someone changed this request after you opened the page "
+            f"(it is now {self.current.get_state_display().lower()}). The page "
+            "now shows it as it is; do it again if it is still needed."
+        )
+
+
+def is_state_program(user: AbstractBaseUser | None) -> bool:
+    """Program managers and staff: who answer, assign and see the queue."""
+    return user is not None and is_signed_in_and_active(user) and is_staff_or_program_manager(user)
+
+
+def can_ask(user: AbstractBaseUser | None, task_force: TaskForce) -> bool:
+    """Who may ask for help for a task force, and write in its threads:
+    its coordinators and staff (TaskForce.can_edit)."""
+    return user is not None and task_force.can_edit(user)
+
+
+def can_write(user: AbstractBaseUser | None, request: HelpRequest) -> bool:
+    """Who may reply in, close or reopen a request: the state program, and
+    the task force's own coordinators."""
+    return is_state_program(user) or can_ask(user, request.task_force)
+
+
+def _name(user: AbstractBaseUser | None) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def _text(value: str, field: str, *, label: str, limit: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [f"Enter the {label}."]})
+    if len(value) > limit:
+        raise ValidationError(
+            {field: [f"The {label} is {len(value)} characters; the limit is {limit}."]}
+        )
+    return value
+
+
+def _event(
+    request: HelpRequest,
+    action: str,
+    *,
+    user: AbstractBaseUser | None,
+    now: datetime.datetime,
+    assigned_to_name: str = "",
+) -> None:
+    HelpRequestChange(
+        task_force_id=request.task_force_id,
+        request=request,
+        milestone_id=request.milestone_id,
+        action=action,
+        assigned_to_name=assigned_to_name,
+        changed_by=user,
+        changed_by_name=_name(user),
+        changed_at=now,
+    ).save(force_insert=True)
+
+
+def _locked(request: HelpRequest, expected_version: int | None) -> HelpRequest:
+    """The request's current row, locked, inside the caller's transaction
+    (which has already locked the task force's row): StaleHelpRequestError
+    when it moved on from `expected_version` (None skips the check)."""
+    page_cache.bump([request.task_force_id])  # the task force's row first: lock order
+    current = (
+        # of=self: PostgreSQL locks no outer-joined row (the milestone may be null).
+        HelpRequest.objects.select_for_update(of=("self",))
+        .select_related("task_force", "milestone", "assigned_to")
+        .get(pk=request.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise StaleHelpRequestError(current)
+    return current
+
+
+def _save(current: HelpRequest, fields: list[str]) -> None:
+    current.version += 1
+    current.save(update_fields=[*fields, "version"])
+
+
+def help_request_create(
+    *,
+    task_force: TaskForce,
+    milestone: Milestone | None,
+    subject: str,
+    body: str,
+    user: AbstractBaseUser,
+    at: datetime.datetime | None = None,
+) -> HelpRequest:
+    """Open a request for `task_force`, on `milestone` (None: the task force
+    in general), with its first message. Raises PermissionDenied for someone
+    who is not its coordinator or staff, ValidationError (by field) for a
+    retired milestone, an empty or too long subject or message; either way
+    nothing is saved."""
+    if not can_ask(user, task_force):
+        raise PermissionDenied
+    errors: dict[str, list[str]] = {}
+    if milestone is not None and not milestone.is_active:
+        errors["milestone"] = [RETIRED_MILESTONE_MESSAGE]
+    for field, value, label, limit in (
+        ("subject", subject, "subject", SUBJECT_MAX_LENGTH),
+        ("body", body, "message", HELP_BODY_MAX_LENGTH),
+    ):
+        try:
+            _text(value, field, label=label, limit=limit)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    now = at or timezone.now()
+    with transaction.atomic():
+        page_cache.bump([task_force.pk])  # the task force's row first: lock order
+        request = HelpRequest.objects.create(
+            task_force=task_force,
+            milestone=milestone,
+            subject=subject.strip(),
+            created_by=user,
+            created_by_name=_name(user),
+            created_at=now,
+        )
+        HelpMessage(
+            request=request,
+            body=body.strip(),
+            from_state_program=False,
+            changed_by=user,
+            changed_by_name=_name(user),
+            changed_at=now,
+        ).save(force_insert=True)
+        _event(request, Action.OPENED, user=user, now=now)
+    return request
+
+
+def help_request_assign(
+    *,
+    request: HelpRequest,
+    assignee: AbstractBaseUser,
+    user: AbstractBaseUser,
+    expected_version: int | None,
+    at: datetime.datetime | None = None,
+) -> HelpRequest:
+    """Give the request to `assignee` (a program manager or staff, the
+    assigning one included). Only the state program assigns. Refused, saving
+    nothing, for a closed request or one already with `assignee`."""
+    if not is_state_program(user):
+        raise PermissionDenied
+    if not is_state_program(assignee):
+        raise ValidationError(
+            {"assignee": ["Assign it to a program manager or a member of staff."]}
+        )
+    now = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        if current.state == State.CLOSED:
+            raise ValidationError(CLOSED_MESSAGE, code="closed")
+        if current.assigned_to_id == assignee.pk and current.state == State.ASSIGNED:
+            raise ValidationError(
+                {"assignee": [f"It is already assigned to {person_name(assignee)}."]}
+            )
+        current.assigned_to = assignee
+        current.state = State.ASSIGNED
+        _save(current, ["assigned_to", "state"])
+        _event(current, Action.ASSIGNED, user=user, now=now, assigned_to_name=person_name(assignee))
+    return current
+
+
+def help_request_reply(
+    *,
+    request: HelpRequest,
+    body: str,
+    user: AbstractBaseUser,
+    expected_version: int | None,
+    at: datetime.datetime | None = None,
+) -> HelpMessage:
+    """Add a message to the thread. From the state program it answers the
+    request (and sets first_reply_at the first time); from the task force it
+    puts the request back in the queue: assigned if someone has it, open
+    otherwise. Refused, saving nothing, for a closed request, an empty or
+    too long message, or someone who may not write in it. The e-mail to the
+    coordinators is notify_help_reply's, after this has committed."""
+    if not can_write(user, request):
+        raise PermissionDenied
+    text = _text(body, "body", label="message", limit=HELP_BODY_MAX_LENGTH)
+    now = at or timezone.now()
+    from_state_program = is_state_program(user)
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        if current.state == State.CLOSED:
+            raise ValidationError(CLOSED_MESSAGE, code="closed")
+        if from_state_program:
+            current.state = State.ANSWERED
+            if current.first_reply_at is None:
+                current.first_reply_at = now
+        else:
+            current.state = State.ASSIGNED if current.assigned_to_id else State.OPEN
+        _save(current, ["state", "first_reply_at"])
+        message = HelpMessage(
+            request=current,
+            body=text,
+            from_state_program=from_state_program,
+            changed_by=user,
+            changed_by_name=_name(user),
+            changed_at=now,
+        )
+        message.save(force_insert=True)
+        _event(
+            current,
+            Action.REPLIED if from_state_program else Action.ANSWERED,
+            user=user,
+            now=now,
+        )
+    return message
+
+
+def help_request_close(
+    *,
+    request: HelpRequest,
+    user: AbstractBaseUser,
+    expected_version: int | None,
+    at: datetime.datetime | None = None,
+) -> HelpRequest:
+    """Close the request: the state program or the task force's coordinators."""
+    if not can_write(user, request):
+        raise PermissionDenied
+    now = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        if current.state == State.CLOSED:
+            raise ValidationError("This request is already closed.", code="closed")
+        current.state = State.CLOSED
+        current.closed_at = now
+        _save(current, ["state", "closed_at"])
+        _event(current, Action.CLOSED, user=user, now=now)
+    return current
+
+
+def help_request_reopen(
+    *,
+    request: HelpRequest,
+    user: AbstractBaseUser,
+    expected_version: int | None,
+    at: datetime.datetime | None = None,
+) -> HelpRequest:
+    """Reopen a closed request: back to whoever had it (assigned), or open."""
+    if not can_write(user, request):
+        raise PermissionDenied
+    now = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(request, expected_version)
+        if current.state != State.CLOSED:
+            raise ValidationError("Only a closed request can be reopened.", code="not_closed")
+        current.state = State.ASSIGNED if current.assigned_to_id else State.OPEN
+        current.closed_at = None
+        _save(current, ["state", "closed_at"])
+        _event(current, Action.REOPENED, user=user, now=now)
+    return current
+
+
+def notify_help_reply(*, request: HelpRequest, message: HelpMessage) -> bool:
+    """E-mail the task force's coordinators that the state program replied:
+    the task force's name, the milestone's, the day and a link to the thread
+    behind login. Never the subject or the message: a coordinator wrote the
+    one and either may name a person. The one place this e-mail is sent
+    from (per-person e-mail preferences can route it here).
+
+    False when the mail server refused it: the reply is saved regardless
+    (the caller tells the person); a warning is logged, without addresses."""
+    if not message.from_state_program:
+        return True
+    recipients = sorted(
+        {
+            person.email
+            for person in request.task_force.coordinators.filter(is_active=True)
+            if person.email
+        }
+    )
+    if not recipients:
+        return True
+    path = reverse(
+        "assessments:help_request",
+        kwargs={"slug": request.task_force.slug, "request_id": request.pk},
+    )
+    try:
+        send_templated_mail(
+            to=recipients,
+            template="help_reply",
+            context={
+                "task_force_name": request.task_force.name,
+                "about": request.about,
+                "replied_on": timezone.localtime(message.changed_at),
+                "thread_url": absolute_url(path),
+            },
+        )
+    except Exception:  # smtplib's and socket errors, or a backend's own
+        logger.warning(
+            "Could not send the help reply e-mail for help request %s.", request.pk, exc_info=True
+        )
+        return False
+    return True

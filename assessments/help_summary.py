@@ -1,0 +1,93 @@
+"""The statewide figures of help requests: where help is most needed over
+the last twelve months, and how long the state program takes to reply."""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils import timezone
+
+from assessments.models import HelpRequest
+
+WINDOW = datetime.timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    milestone_name: str  # "" for the task force in general
+    stage_name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class HelpSummary:
+    since: datetime.datetime
+    rows: list[NeedRow]
+    total: int
+    replied: int
+    median_first_reply: datetime.timedelta | None
+
+
+def statewide_summary(now: datetime.datetime | None = None) -> HelpSummary:
+    """Requests opened in the last 365 days by milestone, most first ("in
+    general" as its own row), and the median time from opening to the state
+    program's first reply over those that have one. Two queries."""
+    now = now or timezone.now()
+    since = now - WINDOW
+    recent = HelpRequest.objects.filter(created_at__gt=since, created_at__lte=now)
+    counts = (
+        recent.values("milestone_id", "milestone__name", "milestone__stage__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "milestone__stage__order", "milestone__order", "milestone__name")
+    )
+    rows = [
+        NeedRow(row["milestone__name"] or "", row["milestone__stage__name"] or "", row["count"])
+        for row in counts
+    ]
+    waits = [
+        replied - created
+        for created, replied in recent.filter(first_reply_at__isnull=False).values_list(
+            "created_at", "first_reply_at"
+        )
+    ]
+    return HelpSummary(
+        since=since,
+        rows=rows,
+        total=sum(row.count for row in rows),
+        replied=len(waits),
+        median_first_reply=statistics.median(waits) if waits else None,
+    )
+
+
+def duration_text(delta: datetime.timedelta | None) -> str:
+    """ "2 days, 3 hours", "5 hours", "40 minutes": for the median wait."""
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+
+    def unit(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    if days:
+        return unit(days, "day") + (f", {unit(hours, 'hour')}" if hours else "")
+    if hours:
+        return unit(hours, "hour")
+    return unit(minutes, "minute")
+
+
+def age_text(since: datetime.datetime, now: datetime.datetime | None = None) -> str:
+    """How long a request has been waiting, in its largest unit: "3 days"."""
+    delta = (now or timezone.now()) - since
+    if delta < datetime.timedelta(hours=1):
+        return "less than an hour"
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    if days:
+        return f"{days} day{'' if days == 1 else 's'}"
+    hours = rest // 60
+    return f"{hours} hour{'' if hours == 1 else 's'}"
