@@ -13,6 +13,7 @@ from assessments.models import (
     PartnerLink,
     RegisterChange,
     Sector,
+    SentNotification,
     StatusChange,
     TaskForce,
 )
@@ -284,6 +285,25 @@ class RegisterChangeAdmin(admin.ModelAdmin):
     list_select_related = ["task_force"]
     search_fields = ["task_force__name", "agency_name", "changed_by_name"]
     date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SentNotification)
+class SentNotificationAdmin(admin.ModelAdmin):
+    """Reminder e-mails sent: append-only, so read-only here."""
+
+    list_display = ["sent_at", "run_date", "email", "kinds"]
+    list_filter = ["run_date"]
+    search_fields = ["email"]
+    date_hierarchy = "sent_at"
 
     def has_add_permission(self, request):
         return False
