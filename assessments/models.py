@@ -403,8 +403,10 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise TypeError(f"{self.model._meta.verbose_name_plural} are append-only.")
 
 
-class AppendOnlyModel(models.Model):
-    """A record written once and never edited or deleted, one by one or in bulk."""
+class AppendOnly(models.Model):
+    """A row written once and never edited or deleted: save() of a saved row,
+    delete(), and queryset update()/delete() all refuse. AppendOnlyRecord
+    adds who and when; the parts of a review cycle snapshot use this alone."""
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -420,7 +422,7 @@ class AppendOnlyModel(models.Model):
         raise TypeError(f"{self._meta.verbose_name_plural} are append-only.")
 
 
-class AppendOnlyRecord(AppendOnlyModel):
+class AppendOnlyRecord(AppendOnly):
     """One entry of a task force's history (statuses, register, evidence):
     who made the change and when, written once, in the same transaction as
     the change, and never edited or deleted."""
@@ -465,6 +467,8 @@ class StatusChange(AppendOnlyRecord):
         # Statuses that existed before the history was kept.
         BACKFILL = "backfill", "Recorded before history began"
         CONFIRM = "confirm", "Confirmed still true"
+        # Confirmed as it stands while preparing a review cycle submission.
+        REVIEW = "review", "Reviewed for a review cycle, unchanged"
 
     task_force = models.ForeignKey(
         TaskForce, on_delete=models.PROTECT, related_name="status_changes"
@@ -1301,7 +1305,7 @@ class NotificationPreference(models.Model):
         return NotificationFrequency.DAILY
 
 
-class SentNotification(AppendOnlyModel):
+class SentNotification(AppendOnly):
     """One reminder or digest e-mail that the mail server accepted: to whom,
     about what (kinds and item keys, never the items' text), for which run
     day. Append-only; staff read it at /reminders/sent/ and in the admin."""
@@ -1326,7 +1330,7 @@ class SentNotification(AppendOnlyModel):
         return f"{self.email} {self.run_date}: {', '.join(self.kinds)}"
 
 
-class AnnouncedItem(AppendOnlyModel):
+class AnnouncedItem(AppendOnly):
     """That `recipient` was sent `key` (kind, item and occasion, see
     assessments/reminders.py): what makes send_reminders idempotent. Written
     in the same transaction as the SentNotification that carried it."""
@@ -1345,3 +1349,15 @@ class AnnouncedItem(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.key}"
+
+
+# Review cycles (issue 16) live in their own module; imported here so Django
+# finds them with the app's other models.
+from assessments.cycles_models import (  # noqa: E402, F401
+    CycleSubmission,
+    PlanItem,
+    ReviewCycle,
+    Snapshot,
+    SnapshotMilestone,
+    SubmissionReview,
+)
