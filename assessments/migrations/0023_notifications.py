@@ -9,7 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0016_evidence'),
+        ('assessments', '0017_review_cycles'),
+        ('assessments', '0021_help_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
