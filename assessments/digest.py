@@ -6,7 +6,8 @@ seven days before the run day, in a constant number of queries.
 - task forces whose working stage changed: the working stage (the one rule,
   assessments.progress) at the start of the week against today's. Only task
   forces with a status change in the week can have moved; a milestone
-  retired or added in the week is counted as it is now.
+  retired or added in the week is counted as it is now;
+- help requests open now (not closed), by state, with the task forces' names.
 
 Names and counts only: no notes, no help-request text.
 """
@@ -15,12 +16,13 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.urls import reverse
+from django.db.models import Count
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from assessments.models import MilestoneStatus, Status, StatusChange
+from assessments.models import HelpRequest, MilestoneStatus, Status, StatusChange
 from assessments.progress import compute_progress
 from stages.models import Stage
 
@@ -45,6 +47,17 @@ class StageMove:
     after: str
 
 
+@dataclass(frozen=True)
+class HelpSummary:
+    """Open (not closed) help requests statewide: counts by state and the
+    task forces' names. Never a request's subject or text."""
+
+    count: int
+    by_state: list[tuple[str, int]]
+    task_forces: Names
+    path: str
+
+
 @dataclass
 class Digest:
     start: datetime.date
@@ -54,8 +67,37 @@ class Digest:
     stage_moves: list[StageMove]
     stage_moves_more: int
     overview_path: str
-    # Filled in by extensions (help requests) when they exist: (label, count, path).
-    extra: list[tuple[str, int, str]] = field(default_factory=list)
+    help_requests: HelpSummary
+
+
+def help_summary() -> HelpSummary:
+    """One query, whatever the number of requests."""
+    rows = (
+        HelpRequest.objects.open()
+        .order_by()
+        .values_list("task_force__name", "state")
+        .annotate(n=Count("pk"))
+    )
+    by_state: dict[str, int] = defaultdict(int)
+    names: set[str] = set()
+    for name, state, n in rows:
+        by_state[state] += n
+        names.add(name)
+    try:
+        path = reverse("assessments:help_queue")
+    except NoReverseMatch:
+        # The queue's page arrives with the help request views.
+        path = reverse("assessments:dashboard")
+    return HelpSummary(
+        count=sum(by_state.values()),
+        by_state=[
+            (HelpRequest.State(state).label, by_state[state])
+            for state in HelpRequest.State.values
+            if by_state.get(state)
+        ],
+        task_forces=_names(len(names), names),
+        path=path,
+    )
 
 
 def _names(count: int, names: set[str]) -> Names:
@@ -106,6 +148,7 @@ def weekly_digest(today: datetime.date) -> Digest:
         stage_moves=moves[:NAMES_LISTED],
         stage_moves_more=max(0, len(moves) - NAMES_LISTED),
         overview_path=reverse("assessments:overview"),
+        help_requests=help_summary(),
     )
 
 

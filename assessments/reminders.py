@@ -20,7 +20,9 @@ Kinds and when each item is announced (its "occasion", part of its key):
 - invitation_pending: an open (not accepted, not withdrawn) invitation to
   coordinate the task force, whoever sent it, since any of its coordinators
   may resend or withdraw it: once per ISO week while it stays open.
-- cycle_due: see CYCLE_DUE below.
+- cycle_due: a review cycle submission still waiting on the task force (not
+  submitted or accepted, cycle not closed): once when its due date is in the
+  next CYCLE_DUE_DAYS days, once more when it is late (late_q).
 
 Idempotence: a key (kind, item, occasion) sent to a person is recorded
 (AnnouncedItem) in the same transaction as the SentNotification, after the
@@ -52,6 +54,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import digest as digest_module
+from assessments.cycles_models import CycleSubmission
 from assessments.models import (
     AnnouncedItem,
     Invitation,
@@ -68,6 +71,7 @@ from assessments.notifications import digest_recipients_q, unsubscribe_url
 from taskforce_site.mail import absolute_url, build_templated_mail
 
 TARGET_DATE_DAYS = 14
+CYCLE_DUE_DAYS = 14
 # Records are written after every this many accepted e-mails: few queries
 # at 3,000 task forces, and a crash re-sends at most this many.
 RECORD_BATCH = 100
@@ -253,15 +257,52 @@ def invitation_items(today: datetime.date, coordinators: CoordinatorMap) -> list
     return items
 
 
+def cycle_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
+    """Review cycle submissions still waiting on the task force (not handed
+    in, cycle not closed) due in the next CYCLE_DUE_DAYS days, and late ones
+    (the cycles' one rule, late_q)."""
+    rows = (
+        CycleSubmission.objects.open_for_work()
+        .filter(cycle__due_on__lte=today + datetime.timedelta(days=CYCLE_DUE_DAYS))
+        .with_late(today)
+        .values(
+            "pk",
+            "task_force_id",
+            "task_force__name",
+            "task_force__slug",
+            "cycle__title",
+            "cycle__due_on",
+            "late",
+        )
+    )
+    items = []
+    for row in rows:
+        occasion = "overdue" if row["late"] else "soon"
+        items += _fan_out(
+            coordinators,
+            row["task_force_id"],
+            kind=Kind.CYCLE_DUE,
+            key=f"cycle_due:{row['pk']}:{row['cycle__due_on']}:{occasion}",
+            task_force_name=row["task_force__name"],
+            name=row["cycle__title"],
+            date=row["cycle__due_on"],
+            occasion=occasion,
+            # The task force's page until the cycles' own pages exist.
+            path=reverse("assessments:task_force", args=[row["task_force__slug"]]),
+        )
+    return items
+
+
 Collector = Callable[[datetime.date, CoordinatorMap], list[Item]]
 
-# The extension point for review cycles: when they exist, register
-# CYCLE_DUE's collector here (assessments.cycles' due submissions).
+# One collector per kind: a new kind of reminder is a function here and a
+# NotificationKind.
 COLLECTORS: dict[str, Collector] = {
     Kind.TARGET_DATE: target_date_items,
     Kind.REVIEW_DUE: review_due_items,
     Kind.MOU_RENEWAL: mou_renewal_items,
     Kind.INVITATION_PENDING: invitation_items,
+    Kind.CYCLE_DUE: cycle_due_items,
 }
 
 

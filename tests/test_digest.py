@@ -11,6 +11,7 @@ from django.utils import timezone
 from assessments.digest import weekly_digest
 from assessments.models import (
     PROGRAM_MANAGERS_GROUP,
+    HelpRequest,
     MilestoneStatus,
     NotificationPreference,
     SentNotification,
@@ -147,6 +148,26 @@ def test_the_digest_takes_a_constant_number_of_queries(
                 Status.ACHIEVED,
                 MONDAY - datetime.timedelta(3),
             )
-    with django_assert_max_num_queries(3):
+        HelpRequest.objects.create(task_force=task_force, subject="Protocol template")
+    with django_assert_max_num_queries(4):
         digest = weekly_digest(MONDAY)
     assert digest.achieved.count == 3 * count
+    assert digest.help_requests.count == count
+
+
+def test_open_help_requests_are_counted_never_quoted(guidance, manager):
+    lane, marion = TaskForceFactory(name="Lane"), TaskForceFactory(name="Marion")
+    HelpRequest.objects.create(task_force=lane, subject="Secret subject one")
+    HelpRequest.objects.create(task_force=lane, subject="Secret subject two", state="answered")
+    HelpRequest.objects.create(
+        task_force=marion, subject="Closed one", state="closed", closed_at=timezone.now()
+    )
+    summary = weekly_digest(MONDAY).help_requests
+    assert summary.count == 2
+    assert summary.by_state == [("Open", 1), ("Answered", 1)]
+    assert summary.task_forces.names == ["Lane"]
+    call_command("send_reminders", date=MONDAY.isoformat())
+    (message,) = mail.outbox
+    assert "Help requests open now: 2 (open 1, answered 1)" in message.body
+    assert "from Lane" in message.body
+    assert "Secret subject" not in message.body + message.alternatives[0][0]

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from assessments import reminders
+from assessments.cycles_models import CycleSubmission, ReviewCycle
 from assessments.models import Invitation, MilestoneStatus, MouStatus, Status, hash_token
 from tests.factories import (
     MilestoneFactory,
@@ -238,6 +239,42 @@ def test_collecting_takes_one_query_per_kind_whatever_the_task_forces(
             mou_renews_on=days(9),
         )
         _invite(task_force, f"new{n}@example.org")
+        _submission(task_force, days(5))
     with django_assert_max_num_queries(1 + len(reminders.COLLECTORS)):
         items = reminders.collect(TODAY)
-    assert len(items) == 4 * count
+    assert len(items) == 5 * count
+
+
+def _submission(task_force, due_on, state="not_started", closed=False):
+    cycle = ReviewCycle.objects.create(
+        title="2026 self-assessment",
+        due_on=due_on,
+        closed_at=timezone.now() if closed else None,
+    )
+    return CycleSubmission.objects.create(cycle=cycle, task_force=task_force, state=state)
+
+
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [(14, ["soon"]), (15, []), (0, ["soon"]), (-1, ["overdue"])],
+)
+def test_cycle_due_window_and_late(team, offset, expected):
+    task_force, coordinator = team
+    _submission(task_force, days(offset), state="in_progress")
+    items = [i for i in reminders.collect(TODAY) if i.kind == "cycle_due"]
+    assert [i.occasion for i in items] == expected
+    assert all(i.recipient_id == coordinator.pk and i.name == "2026 self-assessment" for i in items)
+
+
+@pytest.mark.parametrize("state", ["submitted", "accepted"])
+def test_handed_in_submissions_are_not_reminded(team, state):
+    task_force, _ = team
+    _submission(task_force, days(-3), state=state)
+    assert keys(reminders.collect(TODAY), "cycle_due") == []
+
+
+def test_returned_submissions_past_due_are_late_again_and_closed_cycles_are_quiet(team):
+    task_force, _ = team
+    _submission(task_force, days(-3), state="returned")
+    _submission(TaskForceFactory(), days(-3), closed=True)
+    assert occasions(reminders.collect(TODAY), "cycle_due") == ["overdue"]
