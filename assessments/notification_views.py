@@ -73,7 +73,8 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     found = notifications.read_unsubscribe_token(token)
     if found is None:
-        return render(request, "assessments/unsubscribe_invalid.html", status=400)
+        # 404, as for a wrong invitation or partner link: nothing is there.
+        return render(request, "assessments/unsubscribe_invalid.html", status=404)
     user, kinds = found
     labels = [NotificationKind(kind).label for kind in kinds]
     if request.method == "POST":

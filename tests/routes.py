@@ -14,7 +14,16 @@ from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from assessments import register, services
-from assessments.models import Area, ImportBatch, Invitation, Sector, Status, hash_token
+from assessments.models import (
+    Area,
+    ImportBatch,
+    Invitation,
+    Sector,
+    SentNotification,
+    Status,
+    hash_token,
+)
+from assessments.notifications import unsubscribe_token
 from stages.models import Milestone
 from tests.factories import (
     EvidenceFactory,
@@ -103,6 +112,13 @@ def build_world() -> dict:
         "assessments/sector": agency.sector_id,
         "assessments/partneragency": agency.pk,
         "assessments/registerchange": own.register_changes.get().pk,
+        "assessments/sentnotification": SentNotification.objects.create(
+            recipient=coordinator,
+            email=coordinator.email,
+            kinds=["target_date"],
+            item_keys=["target_date:1:2026-06-12:soon"],
+            run_date=datetime.date(2026, 6, 10),
+        ).pk,
     }
     users = {
         "admin": admin,
@@ -139,6 +155,8 @@ def build_world() -> dict:
         "users": users,
         "ids": object_ids,
         "history_ids": history_ids,
+        # The coordinator's one-click unsubscribe link (no login needed).
+        "unsubscribe_token": unsubscribe_token(coordinator.pk, ["target_date"]),
     }
 
 
@@ -167,6 +185,8 @@ def url_for(route: str, world: dict, role: str) -> str:
     token = WRONG_TOKEN if role == "anonymous" else VALID_TOKEN
     if route.startswith("invitations/accept/"):
         token = WRONG_TOKEN if role == "anonymous" else INVITATION_TOKEN
+    if route.startswith("unsubscribe/"):
+        token = WRONG_TOKEN if role == "anonymous" else world["unsubscribe_token"]
     return "/" + (
         route.replace("<slug:slug>", world["own"].slug)
         .replace("invitations/<int:pk>/", f"invitations/{world['invitation'].pk}/")

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments import reminders
@@ -278,3 +279,23 @@ def test_returned_submissions_past_due_are_late_again_and_closed_cycles_are_quie
     _submission(task_force, days(-3), state="returned")
     _submission(TaskForceFactory(), days(-3), closed=True)
     assert occasions(reminders.collect(TODAY), "cycle_due") == ["overdue"]
+
+
+def test_item_links_are_the_pages_reverse_gives(team):
+    task_force, _ = team
+    status = MilestoneStatusFactory(
+        task_force=task_force, status=Status.PLANNING, target_date=days(1)
+    )
+    agency = PartnerAgencyFactory(
+        task_force=task_force,
+        mou_status=MouStatus.SIGNED,
+        mou_signed_on=days(-300),
+        mou_renews_on=days(9),
+    )
+    paths = {item.kind: item.path for item in reminders.collect(TODAY)}
+    assert paths["target_date"] == reverse(
+        "assessments:milestone_edit", args=[task_force.slug, status.milestone.slug]
+    )
+    assert paths["mou_renewal"] == reverse(
+        "assessments:partner_agency_edit", args=[task_force.slug, agency.pk]
+    )
