@@ -171,3 +171,19 @@ def test_open_help_requests_are_counted_never_quoted(guidance, manager):
     assert "Help requests open now: 2 (open 1, answered 1)" in message.body
     assert "from Lane" in message.body
     assert "Secret subject" not in message.body + message.alternatives[0][0]
+
+
+def test_readers_are_program_managers_by_group_or_permission_and_staff(guidance, manager):
+    from django.contrib.auth.models import Permission
+
+    direct = UserFactory(email="direct@example.org")
+    direct.user_permissions.add(Permission.objects.get(codename="view_all_task_forces"))
+    UserFactory(email="staff@example.org", is_staff=True)
+    UserFactory(email="coordinator@example.org")
+    UserFactory(email="gone@example.org", is_staff=True, is_active=False)
+    call_command("send_reminders", date=MONDAY.isoformat())
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "direct@example.org",
+        "pm@example.org",
+        "staff@example.org",
+    ]
