@@ -50,7 +50,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from assessments import digest as digest_module
@@ -290,12 +290,21 @@ def cycle_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list[
             "task_force_id",
             "task_force__name",
             "task_force__slug",
+            "cycle_id",
             "cycle__title",
             "cycle__due_on",
             "late",
         )
     )
-    task_force_path = _path_template("assessments:task_force", "slug")
+    try:
+        submission_path = _path_template("assessments:cycle_submission", "int", "slug")
+    except NoReverseMatch:
+        # Until the cycles' pages are merged: the task force's page.
+        task_force_path = _path_template("assessments:task_force", "slug")
+
+        def submission_path(cycle_id: int, slug: str) -> str:
+            return task_force_path(slug)
+
     items = []
     for row in rows:
         occasion = "overdue" if row["late"] else "soon"
@@ -308,8 +317,7 @@ def cycle_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list[
             name=row["cycle__title"],
             date=row["cycle__due_on"],
             occasion=occasion,
-            # The task force's page until the cycles' own pages exist.
-            path=task_force_path(row["task_force__slug"]),
+            path=submission_path(row["cycle_id"], row["task_force__slug"]),
         )
     return items
 
