@@ -17,6 +17,7 @@ from assessments.models import (
     RegisterChange,
     ReviewCycle,
     Sector,
+    SentNotification,
     Snapshot,
     SnapshotMilestone,
     StatusChange,
@@ -393,3 +394,13 @@ class HelpRequestChangeAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     list_select_related = ["task_force", "request__task_force"]
     date_hierarchy = "changed_at"
+
+
+@admin.register(SentNotification)
+class SentNotificationAdmin(ReadOnlyAdmin):
+    """Reminder e-mails sent: append-only, so read-only here."""
+
+    list_display = ["sent_at", "run_date", "email", "kinds"]
+    list_filter = ["run_date"]
+    search_fields = ["email"]
+    date_hierarchy = "sent_at"

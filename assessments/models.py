@@ -192,6 +192,34 @@ _STATUS_MARKS = {
 }
 
 
+def review_due_before(today: datetime.date) -> datetime.datetime:
+    """The one review rule: an achieved milestone is due for review on `today`
+    when it was last confirmed (or achieved) before this moment, i.e. on a
+    local day at least REVIEW_AFTER_DAYS days before `today`."""
+    last_day = today - datetime.timedelta(days=settings.REVIEW_AFTER_DAYS)
+    next_day = last_day + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(next_day, datetime.time.min))
+
+
+class MilestoneStatusQuerySet(models.QuerySet):
+    def overdue(self, today: datetime.date) -> MilestoneStatusQuerySet:
+        """MilestoneStatus.is_overdue in SQL: past its target date, not achieved."""
+        return self.filter(target_date__lt=today).exclude(status=Status.ACHIEVED)
+
+    def target_due_within(self, today: datetime.date, days: int) -> MilestoneStatusQuerySet:
+        """Not achieved, with a target date from today to today + days, both included."""
+        return self.filter(
+            target_date__gte=today, target_date__lte=today + datetime.timedelta(days=days)
+        ).exclude(status=Status.ACHIEVED)
+
+    def review_due(self, today: datetime.date) -> MilestoneStatusQuerySet:
+        """MilestoneStatus.review_due in SQL (see review_due_before)."""
+        before = review_due_before(today)
+        return self.filter(status=Status.ACHIEVED).filter(
+            Q(confirmed_at__lt=before) | Q(confirmed_at__isnull=True, status_since__lt=before)
+        )
+
+
 class MilestoneStatus(models.Model):
     """Where one task force stands on one milestone. No row means not started."""
 
@@ -237,6 +265,8 @@ class MilestoneStatus(models.Model):
         related_name="+",
     )
 
+    objects = MilestoneStatusQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "milestone statuses"
         ordering = ["task_force", "milestone"]
@@ -255,7 +285,7 @@ class MilestoneStatus(models.Model):
         return f"{self.task_force}: {self.milestone} ({self.get_status_display()})"
 
     def is_overdue(self, today: datetime.date) -> bool:
-        """Past its target date and not achieved."""
+        """Past its target date and not achieved (MilestoneStatusQuerySet.overdue in SQL)."""
         return (
             self.target_date is not None
             and self.status != Status.ACHIEVED
@@ -267,11 +297,17 @@ class MilestoneStatus(models.Model):
         return self.is_overdue(timezone.localdate())
 
     def review_due(self, today: datetime.date) -> bool:
-        """An achieved milestone not confirmed for REVIEW_AFTER_DAYS days."""
+        """An achieved milestone not confirmed for REVIEW_AFTER_DAYS days:
+        the rule of review_due_before, which MilestoneStatusQuerySet.review_due
+        applies in SQL."""
         if self.status != Status.ACHIEVED:
             return False
-        confirmed = timezone.localdate(self.confirmed_at or self.status_since)
-        return (today - confirmed).days >= settings.REVIEW_AFTER_DAYS
+        return (self.confirmed_at or self.status_since) < review_due_before(today)
+
+    @property
+    def confirmed_on(self) -> datetime.date:
+        """The local day it was last said to hold (achieved or confirmed)."""
+        return timezone.localdate(self.confirmed_at or self.status_since)
 
 
 def hash_token(token: str) -> str:
@@ -1193,6 +1229,126 @@ class EvidenceChange(AppendOnlyRecord):
         return f"{self.task_force}: {self.evidence_title} {self.action}"
 
 
+# Reminders and the weekly digest (issue 17) ------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    """What the daily `send_reminders` run e-mails about: one preference each."""
+
+    TARGET_DATE = "target_date", "Target dates coming up or overdue"
+    REVIEW_DUE = "review_due", "Achieved milestones due for review"
+    MOU_RENEWAL = "mou_renewal", "MOU renewals coming up"
+    INVITATION_PENDING = "invitation_pending", "Invitations still pending"
+    CYCLE_DUE = "cycle_due", "Review cycle due dates"
+    DIGEST = "digest", "Weekly statewide digest (program managers)"
+
+
+class NotificationFrequency(models.TextChoices):
+    DAILY = "daily", "As they come up (daily)"
+    WEEKLY = "weekly", "Once a week"
+    NEVER = "never", "Never"
+
+
+class NotificationPreferenceQuerySet(models.QuerySet):
+    def frequencies(self, user_ids) -> dict[tuple[int, str], str]:
+        """{(user id, kind): frequency} of the preferences set, in one query;
+        a missing pair means the kind's default (NotificationPreference.default_for)."""
+        return {
+            (user_id, kind): frequency
+            for user_id, kind, frequency in self.filter(user_id__in=user_ids).values_list(
+                "user_id", "kind", "frequency"
+            )
+        }
+
+
+class NotificationPreference(models.Model):
+    """How often one person wants e-mail of one kind. No row means the
+    default: daily for reminders, weekly for the digest."""
+
+    Kind = NotificationKind
+    Frequency = NotificationFrequency
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    frequency = models.CharField(max_length=10, choices=NotificationFrequency.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = NotificationPreferenceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_user_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values),
+                name="notification_preference_known_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=NotificationFrequency.values),
+                name="notification_preference_known_frequency",
+            ),
+            # The digest is weekly by nature: it sums up a week.
+            models.CheckConstraint(
+                condition=~Q(kind=NotificationKind.DIGEST, frequency=NotificationFrequency.DAILY),
+                name="digest_is_weekly_or_never",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.frequency}"
+
+    @staticmethod
+    def default_for(kind: str) -> str:
+        if kind == NotificationKind.DIGEST:
+            return NotificationFrequency.WEEKLY
+        return NotificationFrequency.DAILY
+
+
+class SentNotification(AppendOnly):
+    """One reminder or digest e-mail that the mail server accepted: to whom,
+    about what (kinds and item keys, never the items' text), for which run
+    day. Append-only; staff read it at /reminders/sent/ and in the admin."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    email = models.EmailField("e-mail address")
+    kinds = models.JSONField(default=list)
+    item_keys = models.JSONField(default=list)
+    run_date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.run_date}: {', '.join(self.kinds)}"
+
+
+class AnnouncedItem(AppendOnly):
+    """That `recipient` was sent `key` (kind, item and occasion, see
+    assessments/reminders.py): what makes send_reminders idempotent. Written
+    in the same transaction as the SentNotification that carried it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=120)
+    run_date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="announce_item_once"),
+        ]
+        indexes = [models.Index(fields=["run_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.key}"
 # Help requests to the state program (issue 17) ---------------------------------
 
 HELP_BODY_MAX_LENGTH = 4000

@@ -244,3 +244,48 @@ def measure_import(world: World, export_all_ms: float) -> dict:
         "apply_ms_per_row": round(apply_s * 1000 / len(rows), 4),
         "export_ms_per_row": round(export_all_ms / len(rows), 4),
     }
+
+
+def measure_reminders(world: World) -> dict:
+    """`send_reminders` over every task force, on a digest weekday so the
+    digest is included: a dry run (planning only), the run itself with the
+    in-memory mail backend (rendering and recording every e-mail), and a
+    second run the same day (which must send nothing). Each timed once, its
+    queries counted with CaptureQueriesContext."""
+    from django.core import mail
+    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.utils import timezone
+
+    from assessments.reminders import send_reminders
+
+    today = timezone.localdate()
+    figures: dict = {}
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        DIGEST_WEEKDAY=today.weekday(),
+    ):
+        mail.outbox = []
+        for name, dry_run in (("dry_run", True), ("send", False), ("second_run", False)):
+            with CaptureQueriesContext(connection) as queries:
+                start = time.perf_counter()
+                result = send_reminders(today=today, dry_run=dry_run)
+                elapsed = time.perf_counter() - start
+            if result.failed:
+                raise BenchError(f"reminders: {len(result.failed)} e-mails failed")
+            figures[f"{name}_s"] = round(elapsed, 3)
+            figures[f"{name}_queries"] = len(queries)
+            if name == "dry_run":
+                figures["emails"] = len(result.messages)
+                figures["items"] = sum(len(m.items) for m in result.messages)
+            elif name == "send" and len(result.sent) != figures["emails"]:
+                raise BenchError("reminders: the run sent other e-mails than it planned")
+            elif name == "second_run" and result.sent:
+                raise BenchError("reminders: a second run the same day sent e-mails")
+        mail.outbox = []
+    log(
+        f"   reminders: {figures['emails']:,} e-mails ({figures['items']:,} items): "
+        f"dry run {figures['dry_run_s']:.2f} s / {figures['dry_run_queries']} queries, "
+        f"send {figures['send_s']:.2f} s / {figures['send_queries']} queries, "
+        f"second run {figures['second_run_s']:.2f} s / {figures['second_run_queries']} queries"
+    )
+    return figures

@@ -99,6 +99,19 @@ def print_report(output: dict) -> None:
                 f"{e['export_ms_per_row']:>7.3f} {e['apply_queries'] / e['rows']:>18.1f}"
             )
 
+    if output.get("reminders"):
+        print("\nsend_reminders (every task force, digest day, in-memory mail; one run each)")
+        print(
+            f"{'n':>6} {'e-mails':>8} {'items':>7} {'dry s':>7} {'dry q':>6} "
+            f"{'send s':>7} {'send q':>7} {'again s':>8} {'again q':>8}"
+        )
+        for e in output["reminders"]:
+            print(
+                f"{e['n']:>6} {e['emails']:>8} {e['items']:>7} {e['dry_run_s']:>7.2f} "
+                f"{e['dry_run_queries']:>6} {e['send_s']:>7.2f} {e['send_queries']:>7} "
+                f"{e['second_run_s']:>8.2f} {e['second_run_queries']:>8}"
+            )
+
     if output["throughput"]:
         print("\nThroughput (gunicorn, 2 sync workers, wrk -t2 -c8 -d10s, N=36; median)")
         print(f"{'page':<18} {'requests/s':>11} {'ratio':>7}   rounds")

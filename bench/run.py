@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.skip_throughput and args.skip_scaleout) and NETWORK_N not in sizes:
         sizes.insert(0, NETWORK_N)
     results, trivial, import_export, notes, errors = [], [], [], {}, phases.errors
+    reminders = []
     throughput_entries, throughput_details, scale_out, scale_out_report = [], [], None, []
     try:
         with phases("collectstatic"):
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                 scale_out = {"shared_session": False, "save_visible_on_other_instance": False}
                 with phases(f"scale-out N={n}", carry_on=True):
                     scale_out, scale_out_report = scaleout.run(world)
+            with phases(f"reminders N={n}", carry_on=True):
+                reminders.append({"n": n, **measure.measure_reminders(world)})
             # Last: it changes every status.
             with phases(f"import N={n}", carry_on=True):
                 export = next(p for p in pages if p.name == measure.EXPORT_ALL)
@@ -126,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(static_root, ignore_errors=True)
 
     notes["trivial"] = "/livez"
+    notes["reminders"] = (
+        "manage.py send_reminders' work on a digest weekday, in process with the in-memory "
+        "mail backend: dry run, the run (every e-mail rendered and recorded), a second run"
+    )
     notes["import"] = (
         "every task force x every active milestone, each status changed, as XLSX in the "
         "import's columns, uploaded (check) and applied as the staff user; one run each"
@@ -135,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": throughput_entries,
         "targets": report.targets(results, import_export, throughput_entries),
         "import_export": import_export,
+        "reminders": reminders,
         "scale_out": scale_out,
         "machine": machine_info(),
         "trivial": trivial,

@@ -32,15 +32,29 @@ def site_context() -> dict[str, str]:
     }
 
 
-def send_templated_mail(*, to: list[str], template: str, context: dict[str, Any]) -> None:
-    """Render templates/emails/<template>* and send one message with a plain
-    text and an HTML part. Errors from the mail server propagate: the caller
-    decides whether the action that sent it still stands."""
+def build_templated_mail(
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """The message of templates/emails/<template>*: a plain text and an HTML
+    part, not yet sent."""
     full_context = {**site_context(), **context}
     # A header cannot hold a line break.
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", full_context).split())
     text = render_to_string(f"emails/{template}.txt", full_context)
     html = render_to_string(f"emails/{template}.html", full_context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    message = EmailMultiAlternatives(
+        subject, text, settings.DEFAULT_FROM_EMAIL, to, headers=headers or {}
+    )
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message
+
+
+def send_templated_mail(*, to: list[str], template: str, context: dict[str, Any]) -> None:
+    """Render templates/emails/<template>* and send one message with a plain
+    text and an HTML part. Errors from the mail server propagate: the caller
+    decides whether the action that sent it still stands."""
+    build_templated_mail(to=to, template=template, context=context).send()

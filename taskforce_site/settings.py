@@ -157,6 +157,11 @@ REVIEW_AFTER_DAYS = env_int("DJANGO_REVIEW_AFTER_DAYS", 365)
 REGISTER_EXPIRY_WINDOW_DAYS = env_int("DJANGO_REGISTER_EXPIRY_WINDOW_DAYS", 60)
 if REGISTER_EXPIRY_WINDOW_DAYS < 0:
     raise ImproperlyConfigured("DJANGO_REGISTER_EXPIRY_WINDOW_DAYS must be 0 or more.")
+
+# The day `send_reminders` sends the weekly digest and the reminders people
+# chose to get once a week (0 = Monday, as datetime.date.weekday()).
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DIGEST_WEEKDAY = WEEKDAYS.index(env_choice("DJANGO_DIGEST_WEEKDAY", WEEKDAYS, "monday"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "login"

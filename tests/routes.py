@@ -19,10 +19,12 @@ from assessments.models import (
     ImportBatch,
     Invitation,
     Sector,
+    SentNotification,
     Status,
     StatusChange,
     hash_token,
 )
+from assessments.notifications import unsubscribe_token
 from stages.models import Milestone
 from tests.factories import (
     EvidenceFactory,
@@ -128,6 +130,13 @@ def build_world() -> dict:
         "assessments/helprequest": help_request.pk,
         "assessments/helpmessage": help_request.messages.get().pk,
         "assessments/helprequestchange": help_request.changes.get().pk,
+        "assessments/sentnotification": SentNotification.objects.create(
+            recipient=coordinator,
+            email=coordinator.email,
+            kinds=["target_date"],
+            item_keys=["target_date:1:2026-06-12:soon"],
+            run_date=datetime.date(2026, 6, 10),
+        ).pk,
     }
     object_ids["assessments/submissionreview"] = (
         own.cycle_submissions.get().snapshots.get().reviews.get().pk
@@ -178,6 +187,8 @@ def build_world() -> dict:
         "ids": object_ids,
         "history_ids": history_ids,
         "cycle": cycle,
+        # The coordinator's one-click unsubscribe link (no login needed).
+        "unsubscribe_token": unsubscribe_token(coordinator.pk, ["target_date"]),
     }
 
 
@@ -238,6 +249,8 @@ def url_for(route: str, world: dict, role: str) -> str:
     token = WRONG_TOKEN if role == "anonymous" else VALID_TOKEN
     if route.startswith("invitations/accept/"):
         token = WRONG_TOKEN if role == "anonymous" else INVITATION_TOKEN
+    if route.startswith("unsubscribe/"):
+        token = WRONG_TOKEN if role == "anonymous" else world["unsubscribe_token"]
     return "/" + (
         route.replace("<slug:slug>", world["own"].slug)
         .replace("invitations/<int:pk>/", f"invitations/{world['invitation'].pk}/")

@@ -232,6 +232,13 @@ SITE = {
     ("GET", "accounts/two-factor/disable/"): _row(
         "redirect", "redirect", "redirect", "redirect", "login", "login"
     ),
+    # E-mail choices: each signed-in person their own.
+    ("GET", "account/notifications/"): _row(200, 200, 200, 200, "login", "login"),
+    # The record of reminder e-mails sent: staff only.
+    ("GET", "reminders/sent/"): _row(200, 403, 403, 403, "login", "login"),
+    # Whoever holds the e-mail's signed link (no login); a wrong token is 404.
+    # GET only shows the button.
+    ("GET", "unsubscribe/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
     ("GET", "healthz"): _everyone(200),
     ("GET", "livez"): _everyone(200),
     ("GET", "accounts/login/"): _everyone(200),
@@ -296,6 +303,8 @@ ADMIN_MODELS = {
     "assessments/helprequest": {"add": 403, "delete": 403},
     "assessments/helpmessage": {"add": 403, "delete": 403},
     "assessments/helprequestchange": {"add": 403, "delete": 403},
+    # The record of reminder e-mails sent is append-only too.
+    "assessments/sentnotification": {"add": 403, "delete": 403},
 }
 ADMIN_VIEWS = {
     "": "changelist",

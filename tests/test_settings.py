@@ -160,3 +160,25 @@ def test_expiry_window_comes_from_the_environment():
         timeout=60,
     )
     assert result.stdout.strip() == "30", result.stderr
+
+
+def test_a_misspelt_digest_weekday_stops_start_up():
+    result = _load_settings(DJANGO_DEBUG="1", DJANGO_DIGEST_WEEKDAY="mondy")
+    assert result.returncode != 0
+    assert "DJANGO_DIGEST_WEEKDAY='mondy' is not one of: monday" in result.stderr
+
+
+def test_the_digest_weekday_comes_from_the_environment():
+    result = subprocess.run(
+        [sys.executable, "-c", "import taskforce_site.settings as s; print(s.DIGEST_WEEKDAY)"],
+        cwd=settings.BASE_DIR,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_DEBUG": "1",
+            "DJANGO_DIGEST_WEEKDAY": "Friday",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "4", result.stderr

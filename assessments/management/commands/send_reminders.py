@@ -1,0 +1,59 @@
+import datetime
+
+from django.core.management import BaseCommand, CommandError
+from django.utils import timezone
+
+from assessments.reminders import send_reminders
+
+
+def _day(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date {value!r} is not a day written YYYY-MM-DD.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "E-mail coordinators what is due on their task forces (target dates, reviews, "
+        "MOU renewals, pending invitations) and, on DJANGO_DIGEST_WEEKDAY, the weekly "
+        "digest to program managers: one e-mail per person, each item once. Run daily "
+        "(cron or a systemd timer); a second run the same day sends nothing new."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--date", help="Run as if today were this day (YYYY-MM-DD); default: today."
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Say who would get what; send and record nothing.",
+        )
+
+    def handle(self, *args, date=None, dry_run=False, **options) -> None:
+        today = _day(date) if date else timezone.localdate()
+        result = send_reminders(today=today, dry_run=dry_run)
+        if dry_run:
+            for message in result.messages:
+                self.stdout.write(
+                    f"Would send to {message.email}: {len(message.items)} item(s)"
+                    f"{' and the digest' if message.digest else ''}."
+                )
+            self.stdout.write(
+                f"Dry run for {today}: {len(result.messages)} e-mail(s) planned, "
+                f"{result.held} item(s) held for the weekly e-mail. Nothing sent."
+            )
+            return
+        self.stdout.write(
+            f"Reminders for {today}: {len(result.sent)} e-mail(s) sent, "
+            f"{result.held} item(s) held for the weekly e-mail."
+        )
+        if result.failed:
+            for message, error in result.failed:
+                self.stderr.write(f"Not sent to {message.email}: {error}")
+            raise CommandError(
+                f"{len(result.failed)} e-mail(s) not sent: "
+                f"{', '.join(message.email for message, _ in result.failed)}. "
+                "Nothing was recorded for them; the next run tries again."
+            )

@@ -1,0 +1,572 @@
+"""The daily reminders (`manage.py send_reminders`): what is due, for whom,
+and sending it once.
+
+Collectors: one per kind, each ONE query over all task forces, returning an
+Item per coordinator to tell. Who is told: the coordinators of the item's
+task force who are active, have an e-mail address and have accepted their
+invitation (an account with an open invitation has never signed in).
+
+Kinds and when each item is announced (its "occasion", part of its key):
+- target_date: a milestone not achieved (and not retired) whose target date
+  is in the next TARGET_DATE_DAYS days, today included: once; and once more
+  when it is overdue (the day after its target date). A new target date is a
+  new item.
+- review_due: an achieved milestone due for review (MilestoneStatus's one
+  rule, review_due_before): once per confirmation; confirming it and letting
+  a year pass again makes a new one.
+- mou_renewal: an active agency's signed MOU "expiring" by the register's
+  rule (PartnerAgencyQuerySet.with_mou_state, DJANGO_REGISTER_EXPIRY_WINDOW_DAYS):
+  once per renewal date.
+- invitation_pending: an open (not accepted, not withdrawn) invitation to
+  coordinate the task force, whoever sent it, since any of its coordinators
+  may resend or withdraw it: once per ISO week while it stays open.
+- cycle_due: a review cycle submission still waiting on the task force (not
+  submitted or accepted, cycle not closed): once when its due date is in the
+  next CYCLE_DUE_DAYS days, once more when it is late (late_q).
+
+Idempotence: a key (kind, item, occasion) sent to a person is recorded
+(AnnouncedItem) in the same transaction as the SentNotification, after the
+mail server accepted the message, and never sent to them again. So a second
+run the same day sends nothing new; a failed send records nothing and is
+retried by the next run.
+
+Frequency (NotificationPreference): daily items go out on the first run
+that finds them; weekly ones wait for DIGEST_WEEKDAY's run, which sends
+what is still due then; never drops the kind. One e-mail per person per run
+groups everything, by task force, with the weekly digest when it is due.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import smtplib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from assessments import digest as digest_module
+from assessments.cycles_models import CycleSubmission
+from assessments.models import (
+    AnnouncedItem,
+    Invitation,
+    MilestoneStatus,
+    MouState,
+    NotificationFrequency,
+    NotificationKind,
+    NotificationPreference,
+    PartnerAgency,
+    SentNotification,
+    TaskForce,
+)
+from assessments.notifications import digest_recipients_q, unsubscribe_url
+from taskforce_site.mail import absolute_url, build_templated_mail
+
+TARGET_DATE_DAYS = 14
+CYCLE_DUE_DAYS = 14
+# Records are written after every this many accepted e-mails: few queries
+# at 3,000 task forces, and a crash re-sends at most this many.
+RECORD_BATCH = 100
+
+Kind = NotificationKind
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to tell one person. Names, a date and a link: never notes."""
+
+    recipient_id: int
+    kind: str
+    # kind:id:...:occasion; what AnnouncedItem remembers.
+    key: str
+    task_force_id: int
+    task_force_name: str
+    name: str
+    date: datetime.date | None
+    occasion: str
+    path: str
+
+    @property
+    def url(self) -> str:
+        return absolute_url(self.path)
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
+
+
+CoordinatorMap = dict[int, list[int]]
+
+
+def coordinators_by_task_force() -> CoordinatorMap:
+    """{task force id: [user ids]} of the coordinators to tell, in one query."""
+    through = TaskForce.coordinators.through
+    rows = (
+        through.objects.filter(user__is_active=True)
+        .exclude(user__email="")
+        .exclude(Exists(Invitation.objects.open().filter(user_id=OuterRef("user_id"))))
+        .order_by("taskforce_id", "user_id")
+        .values_list("taskforce_id", "user_id")
+    )
+    found: CoordinatorMap = defaultdict(list)
+    for task_force_id, user_id in rows:
+        found[task_force_id].append(user_id)
+    return found
+
+
+def _path_template(name: str, *converters: str) -> Callable[..., str]:
+    """reverse(name, args) for many rows: reversed once with placeholders
+    ("slug" or "int", as the URL's converters), then filled in (reverse()
+    per item was most of a run's time at 3,000 task forces). The arguments
+    are slugs and ids, which need no quoting."""
+    slots = [
+        str(9_000_000_000 + n) if converter == "int" else f"slot{n}placeholder"
+        for n, converter in enumerate(converters)
+    ]
+    template = reverse(name, args=slots)
+    # The literal text between the placeholders, in the URL's order.
+    positions = sorted((template.index(slot), n, slot) for n, slot in enumerate(slots))
+    pieces, order, cursor = [], [], 0
+    for index, n, slot in positions:
+        pieces.append(template[cursor:index])
+        order.append(n)
+        cursor = index + len(slot)
+    tail = template[cursor:]
+
+    def path(*args) -> str:
+        return "".join(piece + str(args[n]) for piece, n in zip(pieces, order, strict=True)) + tail
+
+    return path
+
+
+def _fan_out(coordinators: CoordinatorMap, task_force_id: int, **fields) -> list[Item]:
+    return [
+        Item(recipient_id=user_id, task_force_id=task_force_id, **fields)
+        for user_id in coordinators.get(task_force_id, ())
+    ]
+
+
+def target_date_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
+    statuses = MilestoneStatus.objects.filter(milestone__is_active=True)
+    rows = (statuses.overdue(today) | statuses.target_due_within(today, TARGET_DATE_DAYS)).values(
+        "pk",
+        "task_force_id",
+        "task_force__name",
+        "task_force__slug",
+        "milestone__name",
+        "milestone__slug",
+        "target_date",
+    )
+    milestone_path = _path_template("assessments:milestone_edit", "slug", "slug")
+    items = []
+    for row in rows:
+        occasion = "overdue" if row["target_date"] < today else "soon"
+        items += _fan_out(
+            coordinators,
+            row["task_force_id"],
+            kind=Kind.TARGET_DATE,
+            key=f"target_date:{row['pk']}:{row['target_date']}:{occasion}",
+            task_force_name=row["task_force__name"],
+            name=row["milestone__name"],
+            date=row["target_date"],
+            occasion=occasion,
+            path=milestone_path(row["task_force__slug"], row["milestone__slug"]),
+        )
+    return items
+
+
+def review_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
+    rows = (
+        MilestoneStatus.objects.filter(milestone__is_active=True)
+        .review_due(today)
+        .values(
+            "pk",
+            "task_force_id",
+            "task_force__name",
+            "task_force__slug",
+            "milestone__name",
+            "milestone__slug",
+            "confirmed_at",
+            "status_since",
+        )
+    )
+    milestone_path = _path_template("assessments:milestone_edit", "slug", "slug")
+    items = []
+    for row in rows:
+        confirmed_on = timezone.localdate(row["confirmed_at"] or row["status_since"])
+        items += _fan_out(
+            coordinators,
+            row["task_force_id"],
+            kind=Kind.REVIEW_DUE,
+            key=f"review_due:{row['pk']}:{confirmed_on}",
+            task_force_name=row["task_force__name"],
+            name=row["milestone__name"],
+            date=confirmed_on,
+            occasion="due",
+            path=milestone_path(row["task_force__slug"], row["milestone__slug"]),
+        )
+    return items
+
+
+def mou_renewal_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
+    rows = (
+        PartnerAgency.objects.active()
+        .with_mou_state(today)
+        .filter(mou_state=MouState.EXPIRING)
+        .values(
+            "pk", "name", "task_force_id", "task_force__name", "task_force__slug", "mou_renews_on"
+        )
+    )
+    agency_path = _path_template("assessments:partner_agency_edit", "slug", "int")
+    items = []
+    for row in rows:
+        items += _fan_out(
+            coordinators,
+            row["task_force_id"],
+            kind=Kind.MOU_RENEWAL,
+            key=f"mou_renewal:{row['pk']}:{row['mou_renews_on']}",
+            task_force_name=row["task_force__name"],
+            name=row["name"],
+            date=row["mou_renews_on"],
+            occasion="soon",
+            path=agency_path(row["task_force__slug"], row["pk"]),
+        )
+    return items
+
+
+def invitation_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
+    rows = (
+        Invitation.objects.open()
+        .filter(role=Invitation.Role.COORDINATOR, task_forces__isnull=False)
+        .values(
+            "pk",
+            "email",
+            "user_id",
+            "sent_at",
+            "expires_at",
+            "task_forces__id",
+            "task_forces__name",
+        )
+    )
+    year, week, _ = today.isocalendar()
+    path = reverse("assessments:invitations")
+    items = []
+    for row in rows:
+        expired = timezone.localdate(row["expires_at"]) < today
+        for item in _fan_out(
+            coordinators,
+            row["task_forces__id"],
+            kind=Kind.INVITATION_PENDING,
+            key=f"invitation_pending:{row['pk']}:{year}-W{week:02d}",
+            task_force_name=row["task_forces__name"],
+            name=row["email"],
+            date=timezone.localdate(row["sent_at"]),
+            occasion="expired" if expired else "pending",
+            path=path,
+        ):
+            if item.recipient_id != row["user_id"]:
+                items.append(item)
+    return items
+
+
+def cycle_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
+    """Review cycle submissions still waiting on the task force (not handed
+    in, cycle not closed) due in the next CYCLE_DUE_DAYS days, and late ones
+    (the cycles' one rule, late_q)."""
+    rows = (
+        CycleSubmission.objects.open_for_work()
+        .filter(cycle__due_on__lte=today + datetime.timedelta(days=CYCLE_DUE_DAYS))
+        .with_late(today)
+        .values(
+            "pk",
+            "task_force_id",
+            "task_force__name",
+            "task_force__slug",
+            "cycle_id",
+            "cycle__title",
+            "cycle__due_on",
+            "late",
+        )
+    )
+    try:
+        submission_path = _path_template("assessments:cycle_submission", "int", "slug")
+    except NoReverseMatch:
+        # Until the cycles' pages are merged: the task force's page.
+        task_force_path = _path_template("assessments:task_force", "slug")
+
+        def submission_path(cycle_id: int, slug: str) -> str:
+            return task_force_path(slug)
+
+    items = []
+    for row in rows:
+        occasion = "overdue" if row["late"] else "soon"
+        items += _fan_out(
+            coordinators,
+            row["task_force_id"],
+            kind=Kind.CYCLE_DUE,
+            key=f"cycle_due:{row['pk']}:{row['cycle__due_on']}:{occasion}",
+            task_force_name=row["task_force__name"],
+            name=row["cycle__title"],
+            date=row["cycle__due_on"],
+            occasion=occasion,
+            path=submission_path(row["cycle_id"], row["task_force__slug"]),
+        )
+    return items
+
+
+Collector = Callable[[datetime.date, CoordinatorMap], list[Item]]
+
+# One collector per kind: a new kind of reminder is a function here and a
+# NotificationKind.
+COLLECTORS: dict[str, Collector] = {
+    Kind.TARGET_DATE: target_date_items,
+    Kind.REVIEW_DUE: review_due_items,
+    Kind.MOU_RENEWAL: mou_renewal_items,
+    Kind.INVITATION_PENDING: invitation_items,
+    Kind.CYCLE_DUE: cycle_due_items,
+}
+
+
+def collect(today: datetime.date, coordinators: CoordinatorMap | None = None) -> list[Item]:
+    """Every item of every kind, for every coordinator: one query per kind
+    and one for the coordinators."""
+    if coordinators is None:
+        coordinators = coordinators_by_task_force()
+    items: list[Item] = []
+    for collector in COLLECTORS.values():
+        items += collector(today, coordinators)
+    return items
+
+
+# Sending ------------------------------------------------------------------------
+
+
+@dataclass
+class Message:
+    """One person's e-mail of one run."""
+
+    recipient_id: int
+    email: str
+    name: str
+    items: list[Item] = field(default_factory=list)
+    digest: digest_module.Digest | None = None
+    digest_key: str = ""
+
+    @property
+    def kinds(self) -> list[str]:
+        kinds = {item.kind for item in self.items}
+        if self.digest is not None:
+            kinds.add(Kind.DIGEST)
+        return [kind for kind in Kind.values if kind in kinds]
+
+    @property
+    def keys(self) -> list[str]:
+        keys = [item.key for item in self.items]
+        return keys + ([self.digest_key] if self.digest is not None else [])
+
+    def groups(self) -> list[tuple[str, list[Item]]]:
+        """Items by task force name, each group by date."""
+        by_task_force: dict[str, list[Item]] = defaultdict(list)
+        for item in self.items:
+            by_task_force[item.task_force_name].append(item)
+        return [
+            (name, sorted(items, key=lambda i: (i.date or datetime.date.max, i.kind, i.name)))
+            for name, items in sorted(by_task_force.items())
+        ]
+
+
+@dataclass
+class RunResult:
+    today: datetime.date
+    messages: list[Message]
+    sent: list[Message] = field(default_factory=list)
+    failed: list[tuple[Message, str]] = field(default_factory=list)
+    held: int = 0
+
+
+def _is_weekday(today: datetime.date) -> bool:
+    return today.weekday() == settings.DIGEST_WEEKDAY
+
+
+def plan(today: datetime.date) -> RunResult:
+    """Who gets which e-mail on `today`, in a constant number of queries:
+    the collectors, the digest's readers, the people, their preferences
+    and what they were already sent."""
+    coordinators = coordinators_by_task_force()
+    items = collect(today, coordinators)
+    weekday = _is_weekday(today)
+    User = get_user_model()
+    digest_ids: set[int] = set()
+    if weekday:
+        digest_ids = set(
+            User.objects.filter(digest_recipients_q(), is_active=True)
+            .exclude(email="")
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+    recipient_ids = {item.recipient_id for item in items} | digest_ids
+    if not recipient_ids:
+        return RunResult(today=today, messages=[])
+    people = {
+        row["pk"]: row
+        for row in User.objects.filter(pk__in=recipient_ids).values(
+            "pk", "email", "first_name", "last_name", "username"
+        )
+    }
+    frequencies = NotificationPreference.objects.frequencies(recipient_ids)
+    announced = set(
+        AnnouncedItem.objects.filter(recipient_id__in=recipient_ids).values_list(
+            "recipient_id", "key"
+        )
+    )
+
+    def frequency(user_id: int, kind: str) -> str:
+        return frequencies.get((user_id, kind), NotificationPreference.default_for(kind))
+
+    messages: dict[int, Message] = {}
+
+    def message_for(user_id: int) -> Message:
+        if user_id not in messages:
+            person = people[user_id]
+            name = f"{person['first_name']} {person['last_name']}".strip()
+            messages[user_id] = Message(recipient_id=user_id, email=person["email"], name=name)
+        return messages[user_id]
+
+    held = 0
+    for item in items:
+        if (item.recipient_id, item.key) in announced:
+            continue
+        chosen = frequency(item.recipient_id, item.kind)
+        if chosen == NotificationFrequency.NEVER:
+            continue
+        if chosen == NotificationFrequency.WEEKLY and not weekday:
+            held += 1
+            continue
+        message_for(item.recipient_id).items.append(item)
+
+    digest_key = f"digest:{today}"
+    readers = [
+        user_id
+        for user_id in sorted(digest_ids)
+        if frequency(user_id, Kind.DIGEST) == NotificationFrequency.WEEKLY
+        and (user_id, digest_key) not in announced
+    ]
+    if readers:
+        weekly = digest_module.weekly_digest(today)
+        for user_id in readers:
+            message = message_for(user_id)
+            message.digest = weekly
+            message.digest_key = digest_key
+    ordered = [messages[user_id] for user_id in sorted(messages)]
+    return RunResult(today=today, messages=ordered, held=held)
+
+
+def _subject(message: Message) -> str:
+    count = len(message.items)
+    if count and message.digest is not None:
+        return f"{count} reminder{'s' if count != 1 else ''} and the weekly digest"
+    if message.digest is not None:
+        return "Weekly digest"
+    forces = "task forces" if len(message.groups()) != 1 else "task force"
+    return f"{count} reminder{'s' if count != 1 else ''} for your {forces}"
+
+
+def email_for(message: Message):
+    """The EmailMultiAlternatives of `message`, with its unsubscribe links
+    (one per kind in the body; all its kinds in List-Unsubscribe)."""
+    unsubscribe_all = unsubscribe_url(message.recipient_id, message.kinds)
+    return build_templated_mail(
+        to=[message.email],
+        template="reminders",
+        context={
+            "name": message.name,
+            "subject": _subject(message),
+            "groups": message.groups(),
+            "digest": message.digest,
+            "unsubscribe_links": [
+                (Kind(kind).label, unsubscribe_url(message.recipient_id, [kind]))
+                for kind in message.kinds
+            ],
+            "preferences_url": absolute_url(reverse("assessments:notification_preferences")),
+        },
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_all}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def _record(sent: Iterable[Message], today: datetime.date) -> None:
+    sent = list(sent)
+    if not sent:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        SentNotification.objects.bulk_create(
+            SentNotification(
+                recipient_id=m.recipient_id,
+                email=m.email,
+                kinds=m.kinds,
+                item_keys=m.keys,
+                run_date=today,
+                sent_at=now,
+            )
+            for m in sent
+        )
+        AnnouncedItem.objects.bulk_create(
+            (
+                AnnouncedItem(recipient_id=m.recipient_id, key=key, run_date=today)
+                for m in sent
+                for key in dict.fromkeys(m.keys)
+            ),
+            # Two runs at once both sending: the second record is the same fact.
+            ignore_conflicts=True,
+        )
+
+
+SEND_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def send_reminders(*, today: datetime.date, dry_run: bool = False) -> RunResult:
+    """Plan `today`'s e-mails and send them, one per person, over one
+    connection. A refused send records nothing for that person (the next run
+    retries) and the others still go; the result lists the failures."""
+    result = plan(today)
+    if dry_run or not result.messages:
+        return result
+    connection = get_connection()
+    # One connection for the run; when the server is down, each send below
+    # tries again on its own and fails for its recipient.
+    with contextlib.suppress(*SEND_ERRORS):
+        connection.open()
+    pending: list[Message] = []
+    try:
+        for message in result.messages:
+            email = email_for(message)
+            email.connection = connection
+            try:
+                email.send()
+            except SEND_ERRORS as error:
+                result.failed.append((message, f"{type(error).__name__}: {error}"))
+                # A broken connection is reopened for the next person.
+                with contextlib.suppress(*SEND_ERRORS):
+                    connection.close()
+                continue
+            result.sent.append(message)
+            pending.append(message)
+            if len(pending) >= RECORD_BATCH:
+                _record(pending, today)
+                pending = []
+    finally:
+        _record(pending, today)
+        with contextlib.suppress(*SEND_ERRORS):
+            connection.close()
+    return result

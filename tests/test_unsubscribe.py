@@ -1,0 +1,118 @@
+"""One-click unsubscribe: a signed token, no login; GET only asks."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail, signing
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from assessments.models import NotificationPreference, Status
+from assessments.notifications import UNSUBSCRIBE_SALT, unsubscribe_token
+from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory
+
+
+@pytest.fixture
+def robin(db):
+    return UserFactory(email="robin@example.org")
+
+
+def _url(token):
+    return reverse("assessments:unsubscribe", args=[token])
+
+
+def _frequency(user, kind):
+    row = NotificationPreference.objects.filter(user=user, kind=kind).first()
+    return row.frequency if row else None
+
+
+def test_get_shows_a_button_and_changes_nothing(client, robin):
+    response = client.get(_url(unsubscribe_token(robin.pk, ["target_date"])))
+    assert response.status_code == 200
+    assert b"Target dates coming up or overdue" in response.content
+    assert b'<button type="submit"' in response.content
+    assert not NotificationPreference.objects.exists()
+
+
+def test_post_unsubscribes_without_login(client, robin):
+    token = unsubscribe_token(robin.pk, ["target_date", "review_due"])
+    response = client.post(_url(token))
+    assert response.status_code == 200
+    assert b"You are unsubscribed" in response.content
+    assert _frequency(robin, "target_date") == _frequency(robin, "review_due") == "never"
+    assert _frequency(robin, "mou_renewal") is None
+
+
+def test_rfc_8058_one_click_post_needs_no_csrf_token(robin):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        _url(unsubscribe_token(robin.pk, ["mou_renewal"])),
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert _frequency(robin, "mou_renewal") == "never"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        "eyJ1IjoxfQ:1xYs2A:bad-signature",
+    ],
+)
+def test_garbage_tokens_are_refused(client, robin, token):
+    response = client.post(_url(token))
+    assert response.status_code == 404
+    assert b"not valid" in response.content
+    assert not NotificationPreference.objects.exists()
+
+
+def test_a_tampered_token_is_refused(client, robin):
+    other = UserFactory()
+    token = unsubscribe_token(robin.pk, ["target_date"])
+    payload, rest = token.split(":", 1)
+    forged_payload = signing.dumps({"u": other.pk, "k": ["target_date"]}, salt=UNSUBSCRIBE_SALT)
+    tampered = forged_payload.split(":", 1)[0] + ":" + rest
+    assert client.post(_url(tampered)).status_code == 404
+    # Signed for another purpose (a different salt): refused too.
+    other_purpose = signing.dumps({"u": robin.pk, "k": ["target_date"]})
+    assert client.post(_url(other_purpose)).status_code == 404
+    assert not NotificationPreference.objects.exists()
+
+
+def test_unknown_kinds_and_inactive_users_are_refused(client, robin):
+    bad_kind = signing.dumps({"u": robin.pk, "k": ["everything"]}, salt=UNSUBSCRIBE_SALT)
+    assert client.post(_url(bad_kind)).status_code == 404
+    robin.is_active = False
+    robin.save()
+    assert client.post(_url(unsubscribe_token(robin.pk, ["target_date"]))).status_code == 404
+    assert not NotificationPreference.objects.exists()
+
+
+def test_the_links_of_a_real_reminder_unsubscribe_from_that_kind(client, robin, settings):
+    settings.SITE_URL = "https://tf.example.org"
+    task_force = TaskForceFactory()
+    task_force.coordinators.add(robin)
+    MilestoneStatusFactory(
+        task_force=task_force, status=Status.PLANNING, target_date=datetime.date(2026, 6, 12)
+    )
+    call_command("send_reminders", date="2026-06-10")
+    (message,) = mail.outbox
+    header = message.extra_headers["List-Unsubscribe"]
+    path = re.search(r"https://tf\.example\.org(/unsubscribe/\S+/)>", header).group(1)
+    assert (
+        client.post(
+            path,
+            data="List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        ).status_code
+        == 200
+    )
+    assert _frequency(robin, "target_date") == "never"
+    # Nothing more is sent for that kind.
+    mail.outbox.clear()
+    call_command("send_reminders", date="2026-06-13")
+    assert mail.outbox == []
