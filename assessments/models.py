@@ -1349,6 +1349,8 @@ class AnnouncedItem(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.key}"
+
+
 # Help requests to the state program (issue 17) ---------------------------------
 
 HELP_BODY_MAX_LENGTH = 4000

@@ -1,8 +1,8 @@
 from django.urls import path, register_converter
 
 from assessments import (
-    cycle_views,
     cycle_compare_views,
+    cycle_views,
     evidence_io_views,
     evidence_views,
     help_views,

@@ -61,7 +61,8 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
         "cycles/<int:pk>/",
     ):
         # The statewide register pages, the statewide compare, opening a
-        # review cycle and its page, the help queue and figures: for those who read every task force.
+        # review cycle and its page, the help queue and figures: for those
+        # who read every task force.
         client.force_login(world["users"]["program_manager"])
     elif not route.startswith(public):
         client.force_login(world["users"]["coordinator"])
