@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import HelpRequest, MilestoneStatus, Status, StatusChange
@@ -83,11 +83,6 @@ def help_summary() -> HelpSummary:
     for name, state, n in rows:
         by_state[state] += n
         names.add(name)
-    try:
-        path = reverse("assessments:help_queue")
-    except NoReverseMatch:
-        # The queue's page arrives with the help request views.
-        path = reverse("assessments:dashboard")
     return HelpSummary(
         count=sum(by_state.values()),
         by_state=[
@@ -96,7 +91,7 @@ def help_summary() -> HelpSummary:
             if by_state.get(state)
         ],
         task_forces=_names(len(names), names),
-        path=path,
+        path=reverse("assessments:help_queue"),
     )
 
 

@@ -50,7 +50,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments import digest as digest_module
@@ -296,15 +296,7 @@ def cycle_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list[
             "late",
         )
     )
-    try:
-        submission_path = _path_template("assessments:cycle_submission", "int", "slug")
-    except NoReverseMatch:
-        # Until the cycles' pages are merged: the task force's page.
-        task_force_path = _path_template("assessments:task_force", "slug")
-
-        def submission_path(cycle_id: int, slug: str) -> str:
-            return task_force_path(slug)
-
+    submission_path = _path_template("assessments:cycle_submission", "int", "slug")
     items = []
     for row in rows:
         occasion = "overdue" if row["late"] else "soon"

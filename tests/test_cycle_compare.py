@@ -344,3 +344,17 @@ def test_csv_queries_do_not_grow_with_more_snapshots(
     with django_assert_max_num_queries(8):
         response = client.get(url, {"a": snapshots[0].pk, "b": snapshots[-1].pk})
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_submission_page_links_each_version_to_compare_with_today(client):
+    coordinator = UserFactory()
+    task_force = TaskForceFactory()
+    task_force.coordinators.add(coordinator)
+    cycle = ReviewCycleFactory()
+    snapshot = snapshot_of(task_force, cycle)
+    client.force_login(coordinator)
+    response = client.get(reverse("assessments:cycle_submission", args=[cycle.pk, task_force.slug]))
+    assert response.status_code == 200
+    compare = reverse("assessments:compare", args=[task_force.slug])
+    assert f'href="{compare}?a={snapshot.pk}&amp;b=today"' in response.content.decode()
