@@ -81,3 +81,12 @@ def test_one_preference_per_person_and_kind(db):
     NotificationPreference.objects.create(user=user, kind="target_date", frequency="daily")
     with pytest.raises(IntegrityError), transaction.atomic():
         NotificationPreference.objects.create(user=user, kind="target_date", frequency="never")
+
+
+def test_staff_find_the_record_of_sent_reminders_from_their_preferences(client, db):
+    sent = reverse("assessments:sent_notifications")
+    coordinator = UserFactory()
+    client.force_login(coordinator)
+    assert f'href="{sent}"'.encode() not in client.get(URL).content
+    client.force_login(UserFactory(is_staff=True))
+    assert f'href="{sent}"'.encode() in client.get(URL).content

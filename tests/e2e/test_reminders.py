@@ -71,6 +71,7 @@ def test_choices_and_one_click_unsubscribe(
     )
 
     log_in(page, staff.username)
+    page.get_by_role("link", name="E-mail reminders").click()
     page.get_by_role("link", name="Reminders sent").click()
     expect(page.get_by_role("cell", name=re.compile(coordinator.email))).to_be_visible()
     check("sent")
