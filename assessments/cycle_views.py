@@ -212,7 +212,8 @@ def _render(
         )
     editable = can_edit and submission.is_editable
     snapshots = list(
-        submission.snapshots.select_related("changed_by")
+        submission.snapshots.with_details()
+        .select_related("changed_by")
         .prefetch_related("reviews")
         .order_by("-number")
     )

@@ -11,7 +11,8 @@ For part B (compare, exports) and the reminders, the reads to use:
 - `Snapshot.objects.latest_accepted_for(task_force)`, `.for_task_force(task_force)`;
 - `snapshot.statuses()` -> {milestone_id: status} as frozen (every listed
   milestone has a row, "not_started" included);
-- `snapshot.milestone_rows()` / `snapshot.plan()` for the frozen details.
+- `snapshot.milestone_rows()` / `snapshot.plan()` for the frozen details
+  (`Snapshot.objects.with_details()` reads them for many snapshots at once).
 """
 
 from __future__ import annotations
@@ -173,7 +174,31 @@ class CycleSubmission(models.Model):
         return self.state not in HANDED_IN
 
 
+def _in_milestone_order(rows: models.QuerySet) -> models.QuerySet:
+    """A snapshot's milestone rows or plan items in the guidance's order."""
+    return rows.select_related("milestone__stage").order_by(
+        "milestone__stage__order", "milestone__order"
+    )
+
+
 class SnapshotQuerySet(AppendOnlyQuerySet):
+    def with_details(self) -> SnapshotQuerySet:
+        """Every snapshot's milestone rows and plan in two queries, whatever
+        the number of snapshots (a submission page lists every version), as
+        `snapshot.milestone_list` and `snapshot.plan_list`."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "milestones",
+                queryset=_in_milestone_order(SnapshotMilestone.objects.all()),
+                to_attr="milestone_list",
+            ),
+            models.Prefetch(
+                "plan_items",
+                queryset=_in_milestone_order(PlanItem.objects.all()),
+                to_attr="plan_list",
+            ),
+        )
+
     def for_task_force(self, task_force: TaskForce) -> SnapshotQuerySet:
         """Its snapshots, newest first, with their cycle."""
         return (
@@ -238,14 +263,10 @@ class Snapshot(AppendOnlyRecord):
         return dict(self.milestones.values_list("milestone_id", "status"))
 
     def milestone_rows(self) -> models.QuerySet[SnapshotMilestone]:
-        return self.milestones.select_related("milestone__stage").order_by(
-            "milestone__stage__order", "milestone__order"
-        )
+        return _in_milestone_order(self.milestones.all())
 
     def plan(self) -> models.QuerySet[PlanItem]:
-        return self.plan_items.select_related("milestone__stage").order_by(
-            "milestone__stage__order", "milestone__order"
-        )
+        return _in_milestone_order(self.plan_items.all())
 
 
 class SnapshotMilestone(AppendOnly):

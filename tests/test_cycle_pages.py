@@ -113,3 +113,36 @@ def test_a_stale_draft_save_is_a_409(guidance, task_force, coordinator):
     url = f"/cycles/{cycle.pk}/task-forces/{task_force.slug}/save/"
     assert client.post(url, {"version": 0, "action": "save"}).status_code == 302
     assert client.post(url, {"version": 0, "action": "save"}).status_code == 409
+
+
+def _returned_and_resubmitted(submission, coordinator, manager, times):
+    submit(submission, coordinator)
+    for _ in range(times):
+        submission.refresh_from_db()
+        cycles.submission_return(submission=submission, comments="Add dates.", user=manager)
+        submission.refresh_from_db()
+        cycles.submission_submit(
+            submission=submission, user=coordinator, expected_version=submission.version
+        )
+    submission.refresh_from_db()
+    return submission
+
+
+@pytest.mark.parametrize("resubmissions", [0, 3])
+def test_the_submission_page_reads_in_constant_queries_whatever_its_versions(
+    guidance, task_force, coordinator, django_assert_max_num_queries, resubmissions
+):
+    manager = program_manager()
+    submission = open_cycle(manager).submissions.get(task_force=task_force)
+    submission = _returned_and_resubmitted(submission, coordinator, manager, resubmissions)
+    assert submission.snapshots.count() == resubmissions + 1
+    url = f"/cycles/{submission.cycle_id}/task-forces/{task_force.slug}/"
+    for user in (coordinator, manager):
+        client = Client()
+        client.force_login(user)
+        client.get(url)  # warm the session and permission caches
+        # 15 today: one read per kind, none per version.
+        with django_assert_max_num_queries(15):
+            page = client.get(url)
+        assert page.status_code == 200
+        assert f"Version {resubmissions + 1}".encode() in page.content
