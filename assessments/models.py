@@ -1329,6 +1329,12 @@ class SentNotification(AppendOnly):
     def __str__(self) -> str:
         return f"{self.email} {self.run_date}: {', '.join(self.kinds)}"
 
+    @property
+    def kind_labels(self) -> list[str]:
+        """The kinds as people read them; a kind no longer known as it was stored."""
+        labels = dict(NotificationKind.choices)
+        return [labels.get(kind, kind) for kind in self.kinds]
+
 
 class AnnouncedItem(AppendOnly):
     """That `recipient` was sent `key` (kind, item and occasion, see
