@@ -116,6 +116,19 @@ class CycleSubmissionQuerySet(models.QuerySet):
         in cycles not closed."""
         return self.exclude(state__in=HANDED_IN).filter(cycle__closed_at__isnull=True)
 
+    def waiting_on(
+        self, task_force: TaskForce, today: datetime.date | None = None
+    ) -> CycleSubmissionQuerySet:
+        """The task force's submissions still to be done, soonest due first,
+        with their cycle and `late`: the task force page's "Review cycle"."""
+        return (
+            self.filter(task_force=task_force)
+            .open_for_work()
+            .with_late(today)
+            .select_related("cycle")
+            .order_by("cycle__due_on", "pk")
+        )
+
 
 class CycleSubmission(models.Model):
     """One task force's part in a cycle: its state and its draft. Created

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments import evidence_summary, history, page_cache, services
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.cycles_models import CycleSubmission
 from assessments.evidence_views import ask_to_review
 from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm
@@ -111,6 +112,8 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "status_choices": Status.choices,
             "show_evidence": True,
             "evidence": evidence_summary.evidence_by_milestone(task_force),
+            # Where the next piece of work is: a cycle waiting on this task force.
+            "open_submissions": list(CycleSubmission.objects.waiting_on(task_force, today)),
         },
     )
 

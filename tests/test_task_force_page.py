@@ -1,10 +1,14 @@
 """The coordinator's status page for one task force."""
 
+import datetime
+
 from django.urls import reverse
 
+from assessments import cycles
 from assessments.models import Status
 from stages.models import Milestone
-from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory
+from tests.cycle_support import open_cycle, submit
+from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory, program_manager
 
 
 def _url(task_force):
@@ -79,9 +83,10 @@ def test_page_query_count_is_bounded(
 ):
     for milestone in Milestone.objects.all()[:20]:
         MilestoneStatusFactory(task_force=task_force, milestone=milestone)
-    # 15: two of them read the partner register (its agencies, the sectors),
-    # one the evidence of every milestone (tests/test_evidence_shown.py).
-    with django_assert_max_num_queries(15):
+    # 16: two of them read the partner register (its agencies, the sectors),
+    # one the evidence of every milestone (tests/test_evidence_shown.py), one
+    # the review cycles waiting on the task force.
+    with django_assert_max_num_queries(16):
         assert coordinator_client.get(_url(task_force)).status_code == 200
 
 
@@ -89,3 +94,44 @@ def test_the_region_is_named_once(guidance, coordinator_client, task_force):
     html = coordinator_client.get(f"/task-forces/{task_force.slug}/").content.decode()
     assert f"Region: {task_force.region}" in html
     assert f"{task_force.region} region" not in html
+
+
+def test_an_open_review_cycle_shows_until_the_task_force_submits(
+    guidance, task_force, coordinator, coordinator_client
+):
+    manager = program_manager()
+    cycle = open_cycle(manager, title="2027 annual self-assessment")
+    TaskForceFactory(region="Coast")
+    other = open_cycle(manager, title="Coast pilot", region="Coast")
+    html = coordinator_client.get(_url(task_force)).content.decode()
+    link = reverse("assessments:cycle_submission", args=[cycle.pk, task_force.slug])
+    assert f'href="{link}"' in html
+    assert "Review every milestone, write the narratives and submit." in html
+    assert other.title not in html
+
+    submission = cycle.submissions.get(task_force=task_force)
+    submit(submission, coordinator)
+    assert 'id="cycle-due"' not in coordinator_client.get(_url(task_force)).content.decode()
+
+    submission.refresh_from_db()
+    cycles.submission_return(submission=submission, comments="Add the dates.", user=manager)
+    html = coordinator_client.get(_url(task_force)).content.decode()
+    assert "Returned with comments: change and resubmit." in html
+    # The comments themselves stay on the submission page.
+    assert "Add the dates." not in html
+
+
+def test_a_program_manager_sees_the_cycle_state_without_the_coordinators_to_do(
+    guidance, task_force, client
+):
+    manager = program_manager()
+    cycle = open_cycle(manager)
+    # Its due date passed (the form refuses a date in the past).
+    type(cycle).objects.filter(pk=cycle.pk).update(
+        due_on=cycle.due_on - datetime.timedelta(days=31)
+    )
+    client.force_login(manager)
+    html = client.get(_url(task_force)).content.decode()
+    assert 'id="cycle-due"' in html
+    assert 'text-bg-danger">Late</span>' in html
+    assert "Review every milestone" not in html
