@@ -211,6 +211,7 @@ def _render(
             }
         )
     editable = can_edit and submission.is_editable
+    reviewed_count = sum(1 for m in milestones if m.pk in reviewed)
     snapshots = list(
         submission.snapshots.with_details()
         .select_related("changed_by")
@@ -236,8 +237,9 @@ def _render(
             "task_force": task_force,
             "late": submission.is_late(),
             "stages": list(stages.items()),
-            "reviewed_count": sum(1 for m in milestones if m.pk in reviewed),
+            "reviewed_count": reviewed_count,
             "milestone_count": len(milestones),
+            "unreviewed_count": len(milestones) - reviewed_count,
             "editable": editable,
             "can_edit": can_edit,
             "form": (form or _form(submission)) if editable else None,
@@ -330,6 +332,30 @@ def milestone_review(request: HttpRequest, pk: int, slug: str, milestone_slug: s
     else:
         messages.success(request, f"Confirmed as it stands: {milestone.name}.")
     return redirect(f"{_back(submission)}#review-{milestone.slug}")
+
+
+@require_POST
+def milestones_review(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """Confirm, in one action, the milestones the page listed as not yet
+    reviewed (posted back: what the coordinator saw, not what changed since)."""
+    submission, can_edit = _submission(request, pk, slug)
+    if not can_edit:
+        raise PermissionDenied
+    slugs = request.POST.getlist("milestone")[:200]
+    milestones = list(cycles.listed_milestones().filter(slug__in=slugs))
+    if not milestones:
+        messages.info(request, "Nothing to confirm: every milestone is reviewed.")
+        return redirect(_back(submission))
+    try:
+        cycles.milestones_review(submission=submission, milestones=milestones, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        count = len(milestones)
+        messages.success(
+            request, f"Confirmed {count} milestone{'s' if count != 1 else ''} as they stand."
+        )
+    return redirect(_back(submission))
 
 
 @require_POST

@@ -14,7 +14,7 @@ apply as on every other status write.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -325,46 +325,65 @@ def submission_save_draft(
     return current
 
 
-@transaction.atomic
 def milestone_review(
     *,
     submission: CycleSubmission,
     milestone: Milestone,
     user: AbstractBaseUser,
 ) -> None:
-    """Confirm a milestone as it stands for this submission. An achieved one
-    is confirmed as on the status page (its review clock restarts); any
-    other writes a REVIEW entry in the history, changing nothing else."""
+    """Confirm one milestone as it stands for this submission (see
+    milestones_review)."""
+    milestones_review(submission=submission, milestones=[milestone], user=user)
+
+
+@transaction.atomic
+def milestones_review(
+    *,
+    submission: CycleSubmission,
+    milestones: Sequence[Milestone],
+    user: AbstractBaseUser,
+) -> list[Milestone]:
+    """Confirm milestones as they stand for this submission, in one action.
+    An achieved one is confirmed as on the status page (its review clock
+    restarts); any other writes a REVIEW entry in the history, changing
+    nothing else. Refused, saving nothing, if one is retired. Returns them."""
     current = _locked(submission, None)
     _require_editor(current, user)
     _require_editable(current, "changed")
-    if not milestone.is_active:
+    if any(not milestone.is_active for milestone in milestones):
         raise ValidationError(services.RETIRED_MILESTONE_MESSAGE, code="retired")
-    status = (
-        MilestoneStatus.objects.filter(task_force=current.task_force, milestone=milestone)
-        .values_list("status", flat=True)
-        .first()
-    ) or Status.NOT_STARTED
+    statuses = dict(
+        MilestoneStatus.objects.filter(
+            task_force=current.task_force, milestone__in=milestones
+        ).values_list("milestone_id", "status")
+    )
     now = timezone.now()
-    if status == Status.ACHIEVED:
-        services.milestone_confirm(
-            task_force=current.task_force, milestone=milestone, user=user, at=now
+    changes = []
+    for milestone in milestones:
+        status = statuses.get(milestone.pk, Status.NOT_STARTED)
+        if status == Status.ACHIEVED:
+            services.milestone_confirm(
+                task_force=current.task_force, milestone=milestone, user=user, at=now
+            )
+            continue
+        changes.append(
+            StatusChange(
+                task_force=current.task_force,
+                milestone=milestone,
+                old_status=status,
+                new_status=status,
+                changes={},
+                changed_by=user,
+                changed_by_name=user.get_username(),
+                changed_at=now,
+                source=StatusChange.Source.REVIEW,
+            )
         )
-    else:
-        StatusChange.objects.create(
-            task_force=current.task_force,
-            milestone=milestone,
-            old_status=status,
-            new_status=status,
-            changes={},
-            changed_by=user,
-            changed_by_name=user.get_username(),
-            changed_at=now,
-            source=StatusChange.Source.REVIEW,
-        )
-    if current.state == SubmissionState.NOT_STARTED:
+    StatusChange.objects.bulk_create(changes)
+    if milestones and current.state == SubmissionState.NOT_STARTED:
         _start(current)
         _store(current, user=user, now=now)
+    return list(milestones)
 
 
 def missing_for_submit(submission: CycleSubmission) -> list[str]:

@@ -234,6 +234,11 @@ urlpatterns = [
         name="cycle_submission_decide",
     ),
     path(
+        "cycles/<int:pk>/task-forces/<slug:slug>/milestones/confirm/",
+        cycle_views.milestones_review,
+        name="cycle_milestones_review",
+    ),
+    path(
         "cycles/<int:pk>/task-forces/<slug:slug>/milestones/<slug:milestone_slug>/confirm/",
         cycle_views.milestone_review,
         name="cycle_milestone_review",

@@ -1,11 +1,15 @@
 import datetime
+import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from assessments import cycles
+from assessments import cycles, services
 from assessments.cycles_models import CycleSubmission
+from assessments.models import Status, StatusChange
+from stages.models import Milestone
 from tests.cycle_support import open_cycle, program_manager, submit
 from tests.factories import TaskForceFactory
 
@@ -146,3 +150,83 @@ def test_the_submission_page_reads_in_constant_queries_whatever_its_versions(
             page = client.get(url)
         assert page.status_code == 200
         assert f"Version {resubmissions + 1}".encode() in page.content
+
+
+def _confirm_the_rest_url(cycle, task_force):
+    return f"/cycles/{cycle.pk}/task-forces/{task_force.slug}/milestones/confirm/"
+
+
+def test_confirming_the_rest_reviews_what_the_page_listed_in_one_action(
+    guidance, task_force, coordinator
+):
+    cycle = open_cycle(program_manager())
+    mou = Milestone.objects.get(slug="task-force-mou")
+    services.milestone_status_update(
+        task_force=task_force, milestone=mou, status=Status.ACHIEVED, user=coordinator
+    )
+    client = Client()
+    client.force_login(coordinator)
+    url = f"/cycles/{cycle.pk}/task-forces/{task_force.slug}/"
+    page = client.get(url)
+    # The MOU changed since the cycle opened: reviewed already, not listed.
+    assert page.context["unreviewed_count"] == 27
+    listed = re.findall(r'name="milestone" value="([a-z0-9-]+)"', page.content.decode())
+    assert len(listed) == 27 and "task-force-mou" not in listed
+    assert b"Confirm the 27 not yet reviewed as they stand" in page.content
+
+    response = client.post(_confirm_the_rest_url(cycle, task_force), {"milestone": listed})
+    assert response.status_code == 302
+    submission = CycleSubmission.objects.get()
+    assert submission.state == "in_progress"
+    assert len(cycles.reviewed_milestone_ids(submission)) == 28
+    reviews = StatusChange.objects.filter(source=StatusChange.Source.REVIEW)
+    assert sorted(reviews.values_list("milestone__slug", flat=True)) == sorted(listed)
+    page = client.get(url)
+    assert page.context["unreviewed_count"] == 0
+    assert b"Confirmed 27 milestones as they stand." in page.content
+    assert b'id="confirm-the-rest"' not in page.content
+
+
+def test_confirming_the_rest_with_nothing_listed_saves_nothing(guidance, task_force, coordinator):
+    cycle = open_cycle(program_manager())
+    client = Client()
+    client.force_login(coordinator)
+    response = client.post(
+        _confirm_the_rest_url(cycle, task_force), {"milestone": ["no-such-milestone"]}
+    )
+    assert response.status_code == 302
+    assert not StatusChange.objects.exists()
+    assert CycleSubmission.objects.get().state == "not_started"
+    assert b"Nothing to confirm" in client.get(response["Location"]).content
+
+
+def test_confirming_the_rest_after_submitting_is_refused_and_saves_nothing(
+    guidance, task_force, coordinator
+):
+    cycle = open_cycle(program_manager())
+    submit(cycle.submissions.get(), coordinator)
+    before = StatusChange.objects.count()
+    client = Client()
+    client.force_login(coordinator)
+    response = client.post(
+        _confirm_the_rest_url(cycle, task_force), {"milestone": ["task-force-mou"]}, follow=True
+    )
+    assert StatusChange.objects.count() == before
+    assert CycleSubmission.objects.get().state == "submitted"
+    assert b"alert-danger" in response.content
+
+
+def test_a_retired_milestone_is_refused_and_nothing_of_the_action_is_saved(
+    guidance, task_force, coordinator
+):
+    submission = open_cycle(program_manager()).submissions.get()
+    retired = Milestone.objects.get(slug="task-force-mou")
+    Milestone.objects.filter(pk=retired.pk).update(is_active=False)
+    retired.refresh_from_db()
+    active = Milestone.objects.get(slug="agency-awareness")
+    with pytest.raises(ValidationError):
+        cycles.milestones_review(
+            submission=submission, milestones=[active, retired], user=coordinator
+        )
+    assert not StatusChange.objects.exists()
+    assert CycleSubmission.objects.get().state == "not_started"

@@ -221,6 +221,10 @@ SITE = {
         "POST",
         "cycles/<int:pk>/task-forces/<slug:slug>/milestones/<slug:milestone_slug>/confirm/",
     ): _row("redirect", 403, "redirect", 404, "login", "login"),
+    # Confirming the rest at once: as one at a time.
+    ("POST", "cycles/<int:pk>/task-forces/<slug:slug>/milestones/confirm/"): _row(
+        "redirect", 403, "redirect", 404, "login", "login"
+    ),
     # Two-factor sign-in, for every account.
     ("GET", "accounts/two-factor/"): _row(200, 200, 200, 200, "login", "login"),
     ("GET", "accounts/two-factor/setup/"): _row(200, 200, 200, 200, "login", "login"),

@@ -1,8 +1,10 @@
 """One full review cycle in Chromium: a program manager opens it, the
-coordinator reviews every milestone (confirming all, changing one), writes
-the narratives and submits, the program manager returns it with a comment,
-the coordinator resubmits, the program manager accepts. axe finds no
-serious or critical issue on the cycle page and the submission page."""
+coordinator reviews every milestone (changing one, confirming one, then the
+rest at once), writes the narratives and submits, the program manager
+returns it with a comment,
+the coordinator resubmits, the program manager accepts; then the coordinator
+achieves a milestone and compare with today shows the move. axe finds no
+serious or critical issue on the cycle, submission and compare pages."""
 
 import datetime
 
@@ -12,8 +14,15 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from assessments.cycles_models import CycleSubmission
-from stages.models import Stage
-from tests.e2e.support import VIEWPORTS, describe_violations, is_blocking, log_in, run_axe
+from stages.models import Milestone, Stage
+from tests.e2e.support import (
+    VIEWPORTS,
+    describe_violations,
+    is_blocking,
+    log_in,
+    run_axe,
+    update_milestone_status,
+)
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -52,9 +61,12 @@ def test_one_full_review_cycle(task_force, coordinator, guidance, new_context):
     coordinator_page.get_by_label("Status").select_option(label="In progress")
     coordinator_page.get_by_role("button", name="Save").click()
     expect(coordinator_page).to_have_url(submission_url)
-    while coordinator_page.get_by_text("Not yet").count():
-        row = coordinator_page.locator("tr", has_text="Not yet").first
-        row.get_by_role("button").click()
+    expect(coordinator_page.locator("#reviewed-count")).to_have_text("1 of 28")
+    coordinator_page.locator("#review-agency-awareness").get_by_role("button").click()
+    expect(coordinator_page.locator("#reviewed-count")).to_have_text("2 of 28")
+    coordinator_page.get_by_role(
+        "button", name="Confirm the 26 not yet reviewed as they stand"
+    ).click()
     expect(coordinator_page.locator("#reviewed-count")).to_have_text("28 of 28")
     for stage in Stage.objects.all():
         coordinator_page.get_by_label(f"Narrative: {stage.name}").fill("Met monthly; totals only.")
@@ -89,5 +101,18 @@ def test_one_full_review_cycle(task_force, coordinator, guidance, new_context):
     assert submission.state == "accepted"
     assert submission.snapshots.count() == 2
     _axe(page, "accepted submission page", found)
+
+    # After acceptance the coordinator achieves the MOU; compare with today
+    # shows that move against the accepted submission.
+    coordinator_page.goto(f"/task-forces/{task_force.slug}/")
+    update_milestone_status(
+        coordinator_page, Milestone.objects.get(slug="task-force-mou"), "Achieved"
+    )
+    coordinator_page.get_by_role("link", name="Compare submissions").click()
+    expect(coordinator_page.get_by_label("With")).to_have_value("today")
+    foundation = coordinator_page.locator('section[aria-labelledby="stage-foundation"]')
+    expect(foundation).to_contain_text("Moved forward (1)")
+    expect(foundation).to_contain_text("Task Force MOU")
+    expect(coordinator_page.get_by_text("0 → 1 of 28 milestones achieved")).to_be_visible()
+    _axe(coordinator_page, "compare page", found)
     assert not found, describe_violations(found)
-    # Part B continues here: compare with today after a change.
