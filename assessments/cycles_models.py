@@ -18,6 +18,7 @@ For part B (compare, exports) and the reminders, the reads to use:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -115,6 +116,20 @@ class CycleSubmissionQuerySet(models.QuerySet):
         """Still waiting on the task force (for reminders): not handed in,
         in cycles not closed."""
         return self.exclude(state__in=HANDED_IN).filter(cycle__closed_at__isnull=True)
+
+    def mark_started(self, task_force_ids: Iterable[int]) -> int:
+        """A status saved or confirmed on these task forces is review work
+        (it counts as reviewed, see cycles.reviewed_milestone_ids), so their
+        submissions not yet started in open cycles become in progress; the
+        cycle page would otherwise say "not started" of a task force halfway
+        through. One query, on every status write path. The version is left
+        alone: it guards the draft, which this does not touch, so a draft
+        open in another tab is not made stale by a status save."""
+        return self.filter(
+            task_force_id__in=task_force_ids,
+            state=SubmissionState.NOT_STARTED,
+            cycle__closed_at__isnull=True,
+        ).update(state=SubmissionState.IN_PROGRESS)
 
     def waiting_on(
         self, task_force: TaskForce, today: datetime.date | None = None

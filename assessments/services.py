@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from assessments import page_cache
+from assessments.cycles_models import CycleSubmission
 from assessments.models import (
     MilestoneStatus,
     PartnerAgency,
@@ -215,6 +216,7 @@ def _update(
             raise StaleStatusError(_current(task_force, milestone))
         record.version = read_version + 1
     _history(record, changes, user=user, now=now, source=source).save(force_insert=True)
+    CycleSubmission.objects.mark_started([task_force.pk])
     return record
 
 
@@ -362,6 +364,8 @@ def milestone_statuses_update(
             )
     MilestoneStatus.objects.bulk_create(to_create, batch_size=BULK_BATCH_SIZE)
     StatusChange.objects.bulk_create(history, batch_size=BULK_BATCH_SIZE)
+    if history:
+        CycleSubmission.objects.mark_started({change.task_force_id for change in history})
     return len(history)
 
 
@@ -399,6 +403,7 @@ def milestone_confirm(
         changed_at=now,
         source=StatusChange.Source.CONFIRM,
     )
+    CycleSubmission.objects.mark_started([task_force.pk])
     record.refresh_from_db()
     return record
 

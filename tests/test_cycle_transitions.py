@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from assessments import cycles, services
 from assessments.cycles_models import CycleSubmission, Snapshot, SubmissionReview
@@ -299,3 +300,74 @@ def test_submit_return_and_accept_appear_in_the_history(setup):
     assert b"Secret detail" not in page.content
     assert setup["manager"] in page.context["people"]
     assert b"reviewed, unchanged" in page.content
+
+
+def test_a_status_saved_or_imported_outside_the_submission_starts_it(setup, guidance):
+    """Every status write path counts as review work, as it counts as reviewed."""
+    submission, task_force, coordinator = (
+        setup["submission"],
+        setup["task_force"],
+        setup["coordinator"],
+    )
+    version = submission.version
+    services.milestone_status_update(
+        task_force=task_force,
+        milestone=Milestone.objects.get(slug="task-force-mou"),
+        status=Status.PLANNING,
+        user=coordinator,
+    )
+    started = _fresh(submission)
+    assert started.state == "in_progress"
+    # The draft's version is left alone: a draft open in another tab stays valid.
+    assert started.version == version
+
+    other = TaskForceFactory()
+    other_submission = open_cycle(setup["manager"], title="2028").submissions.get(task_force=other)
+    services.milestone_statuses_update(
+        edits=[
+            services.StatusEdit(
+                task_force=other,
+                milestone=Milestone.objects.get(slug="task-force-mou"),
+                values={"status": Status.PLANNING},
+                expected_version=0,
+            )
+        ],
+        user=coordinator,
+        source=StatusChange.Source.IMPORT,
+    )
+    assert _fresh(other_submission).state == "in_progress"
+
+
+def test_a_confirmation_on_the_task_force_page_starts_it_but_not_in_a_closed_cycle(setup):
+    submission, task_force, coordinator = (
+        setup["submission"],
+        setup["task_force"],
+        setup["coordinator"],
+    )
+    milestone = Milestone.objects.get(slug="agency-awareness")
+    services.milestone_status_update(
+        task_force=task_force,
+        milestone=milestone,
+        status=Status.ACHIEVED,
+        user=coordinator,
+        at=setup["cycle"].opened_at - datetime.timedelta(days=400),
+    )
+    CycleSubmission.objects.filter(pk=submission.pk).update(state="not_started")
+    type(setup["cycle"]).objects.filter(pk=setup["cycle"].pk).update(closed_at=timezone.now())
+    services.milestone_confirm(task_force=task_force, milestone=milestone, user=coordinator)
+    assert _fresh(submission).state == "not_started"
+
+    type(setup["cycle"]).objects.filter(pk=setup["cycle"].pk).update(closed_at=None)
+    services.milestone_confirm(task_force=task_force, milestone=milestone, user=coordinator)
+    assert _fresh(submission).state == "in_progress"
+
+
+def test_a_status_save_leaves_handed_in_submissions_as_they_are(setup):
+    submit(setup["submission"], setup["coordinator"])
+    services.milestone_status_update(
+        task_force=setup["task_force"],
+        milestone=Milestone.objects.get(slug="task-force-mou"),
+        status=Status.LAPSED,
+        user=setup["coordinator"],
+    )
+    assert _fresh(setup["submission"]).state == "submitted"
