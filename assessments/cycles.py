@@ -342,11 +342,11 @@ def milestones_review(
     submission: CycleSubmission,
     milestones: Sequence[Milestone],
     user: AbstractBaseUser,
-) -> list[Milestone]:
+) -> None:
     """Confirm milestones as they stand for this submission, in one action.
     An achieved one is confirmed as on the status page (its review clock
     restarts); any other writes a REVIEW entry in the history, changing
-    nothing else. Refused, saving nothing, if one is retired. Returns them."""
+    nothing else. Refused, saving nothing, if one is retired."""
     current = _locked(submission, None)
     _require_editor(current, user)
     _require_editable(current, "changed")
@@ -383,7 +383,6 @@ def milestones_review(
     if milestones and current.state == SubmissionState.NOT_STARTED:
         _start(current)
         _store(current, user=user, now=now)
-    return list(milestones)
 
 
 def missing_for_submit(submission: CycleSubmission) -> list[str]:
