@@ -9,11 +9,12 @@ PORT ?= 8000
 
 .PHONY: install run test lint format migrate clean bench
 
-# Reinstalls only when requirements.txt changes.
-$(VENV)/.installed: requirements.txt
+# Reinstalls only when a requirements file changes. Development installs
+# both files; production installs requirements.txt only (docs: Deploying).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
