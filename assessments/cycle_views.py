@@ -319,12 +319,54 @@ def submission_save(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return redirect(_back(submission))
 
 
+def _save_typed_draft(
+    request: HttpRequest, submission: CycleSubmission, can_edit: bool
+) -> tuple[CycleSubmission, HttpResponse | None]:
+    """The confirm buttons belong to the draft's form, so what the coordinator
+    typed in the narratives and plan comes with them: save it before
+    confirming, or it would be lost with the page's reload. When it cannot be
+    saved, the page comes back with the text as typed and nothing confirmed."""
+    if "version" not in request.POST:
+        return submission, None  # posted without the draft (an older page)
+    form = _form(submission, request.POST)
+    if form.is_valid() and not form.has_changed():
+        return submission, None
+    not_confirmed = "Not confirmed yet: your draft could not be saved. Fix it below, then confirm."
+    if not form.is_valid():
+        messages.error(request, not_confirmed)
+        return submission, _render(request, submission, can_edit, form=form, status=400)
+    try:
+        saved = cycles.submission_save_draft(
+            submission=submission,
+            narrative=form.narrative(),
+            plan=form.plan(),
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except cycles.StaleSubmissionError as error:
+        current = cycles.submission_for(submission.cycle_id, submission.task_force)
+        form_kept = form if current.is_editable else None
+        stale = f"{not_confirmed} {error.message_for(request.user)}"
+        return submission, _render(
+            request, current, can_edit, form=form_kept, stale=stale, status=409
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        messages.error(request, not_confirmed)
+        return submission, _render(request, submission, can_edit, form=form, status=400)
+    messages.success(request, "Draft saved.")
+    return saved, None
+
+
 @require_POST
 def milestone_review(request: HttpRequest, pk: int, slug: str, milestone_slug: str) -> HttpResponse:
     submission, can_edit = _submission(request, pk, slug)
     if not can_edit:
         raise PermissionDenied
     milestone = get_object_or_404(Milestone, slug=milestone_slug)
+    submission, refused = _save_typed_draft(request, submission, can_edit)
+    if refused:
+        return refused
     try:
         cycles.milestone_review(submission=submission, milestone=milestone, user=request.user)
     except ValidationError as error:
@@ -343,6 +385,9 @@ def milestones_review(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         raise PermissionDenied
     slugs = request.POST.getlist("milestone")[:200]
     milestones = list(cycles.listed_milestones().filter(slug__in=slugs))
+    submission, refused = _save_typed_draft(request, submission, can_edit)
+    if refused:
+        return refused
     if not milestones:
         messages.info(request, "Nothing to confirm: every milestone is reviewed.")
         return redirect(_back(submission))

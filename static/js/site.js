@@ -59,5 +59,48 @@ function setUpUnsavedStatuses() {
   });
 }
 
+// Text typed into a form marked data-warn-unsaved (a review narrative, a
+// plan): leaving the page by a link asks first, as for statuses above. The
+// form's own buttons (Save, Submit, and the Confirm buttons that belong to it
+// and carry the text) are not leaving. A link click asks with confirm()
+// because phone browsers ignore beforeunload.
+function setUpUnsavedText() {
+  const forms = [...document.querySelectorAll("form[data-warn-unsaved]")];
+  if (forms.length === 0) return;
+  let submitting = false;
+  function changed(form) {
+    return [...form.elements].some((field) => {
+      if (field.type === "hidden" || field.type === "submit") return false;
+      if (field.type === "checkbox" || field.type === "radio") {
+        return field.checked !== field.defaultChecked;
+      }
+      if (field.tagName === "SELECT") {
+        return [...field.options].some((option) => option.selected !== option.defaultSelected);
+      }
+      return "defaultValue" in field && field.value !== field.defaultValue;
+    });
+  }
+  const anyChanged = () => !submitting && forms.some(changed);
+  const question = "What you typed is not saved yet. Leave this page without saving it?";
+  for (const form of forms) {
+    form.addEventListener("submit", () => {
+      submitting = true;
+    });
+  }
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href]");
+    if (!link || link.target || link.getAttribute("href").startsWith("#")) return;
+    if (anyChanged() && !window.confirm(question)) event.preventDefault();
+    else submitting = true; // already asked: beforeunload must not ask again
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (anyChanged()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+}
+
 setUpCopyButtons();
 setUpUnsavedStatuses();
+setUpUnsavedText();

@@ -23,6 +23,7 @@ from tests.e2e.support import (
     run_axe,
     update_milestone_status,
 )
+from tests.cycle_support import open_cycle, program_manager
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -116,3 +117,36 @@ def test_one_full_review_cycle(task_force, coordinator, guidance, new_context):
     expect(coordinator_page.get_by_text("0 → 1 of 28 milestones achieved")).to_be_visible()
     _axe(coordinator_page, "compare page", found)
     assert not found, describe_violations(found)
+
+
+def test_a_narrative_typed_before_confirming_is_kept(
+    task_force, coordinator, guidance, new_context
+):
+    cycle = open_cycle(program_manager())
+    page = new_context(viewport=VIEWPORTS["1280"]).new_page()
+    log_in(page, coordinator.username)
+    url = f"/cycles/{cycle.pk}/task-forces/{task_force.slug}/"
+    page.goto(url)
+    stage = Stage.objects.order_by("order").first()
+    narrative = page.get_by_label(f"Narrative: {stage.name}")
+    narrative.fill("Met monthly; totals only.")
+
+    # A link away asks first; dismissing the question stays on the page.
+    questions = []
+
+    def dismiss(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.locator("#review-task-force-mou").get_by_role("link").click()
+    assert questions and "not saved" in questions[0]
+    assert page.url.endswith(url)
+
+    # A row's confirm button saves the text with the confirmation.
+    page.locator("#review-agency-awareness").get_by_role("button").click()
+    expect(page.locator("#reviewed-count")).to_have_text("1 of 28")
+    expect(page.get_by_label(f"Narrative: {stage.name}")).to_have_value(
+        "Met monthly; totals only."
+    )
+    assert "Met monthly; totals only." in CycleSubmission.objects.get().narrative.values()
