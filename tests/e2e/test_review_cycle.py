@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from assessments.cycles_models import CycleSubmission
 from stages.models import Milestone, Stage
+from tests.cycle_support import open_cycle, program_manager
 from tests.e2e.support import (
     VIEWPORTS,
     describe_violations,
@@ -23,7 +24,6 @@ from tests.e2e.support import (
     run_axe,
     update_milestone_status,
 )
-from tests.cycle_support import open_cycle, program_manager
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -146,7 +146,5 @@ def test_a_narrative_typed_before_confirming_is_kept(
     # A row's confirm button saves the text with the confirmation.
     page.locator("#review-agency-awareness").get_by_role("button").click()
     expect(page.locator("#reviewed-count")).to_have_text("1 of 28")
-    expect(page.get_by_label(f"Narrative: {stage.name}")).to_have_value(
-        "Met monthly; totals only."
-    )
+    expect(page.get_by_label(f"Narrative: {stage.name}")).to_have_value("Met monthly; totals only.")
     assert "Met monthly; totals only." in CycleSubmission.objects.get().narrative.values()
