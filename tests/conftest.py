@@ -1,13 +1,37 @@
+import datetime
 import functools
 import json
 import logging
+import os
+import zoneinfo
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from stages.models import Milestone, Stage
 from tests.factories import TaskForceFactory, UserFactory
 from tests.routes import build_world
+
+
+def _test_today() -> datetime.datetime:
+    """The moment every test starts at: 10:00 on TEST_TODAY (YYYY-MM-DD) in
+    the site's time zone, a Wednesday in mid-June unless set."""
+    day = datetime.date.fromisoformat(os.environ.get("TEST_TODAY") or "2026-06-17")
+    return datetime.datetime.combine(
+        day, datetime.time(10), tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """No test depends on the day it runs: the digest goes out on Mondays,
+    months and years end, and a suite that passes on a Tuesday must pass on
+    any day. The clock starts at one fixed moment and ticks from there (so
+    "later" still comes after "earlier"). To find what breaks on a given
+    day, run the suite with TEST_TODAY=2026-12-31 (docs: Development)."""
+    with time_machine.travel(_test_today(), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

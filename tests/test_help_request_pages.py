@@ -24,12 +24,12 @@ from tests.factories import (
     program_manager,
 )
 
-NOW = timezone.now()
 SECRET = "Secret-Pelican-3307"
 
 
 def ago(**kwargs):
-    return NOW - datetime.timedelta(**kwargs)
+    # From the test's own (frozen) clock, not from when the module was imported.
+    return timezone.now() - datetime.timedelta(**kwargs)
 
 
 @pytest.fixture
@@ -205,7 +205,7 @@ def test_statewide_figures_on_known_data(db):
     # Older than twelve months: left out of both figures.
     make(b, ago(days=400), datetime.timedelta(days=90))
     make(b, ago(days=380), datetime.timedelta(days=90))
-    summary = statewide_summary(NOW)
+    summary = statewide_summary(timezone.now())
     assert [(r.milestone_name, r.count) for r in summary.rows] == [
         ("Signed MOU", 3),
         ("", 2),
@@ -241,9 +241,9 @@ def test_the_statewide_page_without_requests_says_so(manager_client):
 
 
 def test_age_and_duration_words():
-    assert age_text(ago(minutes=59), NOW) == "less than an hour"
-    assert age_text(ago(hours=1), NOW) == "1 hour"
-    assert age_text(ago(days=1, hours=3), NOW) == "1 day"
+    assert age_text(ago(minutes=59), timezone.now()) == "less than an hour"
+    assert age_text(ago(hours=1), timezone.now()) == "1 hour"
+    assert age_text(ago(days=1, hours=3), timezone.now()) == "1 day"
     assert duration_text(datetime.timedelta(days=2, hours=3)) == "2 days, 3 hours"
     assert duration_text(datetime.timedelta(minutes=40)) == "40 minutes"
     assert duration_text(None) == "—"
