@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 
-from assessments import register, services
+from assessments import services
 from assessments.models import (
     Area,
     HelpMessage,
@@ -24,6 +24,7 @@ from assessments.models import (
     SubmissionReview,
     TaskForce,
 )
+from assessments.register import services as register
 
 
 @admin.register(Area)

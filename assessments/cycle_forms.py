@@ -1,17 +1,17 @@
 """Forms of the review cycle pages. They parse input; the services in
-assessments/cycles.py validate what they save."""
+assessments/cycles/services.py validate what they save."""
 
 from __future__ import annotations
 
 from django import forms
 
-from assessments.cycles import NARRATIVE_MAX_LENGTH, OWNER_MAX_LENGTH
-from assessments.cycles_models import (
+from assessments.cycles.models import (
     CYCLE_INSTRUCTIONS_HELP,
     NARRATIVE_HELP,
     REVIEW_COMMENTS_HELP,
     CycleSubmission,
 )
+from assessments.cycles.services import NARRATIVE_MAX_LENGTH, OWNER_MAX_LENGTH
 from assessments.forms import DateInput
 from assessments.models import NO_IDENTIFYING_DETAILS
 from stages.models import Milestone, Stage

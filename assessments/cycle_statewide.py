@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from assessments.cycle_compare import guidance, progress_of
-from assessments.cycles_models import HANDED_IN
+from assessments.cycles.models import HANDED_IN
 from assessments.models import ReviewCycle, Snapshot, SnapshotMilestone, Status, TaskForce
 from assessments.progress import Progress
 from stages.models import Milestone, Stage

@@ -21,10 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import cycles, overview
+from assessments import overview
 from assessments.access import task_force_for_user
 from assessments.cycle_forms import CycleOpenForm, DecisionForm, SubmissionForm
-from assessments.cycles_models import (
+from assessments.cycles import services as cycles
+from assessments.cycles.models import (
     HANDED_IN,
     CycleSubmission,
     ReviewCycle,

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assessments.evidence import (
+from assessments.evidence.services import (
     ACCEPT_ATTRIBUTE,
     ACCEPTED_TEXT,
     STATEMENT,
@@ -274,7 +274,7 @@ NO_VICTIM_DETAILS = "Do not record anything that identifies a victim or survivor
 
 class EvidenceFileForm(forms.Form):
     """Upload a document as evidence. The form only parses; the evidence
-    service (assessments/evidence.py) judges the file and the statement."""
+    service (assessments/evidence/services.py) judges the file and the statement."""
 
     title = forms.CharField(
         max_length=200,

@@ -14,9 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assessments import notifications
 from assessments.forms import add_service_errors
 from assessments.models import NotificationFrequency, NotificationKind, SentNotification
+from assessments.notifications import services as notifications
 
 SENT_PER_PAGE = 50
 

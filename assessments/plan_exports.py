@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from assessments.cycle_compare import snapshot_label, today_statuses
-from assessments.cycles_models import HANDED_IN
+from assessments.cycles.models import HANDED_IN
 from assessments.models import PlanItem, Snapshot, Status
 from stages.models import Milestone
 

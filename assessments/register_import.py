@@ -7,7 +7,7 @@ task force has is updated, a new one is added. The file has the export's
 layout (register_exports.REGISTER_COLUMNS); only IMPORT_COLUMNS are read, so
 an export imports back unchanged.
 
-The writes follow the register service's rules (assessments/register.py),
+The writes follow the register service's rules (assessments/register/services.py),
 and its history helpers write the records: the task force's revision is
 bumped first (the lock order of every write), versions go up by one, and
 every agency added or changed gets a RegisterChange with the same
@@ -39,7 +39,12 @@ from assessments.models import (
     Sector,
     TaskForce,
 )
-from assessments.register import added_changes, change_action, history_record, history_value
+from assessments.register.services import (
+    added_changes,
+    change_action,
+    history_record,
+    history_value,
+)
 from assessments.spreadsheets import NotASpreadsheet, read_table
 
 __all__ = ["ImportConflict", "apply_plan", "check_file", "save_plan"]

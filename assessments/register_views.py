@@ -1,6 +1,6 @@
 """The partner register of a task force: who is at the table, what is signed
 and what is about to expire. Read by whoever may read the task force; edited
-by its coordinators and staff, through assessments/register.py."""
+by its coordinators and staff, through assessments/register/services.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assessments import register
 from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.forms import PartnerAgencyForm, PartnerAgencyLeaveForm, add_service_errors
 from assessments.models import (
@@ -20,6 +19,7 @@ from assessments.models import (
     PartnerAgency,
     TaskForce,
 )
+from assessments.register import services as register
 from assessments.register_summary import register_summary
 
 

@@ -54,7 +54,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import digest as digest_module
-from assessments.cycles_models import CycleSubmission
+from assessments.cycles.models import CycleSubmission
 from assessments.models import (
     AnnouncedItem,
     Invitation,
@@ -67,7 +67,7 @@ from assessments.models import (
     SentNotification,
     TaskForce,
 )
-from assessments.notifications import digest_recipients_q, unsubscribe_url
+from assessments.notifications.services import digest_recipients_q, unsubscribe_url
 from taskforce_site.mail import absolute_url, build_templated_mail
 
 TARGET_DATE_DAYS = 14

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from assessments import page_cache
-from assessments.cycles_models import CycleSubmission
+from assessments.cycles.models import CycleSubmission
 from assessments.models import (
     MilestoneStatus,
     PartnerAgency,

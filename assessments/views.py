@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments import evidence_summary, history, page_cache, services
 from assessments.access import task_force_for_editing, task_force_for_user
-from assessments.cycles_models import CycleSubmission
+from assessments.cycles.models import CycleSubmission
 from assessments.evidence_views import ask_to_review
 from assessments.filters import HistoryFilters
 from assessments.forms import MilestoneStatusForm, PartnerLinkForm

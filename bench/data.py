@@ -399,8 +399,8 @@ def _review_cycle(manager, today: datetime.date) -> int:
     submission each), with a spread of states: a third not started, the
     rest in progress, submitted, returned or accepted. The states are set in
     bulk, without snapshots: the cycle page reads only the submissions."""
-    from assessments import cycles
-    from assessments.cycles_models import CycleSubmission
+    from assessments.cycles import services as cycles
+    from assessments.cycles.models import CycleSubmission
 
     cycle = cycles.cycle_open(
         title="Annual self-assessment",

@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from assessments import cycles
+from assessments.cycles import services as cycles
 from tests.factories import UserFactory
 
 

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from assessments.cycles_models import SubmissionState
+from assessments.cycles.models import SubmissionState
 from assessments.models import (
     Area,
     CycleSubmission,
@@ -137,7 +137,7 @@ SAMPLE_PDF = Path(__file__).parent / "evidence_samples" / "mou.pdf"
 class EvidenceFactory(factory.django.DjangoModelFactory):
     """A link by default; `document=True` gives an uploaded PDF (the shipped
     sample), stored in the test's temporary evidence folder. Straight to the
-    database: tests of the rules go through assessments/evidence.py."""
+    database: tests of the rules go through assessments/evidence/services.py."""
 
     class Meta:
         model = Evidence
@@ -198,7 +198,7 @@ def snapshot_of(
     at: datetime.datetime | None = None,
 ) -> Snapshot:
     """A frozen snapshot straight to the database (the tests of the rules
-    that read snapshots; assessments/cycles.py is what writes them in the
+    that read snapshots; assessments/cycles/services.py is what writes them in the
     app): every active milestone, not started unless `statuses` ({milestone
     slug: status}) says otherwise; `plan` as (milestone slug, owner, due)
     rows; a review with `decision` if given. The submission is created, or

@@ -13,7 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments import cycles, help_requests, register, services
+from assessments import help_requests, services
+from assessments.cycles import services as cycles
 from assessments.models import (
     Area,
     ImportBatch,
@@ -24,7 +25,8 @@ from assessments.models import (
     StatusChange,
     hash_token,
 )
-from assessments.notifications import unsubscribe_token
+from assessments.notifications.services import unsubscribe_token
+from assessments.register import services as register
 from stages.models import Milestone
 from tests.factories import (
     EvidenceFactory,

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from assessments import evidence as service
+from assessments.evidence import services as service
 from assessments.models import Evidence, EvidenceChange, PartnerLink
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import SAMPLES, read

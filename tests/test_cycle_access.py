@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from assessments.cycles_models import CycleSubmission
+from assessments.cycles.models import CycleSubmission
 from assessments.models import PartnerLink, hash_token
 from tests.cycle_support import open_cycle, program_manager, submit
 from tests.factories import TaskForceFactory, UserFactory

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.test import Client
 
-from assessments import cycles
-from assessments.cycles_models import CycleSubmission
+from assessments.cycles import services as cycles
+from assessments.cycles.models import CycleSubmission
 from assessments.models import StatusChange
 from tests.cycle_support import open_cycle, program_manager
 

@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from assessments import services
-from assessments.cycles_models import PlanItem, Snapshot, SnapshotMilestone, SubmissionReview
+from assessments.cycles.models import PlanItem, Snapshot, SnapshotMilestone, SubmissionReview
 from assessments.models import Status, StatusChange
 from stages.models import Milestone
 from tests.cycle_support import open_cycle, program_manager, submit

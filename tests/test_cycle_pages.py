@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from assessments import cycles, services
-from assessments.cycles_models import CycleSubmission
+from assessments import services
+from assessments.cycles import services as cycles
+from assessments.cycles.models import CycleSubmission
 from assessments.models import Status, StatusChange
 from stages.models import Milestone
 from tests.cycle_support import open_cycle, program_manager, submit

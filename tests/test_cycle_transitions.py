@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from assessments import cycles, services
-from assessments.cycles_models import CycleSubmission, Snapshot, SubmissionReview
+from assessments import services
+from assessments.cycles import services as cycles
+from assessments.cycles.models import CycleSubmission, Snapshot, SubmissionReview
 from assessments.models import Status, StatusChange
 from stages.models import Milestone
 from tests.cycle_support import open_cycle, program_manager, ready_to_submit, submit

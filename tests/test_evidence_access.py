@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from assessments import evidence as service
+from assessments.evidence import services as service
 from assessments.models import TaskForce
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import read

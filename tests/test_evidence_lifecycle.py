@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import evidence as service
 from assessments import services
+from assessments.evidence import services as service
 from assessments.models import Evidence, EvidenceChange, Status, TaskForce
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import read

@@ -15,11 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import evidence as service
-from assessments import register, services
+from assessments import services
+from assessments.evidence import services as service
 from assessments.evidence_exports import EVIDENCE_COLUMNS
 from assessments.exports import HISTORY_COLUMNS
 from assessments.models import Evidence, Sector, Status
+from assessments.register import services as register
 from stages.models import Milestone
 from tests.factories import SAMPLE_PDF, PartnerLinkFactory, TaskForceFactory, UserFactory
 

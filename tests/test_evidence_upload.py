@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from django.test import Client
 from django.urls import reverse
 
-from assessments import evidence as service
+from assessments.evidence import services as service
 from assessments.models import Evidence, EvidenceChange, TaskForce
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import SAMPLES, docx, pdf, read

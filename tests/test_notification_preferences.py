@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from assessments.models import PROGRAM_MANAGERS_GROUP, NotificationPreference
-from assessments.notifications import notification_preferences_set
+from assessments.notifications.services import notification_preferences_set
 from tests.factories import UserFactory
 
 URL = reverse("assessments:notification_preferences")

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import register, services
+from assessments import services
 from assessments.models import (
     MouStatus,
     PartnerAgency,
@@ -24,6 +24,7 @@ from assessments.models import (
     Status,
     TaskForce,
 )
+from assessments.register import services as register
 from stages.models import Milestone
 from tests.factories import (
     PartnerAgencyFactory,

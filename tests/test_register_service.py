@@ -1,4 +1,4 @@
-"""The register's one write path (assessments/register.py): validation,
+"""The register's one write path (assessments/register/services.py): validation,
 refusing stale edits, the history it writes and the revision it bumps."""
 
 import datetime
@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from assessments import register
 from assessments.models import (
     MouStatus,
     PartnerAgency,
@@ -16,6 +15,7 @@ from assessments.models import (
     Sector,
     TaskForce,
 )
+from assessments.register import services as register
 from tests.factories import TaskForceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

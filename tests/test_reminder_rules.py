@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import reminders
-from assessments.cycles_models import CycleSubmission, ReviewCycle
+from assessments.cycles.models import CycleSubmission, ReviewCycle
 from assessments.models import Invitation, MilestoneStatus, MouStatus, Status, hash_token
 from tests.factories import (
     MilestoneFactory,

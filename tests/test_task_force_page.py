@@ -4,7 +4,7 @@ import datetime
 
 from django.urls import reverse
 
-from assessments import cycles
+from assessments.cycles import services as cycles
 from assessments.models import Status
 from stages.models import Milestone
 from tests.cycle_support import open_cycle, submit

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import NotificationPreference, Status
-from assessments.notifications import UNSUBSCRIBE_SALT, unsubscribe_token
+from assessments.notifications.services import UNSUBSCRIBE_SALT, unsubscribe_token
 from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory
 
 

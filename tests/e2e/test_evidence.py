@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
-from assessments import evidence as service
 from assessments import services
+from assessments.evidence import services as service
 from assessments.models import Evidence, EvidenceChange, Status
 from stages.models import Milestone
 from tests.e2e.support import VIEWPORTS, describe_violations, is_blocking, log_in, run_axe

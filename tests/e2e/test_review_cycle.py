@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from assessments.cycles_models import CycleSubmission
+from assessments.cycles.models import CycleSubmission
 from stages.models import Milestone, Stage
 from tests.cycle_support import open_cycle, program_manager
 from tests.e2e.support import (

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management import BaseCommand
 
-from assessments.evidence import evidence_purge_removed
+from assessments.evidence.services import evidence_purge_removed
 
 
 class Command(BaseCommand):

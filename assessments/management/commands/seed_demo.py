@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from assessments import register, services
+from assessments import services
 from assessments.models import (
     Area,
     CycleSubmission,
@@ -27,6 +27,7 @@ from assessments.models import (
     SubmissionReview,
     TaskForce,
 )
+from assessments.register import services as register
 from stages.models import Milestone, Stage
 
 # Sample county task forces (fictional data about real places).

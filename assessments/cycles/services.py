@@ -23,7 +23,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from assessments import page_cache, services
-from assessments.cycles_models import (
+from assessments.cycles.models import (
     CycleSubmission,
     PlanItem,
     ReviewCycle,

@@ -2,8 +2,8 @@
 task force reviews its milestones and submits, the submission is frozen as a
 Snapshot, and a program manager accepts it or returns it.
 
-Imported by assessments/models.py, so these are the app's models like any
-other. The services that write them are in assessments/cycles.py.
+Re-exported by assessments/models.py, so these are the app's models like any
+other. The services that write them are in assessments/cycles/services.py.
 
 For part B (compare, exports) and the reminders, the reads to use:
 - `CycleSubmission.objects.with_late(today)` / `.late(today)` / `sub.is_late(today)`:
@@ -25,13 +25,8 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from assessments.models import (
-    AppendOnly,
-    AppendOnlyQuerySet,
-    AppendOnlyRecord,
-    Status,
-    TaskForce,
-)
+from assessments.common.models import AppendOnly, AppendOnlyQuerySet, AppendOnlyRecord
+from assessments.core.models import Status, TaskForce
 from stages.models import Milestone
 
 NO_VICTIM_DETAILS = "Never anything that identifies a victim or survivor."

@@ -1,0 +1,138 @@
+"""Notification preferences and what was sent."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from assessments.common.models import AppendOnly
+
+
+class NotificationKind(models.TextChoices):
+    """What the daily `send_reminders` run e-mails about: one preference each."""
+
+    TARGET_DATE = "target_date", "Target dates coming up or overdue"
+    REVIEW_DUE = "review_due", "Achieved milestones due for review"
+    MOU_RENEWAL = "mou_renewal", "MOU renewals coming up"
+    INVITATION_PENDING = "invitation_pending", "Invitations still pending"
+    CYCLE_DUE = "cycle_due", "Review cycle due dates"
+    DIGEST = "digest", "Weekly statewide digest (program managers)"
+
+
+class NotificationFrequency(models.TextChoices):
+    DAILY = "daily", "As they come up (daily)"
+    WEEKLY = "weekly", "Once a week"
+    NEVER = "never", "Never"
+
+
+class NotificationPreferenceQuerySet(models.QuerySet):
+    def frequencies(self, user_ids) -> dict[tuple[int, str], str]:
+        """{(user id, kind): frequency} of the preferences set, in one query;
+        a missing pair means the kind's default (NotificationPreference.default_for)."""
+        return {
+            (user_id, kind): frequency
+            for user_id, kind, frequency in self.filter(user_id__in=user_ids).values_list(
+                "user_id", "kind", "frequency"
+            )
+        }
+
+
+class NotificationPreference(models.Model):
+    """How often one person wants e-mail of one kind. No row means the
+    default: daily for reminders, weekly for the digest."""
+
+    Kind = NotificationKind
+    Frequency = NotificationFrequency
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    frequency = models.CharField(max_length=10, choices=NotificationFrequency.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = NotificationPreferenceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_user_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values),
+                name="notification_preference_known_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=NotificationFrequency.values),
+                name="notification_preference_known_frequency",
+            ),
+            # The digest is weekly by nature: it sums up a week.
+            models.CheckConstraint(
+                condition=~Q(kind=NotificationKind.DIGEST, frequency=NotificationFrequency.DAILY),
+                name="digest_is_weekly_or_never",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.frequency}"
+
+    @staticmethod
+    def default_for(kind: str) -> str:
+        if kind == NotificationKind.DIGEST:
+            return NotificationFrequency.WEEKLY
+        return NotificationFrequency.DAILY
+
+
+class SentNotification(AppendOnly):
+    """One reminder or digest e-mail that the mail server accepted: to whom,
+    about what (kinds and item keys, never the items' text), for which run
+    day. Append-only; staff read it at /reminders/sent/ and in the admin."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    email = models.EmailField("e-mail address")
+    kinds = models.JSONField(default=list)
+    item_keys = models.JSONField(default=list)
+    run_date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.run_date}: {', '.join(self.kinds)}"
+
+    @property
+    def kind_labels(self) -> list[str]:
+        """The kinds as people read them; a kind no longer known as it was stored."""
+        labels = dict(NotificationKind.choices)
+        return [labels.get(kind, kind) for kind in self.kinds]
+
+
+class AnnouncedItem(AppendOnly):
+    """That `recipient` was sent `key` (kind, item and occasion, see
+    assessments/reminders.py): what makes send_reminders idempotent. Written
+    in the same transaction as the SentNotification that carried it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=120)
+    run_date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="announce_item_once"),
+        ]
+        indexes = [models.Index(fields=["run_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.key}"
+
+
+# Help requests to the state program (issue 17) ---------------------------------
