@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from assessments.models import TaskForce, is_signed_in_and_active
+from assessments.core.models import TaskForce
+from assessments.roles import is_signed_in_and_active
 from taskforce_site.security import log_event
 
 __all__ = ["is_signed_in_and_active", "task_force_for_editing", "task_force_for_user"]

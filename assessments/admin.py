@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 
-from assessments import services
+from assessments.core import services
 from assessments.models import (
     Area,
     HelpMessage,

@@ -5,7 +5,7 @@ statewide compare (assessments/cycle_statewide.py) uses the same rules.
 
 The rules, in words the pages repeat:
 - Progress at each moment is counted by the one rule of
-  assessments/progress.py (compute_progress): active milestones achieved, out
+  assessments/core/progress.py (compute_progress): active milestones achieved, out
   of all active milestones, per stage.
 - Statuses are ordered: not started < lapsed < planning < in progress <
   achieved. Lapsed ranks just above not started: it was achieved once and no
@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from django.db.models import TextChoices
 from django.utils import timezone
 
+from assessments.core.progress import Progress, StageProgress, compute_progress
 from assessments.models import MilestoneStatus, Snapshot, Status, SubmissionReview, TaskForce
-from assessments.progress import Progress, StageProgress, compute_progress
 from stages.models import Milestone, Stage
 
 ORDER_RULE = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from assessments.core.forms import DateInput
 from assessments.cycles.models import (
     CYCLE_INSTRUCTIONS_HELP,
     NARRATIVE_HELP,
@@ -12,7 +13,6 @@ from assessments.cycles.models import (
     CycleSubmission,
 )
 from assessments.cycles.services import NARRATIVE_MAX_LENGTH, OWNER_MAX_LENGTH
-from assessments.forms import DateInput
 from assessments.models import NO_IDENTIFYING_DETAILS
 from stages.models import Milestone, Stage
 

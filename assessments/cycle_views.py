@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments import overview
 from assessments.access import task_force_for_user
+from assessments.core.filters import GapsFilters
 from assessments.cycle_forms import CycleOpenForm, DecisionForm, SubmissionForm
 from assessments.cycles import services as cycles
 from assessments.cycles.models import (
@@ -33,7 +34,6 @@ from assessments.cycles.models import (
     SubmissionState,
     late_q,
 )
-from assessments.filters import GapsFilters
 from assessments.models import MilestoneStatus, PartnerAgency, TaskForce
 from stages.models import Milestone
 

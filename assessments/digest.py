@@ -4,7 +4,7 @@ seven days before the run day, in a constant number of queries.
 - milestones achieved and lapsed (status changes into those statuses, from
   the history), with the task forces' names;
 - task forces whose working stage changed: the working stage (the one rule,
-  assessments.progress) at the start of the week against today's. Only task
+  assessments.core.progress) at the start of the week against today's. Only task
   forces with a status change in the week can have moved; a milestone
   retired or added in the week is counted as it is now;
 - help requests open now (not closed), by state, with the task forces' names.
@@ -22,8 +22,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.core.progress import compute_progress
 from assessments.models import HelpRequest, MilestoneStatus, Status, StatusChange
-from assessments.progress import compute_progress
 from stages.models import Stage
 
 DAYS = 7

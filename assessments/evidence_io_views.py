@@ -4,8 +4,8 @@ force, or of every task force the user may read."""
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
+from assessments.core.io_views import _download, _scope
 from assessments.evidence_exports import EVIDENCE_COLUMNS, evidence_rows
-from assessments.io_views import _download, _scope
 from taskforce_site.security import log_event
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 
-from assessments.filters import REGION_MAX_LENGTH, QueryFilters
+from assessments.core.filters import REGION_MAX_LENGTH, QueryFilters
 from assessments.models import (
     HELP_BODY_MAX_LENGTH,
     HELP_TEXT_WARNING,

@@ -23,7 +23,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import page_cache
+from assessments.core import page_cache
+from assessments.core.services import RETIRED_MILESTONE_MESSAGE, person_name
 from assessments.models import (
     HELP_BODY_MAX_LENGTH,
     HelpMessage,
@@ -33,7 +34,6 @@ from assessments.models import (
     is_signed_in_and_active,
     is_staff_or_program_manager,
 )
-from assessments.services import RETIRED_MILESTONE_MESSAGE, person_name
 from stages.models import Milestone
 from taskforce_site.mail import absolute_url, send_templated_mail
 

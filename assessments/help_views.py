@@ -22,7 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments import help_requests, overview
 from assessments.access import task_force_for_editing, task_force_for_user
-from assessments.forms import add_service_errors
+from assessments.core.forms import add_service_errors
+from assessments.core.services import person_name
 from assessments.help_forms import (
     HelpAssignForm,
     HelpQueueFilters,
@@ -33,7 +34,6 @@ from assessments.help_forms import (
 )
 from assessments.help_summary import age_text, duration_text, statewide_summary
 from assessments.models import HELP_TEXT_WARNING, HelpRequest, TaskForce
-from assessments.services import person_name
 from stages.models import Milestone
 from taskforce_site.security import log_event
 

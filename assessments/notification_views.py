@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assessments.forms import add_service_errors
+from assessments.core.forms import add_service_errors
 from assessments.models import NotificationFrequency, NotificationKind, SentNotification
 from assessments.notifications import services as notifications
 

@@ -12,9 +12,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from assessments.core.progress import Progress, compute_progress
 from assessments.evidence_summary import achieved_without_evidence, checked_cells
 from assessments.models import Area, MilestoneStatus, Status, TaskForce
-from assessments.progress import Progress, compute_progress
 from stages.models import Milestone, Stage
 
 MATRIX_PAGE_SIZE = 50
@@ -24,7 +24,7 @@ MATRIX_PAGE_SIZE = 50
 class MatrixRow:
     task_force: TaskForce
     statuses: list[str]
-    # Over the stages shown, by the one progress rule (assessments.progress).
+    # Over the stages shown, by the one progress rule (assessments.core.progress).
     progress: Progress
     # Per milestone: achieved with at least one checked piece of evidence.
     evidence_checked: list[bool] = field(default_factory=list)

@@ -6,9 +6,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from assessments import overview, page_cache, reports
+from assessments import overview, reports
 from assessments.access import task_force_for_user
-from assessments.filters import SORTS, GapsFilters, MatrixFilters, ReportFilters
+from assessments.core import page_cache
+from assessments.core.filters import SORTS, GapsFilters, MatrixFilters, ReportFilters
 from assessments.models import Status, TaskForce, can_read_all_task_forces
 from assessments.templatetags.progress_tags import EVIDENCE_CHECKED
 from stages.models import Stage

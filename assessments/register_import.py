@@ -1,6 +1,6 @@
 """Importing the partner register from a spreadsheet: check every row, plan
 the changes, then apply them all or none, as the status import does
-(assessments/importing.py, whose limits and refusal apply here too).
+(assessments/core/importing.py, whose limits and refusal apply here too).
 
 Rows are keyed by task force slug and agency name (in any case): a name the
 task force has is updated, a new one is added. The file has the export's
@@ -28,8 +28,9 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from assessments import page_cache, services
-from assessments.importing import MAX_ERRORS, MAX_FILE_BYTES, MAX_ROWS, ImportConflict
+from assessments.common.spreadsheets import NotASpreadsheet, read_table
+from assessments.core import page_cache, services
+from assessments.core.importing import MAX_ERRORS, MAX_FILE_BYTES, MAX_ROWS, ImportConflict
 from assessments.models import (
     ImportBatch,
     MouStatus,
@@ -45,7 +46,6 @@ from assessments.register.services import (
     history_record,
     history_value,
 )
-from assessments.spreadsheets import NotASpreadsheet, read_table
 
 __all__ = ["ImportConflict", "apply_plan", "check_file", "save_plan"]
 

@@ -1,5 +1,5 @@
 """The partner register's exports (CSV, XLSX) and its spreadsheet import:
-check, preview, apply, as for statuses (assessments/io_views.py)."""
+check, preview, apply, as for statuses (assessments/core/io_views.py)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import register_exports, register_import
-from assessments.io_views import ImportForm, _download, _scope
+from assessments.core.io_views import ImportForm, _download, _scope
 from assessments.models import (
     ImportBatch,
     MouStatus,

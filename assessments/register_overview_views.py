@@ -10,8 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from assessments import overview, page_cache, register_overview
-from assessments.filters import GapsFilters
+from assessments import overview, register_overview
+from assessments.core import page_cache
+from assessments.core.filters import GapsFilters
 from assessments.models import MOU_STATE_RULE, TaskForce, can_read_all_task_forces
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
-from assessments.forms import PartnerAgencyForm, PartnerAgencyLeaveForm, add_service_errors
+from assessments.core.forms import PartnerAgencyForm, PartnerAgencyLeaveForm, add_service_errors
 from assessments.models import (
     MOU_STATE_RULE,
     NO_IDENTIFYING_DETAILS,

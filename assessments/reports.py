@@ -14,10 +14,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments import cycle_compare
+from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_due_from
+from assessments.core.progress import WORKING_STAGE_RULE, boards_for, progress_for
 from assessments.models import TaskForce
 from assessments.overview import gaps
-from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
-from assessments.progress import WORKING_STAGE_RULE, boards_for, progress_for
 
 GAPS_IN_SUMMARY = 10
 LEAST_IN_SUMMARY = 20

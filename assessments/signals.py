@@ -5,7 +5,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from assessments import page_cache
+from assessments.core import page_cache
 from assessments.invitations import invitations_accepted_by_sign_in
 from assessments.models import Area, Sector, TaskForce
 from stages.models import Milestone, Stage

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import invitations
 from assessments.access import task_force_for_editing
-from assessments.forms import InvitationForm
+from assessments.core.forms import InvitationForm
 from assessments.models import Invitation, edits_some_task_force
 from taskforce_site.second_factor import two_factor_required
 

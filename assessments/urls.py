@@ -6,15 +6,15 @@ from assessments import (
     evidence_io_views,
     evidence_views,
     help_views,
-    io_views,
     notification_views,
     overview_views,
     register_io_views,
     register_overview_views,
     register_views,
     team_views,
-    views,
 )
+from assessments import task_force_page as views
+from assessments.core import io_views
 
 
 class FormatConverter:

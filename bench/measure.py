@@ -16,9 +16,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import resolve
 
-from assessments import exports, importing
+from assessments.common.spreadsheets import XLSX_CONTENT_TYPE, to_xlsx
+from assessments.core import exports, importing
 from assessments.models import ImportBatch, MilestoneStatus, Status, TaskForce
-from assessments.spreadsheets import XLSX_CONTENT_TYPE, to_xlsx
 from bench.common import log
 from bench.data import World
 

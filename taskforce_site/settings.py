@@ -248,7 +248,7 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # One cache: per process unless CACHE_URL (or REDIS_URL) names a Redis
 # server, which several app servers then share. It holds rendered page parts
-# keyed on database revisions (assessments/page_cache.py), so even a cache
+# keyed on database revisions (assessments/core/page_cache.py), so even a cache
 # per process never serves a stale page. Sessions stay in the database
 # (Django's default engine), where every app server sees a logout at once.
 _cache_url = env_str("CACHE_URL") or env_str("REDIS_URL")

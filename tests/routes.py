@@ -13,7 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments import help_requests, services
+from assessments import help_requests
+from assessments.core import services
 from assessments.cycles import services as cycles
 from assessments.models import (
     Area,

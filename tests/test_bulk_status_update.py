@@ -5,7 +5,7 @@ that do not grow with the number of rows."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments import services
+from assessments.core import services
 from assessments.models import MilestoneStatus, Status, StatusChange
 from stages.models import Milestone
 from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory

@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from assessments import services
+from assessments.core import services
 from assessments.cycles.models import PlanItem, Snapshot, SnapshotMilestone, SubmissionReview
 from assessments.models import Status, StatusChange
 from stages.models import Milestone

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from assessments import services
+from assessments.core import services
 from assessments.cycles import services as cycles
 from assessments.cycles.models import CycleSubmission
 from assessments.models import Status, StatusChange

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from assessments import services
+from assessments.core import services
 from assessments.cycles import services as cycles
 from assessments.cycles.models import CycleSubmission, Snapshot, SubmissionReview
 from assessments.models import Status, StatusChange

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments.core import services
 from assessments.evidence import services as service
 from assessments.models import Evidence, EvidenceChange, Status, TaskForce
 from stages.models import Milestone

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from assessments import importing, services
-from assessments.exports import STATUS_COLUMNS
+from assessments.common.spreadsheets import to_xlsx
+from assessments.core import importing, services
+from assessments.core.exports import STATUS_COLUMNS
 from assessments.models import ImportBatch, MilestoneStatus, Status, StatusChange
-from assessments.spreadsheets import to_xlsx
 from stages.models import Milestone
 from tests.factories import TaskForceFactory, UserFactory
 

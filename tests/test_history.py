@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments.core import services
 from assessments.models import MilestoneStatus, Status, StatusChange
 from stages.models import Milestone
 from tests.factories import PartnerLinkFactory, TaskForceFactory, UserFactory

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments.core import services
 from assessments.models import MilestoneStatus, Status, StatusChange
 from stages.models import Milestone
 from tests.factories import UserFactory

@@ -10,7 +10,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from assessments import services
+from assessments.core import services
 from assessments.models import PartnerLinkQuerySet
 from tests.factories import PartnerLinkFactory
 from tests.routes import INVITATION_TOKEN, VALID_TOKEN

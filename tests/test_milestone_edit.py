@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from assessments import services
+from assessments.core import services
 from assessments.models import MilestoneStatus, Status
 from stages.models import Milestone
 from tests.factories import MilestoneStatusFactory, TaskForceFactory

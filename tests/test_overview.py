@@ -251,7 +251,7 @@ def test_a_complete_and_fully_served_state_says_so(three, manager_client, monkey
 
 
 def test_matrix_sorted_by_progress_agrees_with_the_progress_shown_elsewhere(three, manager_client):
-    from assessments.progress import progress_for
+    from assessments.core.progress import progress_for
 
     rows = manager_client.get(MATRIX, {"sort": "progress"}).context["matrix"].rows
     percents = [row.progress.percent for row in rows]

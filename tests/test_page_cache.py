@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessments import page_cache, services
+from assessments.core import page_cache, services
 from assessments.models import Area, Status, TaskForce
 from stages.models import Milestone
 from tests.factories import PartnerLinkFactory

@@ -7,10 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments.core import services
+from assessments.core.priorities import priorities_from, review_due_from
+from assessments.core.progress import board_for
 from assessments.models import MilestoneStatus, Status, StatusChange
-from assessments.priorities import priorities_from, review_due_from
-from assessments.progress import board_for
 from tests.factories import MilestoneFactory, MilestoneStatusFactory, StageFactory
 
 TODAY = datetime.date(2026, 11, 28)

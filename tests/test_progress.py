@@ -2,8 +2,8 @@
 
 import pytest
 
+from assessments.core.progress import board_for, board_from, is_listed, progress_for
 from assessments.models import MilestoneStatus, Status
-from assessments.progress import board_for, board_from, is_listed, progress_for
 from stages.models import Milestone
 from tests.factories import (
     MilestoneFactory,

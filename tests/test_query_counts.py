@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import services
+from assessments.core import services
 from assessments.models import ImportBatch, Status, TaskForce
 from stages.models import Milestone
 from tests.factories import PartnerLinkFactory, TaskForceFactory, UserFactory

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments.core import services
 from assessments.models import MouStatus, Sector, Status
 from assessments.register_summary import (
     DATA_SYSTEMS,

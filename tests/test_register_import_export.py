@@ -17,6 +17,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from assessments import register_import
+from assessments.common.spreadsheets import to_csv
 from assessments.models import (
     ImportBatch,
     MouStatus,
@@ -26,7 +27,6 @@ from assessments.models import (
     TaskForce,
 )
 from assessments.register_exports import REGISTER_COLUMNS
-from assessments.spreadsheets import to_csv
 from tests.factories import PartnerAgencyFactory, TaskForceFactory, UserFactory
 
 UPLOAD = reverse("assessments:register_import")

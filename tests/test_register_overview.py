@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import page_cache, register_overview
+from assessments import register_overview
+from assessments.core import page_cache
 from assessments.models import MouStatus, PartnerAgency, Sector
 from tests.factories import PartnerAgencyFactory, TaskForceFactory, UserFactory
 

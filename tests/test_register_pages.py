@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
+from assessments.core import services
 from assessments.models import (
     MouStatus,
     PartnerAgency,

@@ -3,7 +3,8 @@ cache for those who see every task force, shows each change at once."""
 
 from django.urls import reverse
 
-from assessments import reports, services
+from assessments import reports
+from assessments.core import services
 from assessments.models import Status, TaskForce
 from stages.models import Milestone
 from tests.factories import TaskForceFactory

@@ -13,9 +13,9 @@ import tracemalloc
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assessments import importing
+from assessments.common.spreadsheets import XLSX_MAX_MEMBERS, NotASpreadsheet, read_table
+from assessments.core import importing
 from assessments.models import ImportBatch
-from assessments.spreadsheets import XLSX_MAX_MEMBERS, NotASpreadsheet, read_table
 from tests import xlsx_files as files
 
 WHOLE_GRID = "A1:XFD1048576"

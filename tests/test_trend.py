@@ -11,9 +11,9 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from assessments.core.progress import progress_for
+from assessments.core.trend import render_svg, trend_for
 from assessments.models import MilestoneStatus, Status, StatusChange, TaskForce
-from assessments.progress import progress_for
-from assessments.trend import render_svg, trend_for
 from stages.models import Milestone, Stage
 from tests.factories import MilestoneFactory, StageFactory, TaskForceFactory, UserFactory
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessments import services
+from assessments.core import services
 from assessments.models import Status
 from stages.models import Milestone, Stage
 from tests.factories import TaskForceFactory

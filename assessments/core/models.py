@@ -81,7 +81,7 @@ class TaskForce(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_task_forces"
     )
     # Goes up with every change to what the task force's pages show; cached
-    # page parts are keyed on it (assessments/page_cache.py), so every app
+    # page parts are keyed on it (assessments/core/page_cache.py), so every app
     # server sees a change at once without sharing a cache.
     revision = models.PositiveIntegerField(default=0, editable=False)
 
@@ -403,7 +403,7 @@ class StatusChange(AppendOnlyRecord):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORM)
 
     objects = StatusChangeQuerySet.as_manager()
-    # Which kind of entry of the merged history (assessments.history.timeline_for).
+    # Which kind of entry of the merged history (assessments.core.history.timeline_for).
     timeline_kind = "status"
 
     class Meta:

@@ -22,7 +22,8 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from assessments import page_cache, services
+from assessments.core import page_cache, services
+from assessments.core.models import MilestoneStatus, Status, StatusChange, TaskForce
 from assessments.cycles.models import (
     CycleSubmission,
     PlanItem,
@@ -33,14 +34,7 @@ from assessments.cycles.models import (
     SubmissionState,
     late_q,
 )
-from assessments.models import (
-    MilestoneStatus,
-    Status,
-    StatusChange,
-    TaskForce,
-    is_signed_in_and_active,
-    is_staff_or_program_manager,
-)
+from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
 from stages.models import Milestone, Stage
 
 NARRATIVE_MAX_LENGTH = 4000

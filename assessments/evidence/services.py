@@ -28,16 +28,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from assessments import page_cache
-from assessments.models import (
-    Evidence,
-    EvidenceChange,
-    TaskForce,
-    evidence_storage,
-    is_signed_in_and_active,
-    is_staff_or_program_manager,
-)
-from assessments.services import RETIRED_MILESTONE_MESSAGE
+from assessments.core import page_cache
+from assessments.core.models import TaskForce
+from assessments.core.services import RETIRED_MILESTONE_MESSAGE
+from assessments.evidence.models import Evidence, EvidenceChange, evidence_storage
+from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
 from stages.models import Milestone
 
 STATEMENT = "This document contains no information that identifies a victim or survivor."
@@ -94,7 +89,7 @@ ACCEPT_ATTRIBUTE = ".pdf,.doc,.docx,.xls,.xlsx,.odt,.ods,.odp,.png,.jpg,.jpeg"
 HEAD_BYTES = 64 * 1024
 SIGNATURE_BYTES = 8192
 # An office document is a zip archive. These bound what the archive may
-# declare, as assessments/spreadsheets.py does for imports: a 10 MB upload
+# declare, as assessments/common/spreadsheets.py does for imports: a 10 MB upload
 # must not stand for gigabytes, or tens of thousands of parts.
 OFFICE_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 OFFICE_MAX_MEMBERS = 2000

@@ -20,13 +20,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import (
-    PROGRAM_MANAGERS_GROUP,
-    READ_ALL_PERMISSION,
+from assessments.notifications.models import (
     NotificationFrequency,
     NotificationKind,
     NotificationPreference,
 )
+from assessments.roles import PROGRAM_MANAGERS_GROUP, READ_ALL_PERMISSION
 from taskforce_site.mail import absolute_url
 
 UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe"

@@ -12,16 +12,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from assessments import page_cache
-from assessments.models import (
+from assessments.core import page_cache
+from assessments.core.models import TaskForce
+from assessments.core.services import person_name
+from assessments.register.models import (
     MouStatus,
     PartnerAgency,
     PartnershipType,
     RegisterChange,
     Sector,
-    TaskForce,
 )
-from assessments.services import person_name
 
 DUPLICATE_NAME_MESSAGE = "This task force already has an agency by that name."
 

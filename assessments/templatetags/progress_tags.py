@@ -1,6 +1,6 @@
 from django import template
 
-from assessments.models import Status
+from assessments.core.models import Status
 
 register = template.Library()
 

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html_join
 
-from assessments.models import (
+from assessments.roles import (
     can_read_all_task_forces,
     is_signed_in_and_active,
     is_staff_or_program_manager,

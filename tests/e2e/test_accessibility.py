@@ -18,9 +18,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from assessments import exports, services
+from assessments.common.spreadsheets import to_csv
+from assessments.core import exports, services
 from assessments.models import Status, TaskForce
-from assessments.spreadsheets import to_csv
 from stages.models import Milestone
 from tests.e2e.support import (
     AXE_TAGS,

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from assessments import services
+from assessments.core import services
 from assessments.models import Status, StatusChange
 from stages.models import Milestone
 from tests.e2e.support import (

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
-from assessments import services
+from assessments.core import services
 from assessments.evidence import services as service
 from assessments.models import Evidence, EvidenceChange, Status
 from stages.models import Milestone

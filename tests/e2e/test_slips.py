@@ -6,7 +6,7 @@ import datetime
 import pytest
 from playwright.sync_api import Page, expect
 
-from assessments import services
+from assessments.core import services
 from assessments.models import MilestoneStatus, PartnerLink, Status
 from stages.models import Milestone
 from tests.e2e.support import log_in

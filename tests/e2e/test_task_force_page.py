@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from assessments import services
+from assessments.core import services
 from assessments.models import Status, StatusChange
 from stages.models import Milestone
 from tests.e2e.support import log_in

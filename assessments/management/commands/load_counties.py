@@ -14,7 +14,7 @@ from django.core.management import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Q
 
-from assessments import page_cache
+from assessments.core import page_cache
 from assessments.models import Area, TaskForce
 
 CENSUS_DIR = Path(settings.BASE_DIR) / "fixtures" / "census"

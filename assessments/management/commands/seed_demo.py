@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from assessments import services
+from assessments.core import services
 from assessments.models import (
     Area,
     CycleSubmission,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import forms
 
-from assessments.models import TaskForce
+from assessments.core.models import TaskForce
 
 REGION_MAX_LENGTH = TaskForce._meta.get_field("region").max_length
 SORTS = {"name": "Name", "progress": "Overall progress (most first)"}

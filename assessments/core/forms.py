@@ -3,6 +3,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from assessments.core.models import (
+    NO_IDENTIFYING_DETAILS,
+    NOTES_MAX_LENGTH,
+    MilestoneStatus,
+    PartnerLink,
+    TaskForce,
+)
+from assessments.evidence.models import EVIDENCE_NOTE_HELP
 from assessments.evidence.services import (
     ACCEPT_ATTRIBUTE,
     ACCEPTED_TEXT,
@@ -10,17 +18,8 @@ from assessments.evidence.services import (
     STATEMENT_HELP,
     STATEMENT_REQUIRED,
 )
-from assessments.models import (
-    EVIDENCE_NOTE_HELP,
-    NO_IDENTIFYING_DETAILS,
-    NOTES_MAX_LENGTH,
-    Invitation,
-    MilestoneStatus,
-    MouStatus,
-    PartnerAgency,
-    PartnerLink,
-    TaskForce,
-)
+from assessments.register.models import MouStatus, PartnerAgency
+from assessments.team.models import Invitation
 
 
 class DateInput(forms.DateInput):

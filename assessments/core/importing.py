@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 
-from assessments import services
-from assessments.models import (
+from assessments.common.spreadsheets import NotASpreadsheet, read_table
+from assessments.core import services
+from assessments.core.models import (
     NOTES_MAX_LENGTH,
     ImportBatch,
     MilestoneStatus,
@@ -24,7 +25,6 @@ from assessments.models import (
     StatusChange,
     TaskForce,
 )
-from assessments.spreadsheets import NotASpreadsheet, read_table
 from stages.models import Milestone
 
 REQUIRED_COLUMNS = ["task_force", "milestone", "status", "lead_partner", "target_date", "notes"]

@@ -10,12 +10,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import evidence_summary, history, page_cache, services
+from assessments import evidence_summary
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.core import history, page_cache, services
+from assessments.core.filters import HistoryFilters
+from assessments.core.forms import MilestoneStatusForm, PartnerLinkForm
+from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_due_from
+from assessments.core.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
+from assessments.core.trend import render_svg, trend_for
 from assessments.cycles.models import CycleSubmission
 from assessments.evidence_views import ask_to_review
-from assessments.filters import HistoryFilters
-from assessments.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.models import (
     Evidence,
     MilestoneStatus,
@@ -26,10 +30,7 @@ from assessments.models import (
     can_import_statuses,
     can_read_all_task_forces,
 )
-from assessments.priorities import PRIORITY_RULE, priorities_from, review_due_from
-from assessments.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
 from assessments.register_summary import INFORMED_MILESTONES, register_summary
-from assessments.trend import render_svg, trend_for
 from stages.models import Milestone
 from taskforce_site.security import log_event
 

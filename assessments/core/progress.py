@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from assessments.models import MilestoneStatus, TaskForce
+from assessments.core.models import MilestoneStatus, TaskForce
 from stages.models import Milestone, Stage
 
 WORKING_STAGE_RULE = (

@@ -6,15 +6,11 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, QuerySet, Value
 
-from assessments.models import (
-    EvidenceChange,
-    HelpRequestChange,
-    RegisterChange,
-    Snapshot,
-    StatusChange,
-    SubmissionReview,
-    TaskForce,
-)
+from assessments.core.models import StatusChange, TaskForce
+from assessments.cycles.models import Snapshot, SubmissionReview
+from assessments.evidence.models import EvidenceChange
+from assessments.help.models import HelpRequestChange
+from assessments.register.models import RegisterChange
 from stages.models import Milestone, Stage
 
 

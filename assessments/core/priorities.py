@@ -4,7 +4,7 @@ Next priorities are the active milestones not achieved, in this order:
 lapsed ones first (something the task force had and lost), then Foundation
 before Stabilization before Sustainability, each in the guidance's order.
 Review due lists achieved milestones nobody has confirmed for a year.
-Both are read off the board (assessments.progress.board_for), so the page
+Both are read off the board (assessments.core.progress.board_for), so the page
 needs no extra queries.
 """
 
@@ -14,8 +14,8 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assessments.models import Status
-from assessments.progress import MilestoneRow, StageSection
+from assessments.core.models import Status
+from assessments.core.progress import MilestoneRow, StageSection
 
 PRIORITY_RULE = (
     "Milestones not yet achieved: lapsed ones first, then Foundation before "

@@ -14,17 +14,17 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assessments import page_cache
-from assessments.cycles.models import CycleSubmission
-from assessments.models import (
+from assessments.core import page_cache
+from assessments.core.models import (
     MilestoneStatus,
-    PartnerAgency,
     PartnerLink,
     Status,
     StatusChange,
     TaskForce,
     hash_token,
 )
+from assessments.cycles.models import CycleSubmission
+from assessments.register.models import PartnerAgency
 from stages.models import Milestone
 
 RETIRED_MILESTONE_MESSAGE = (

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import exports, importing
 from assessments.access import task_force_for_user
-from assessments.models import ImportBatch, Status, TaskForce, can_import_statuses
-from assessments.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from assessments.core import exports, importing
+from assessments.core.models import ImportBatch, Status, TaskForce
+from assessments.roles import can_import_statuses
 from stages.models import Milestone
 from taskforce_site.security import log_event
 

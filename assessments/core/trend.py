@@ -1,7 +1,7 @@
 """Progress over time: achieved milestones per stage at the end of each month.
 
 Derived from the status history (StatusChange) alone, with the same rules as
-current progress (see assessments.progress):
+current progress (see assessments.core.progress):
 - A milestone counts as achieved for a task force from a change to
   "achieved" until its next change to anything else; lapsed is not achieved.
 - Only milestones that are active now count, in the stage they belong to now,
@@ -37,7 +37,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from assessments.models import Status, StatusChange, TaskForce
+from assessments.core.models import Status, StatusChange, TaskForce
 from stages.models import Stage
 
 DEFAULT_MONTHS = 24

@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
-from assessments.models import TaskForce
+from assessments.core.models import TaskForce
 
 T = TypeVar("T")
 

@@ -10,17 +10,12 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from assessments import history
-from assessments.models import (
-    EvidenceChange,
-    HelpRequestChange,
-    MilestoneStatus,
-    RegisterChange,
-    Status,
-    StatusChange,
-    TaskForce,
-)
-from assessments.progress import is_listed
+from assessments.core import history
+from assessments.core.models import MilestoneStatus, Status, StatusChange, TaskForce
+from assessments.core.progress import is_listed
+from assessments.evidence.models import EvidenceChange
+from assessments.help.models import HelpRequestChange
+from assessments.register.models import RegisterChange
 from stages.models import Milestone
 
 STATUS_COLUMNS = [
