@@ -13,9 +13,9 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from assessments import cycle_compare
 from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.core.progress import WORKING_STAGE_RULE, boards_for, progress_for
+from assessments.cycles import compare as cycle_compare
 from assessments.models import TaskForce
 from assessments.overview import gaps
 

@@ -1,8 +1,6 @@
 from django.urls import path, register_converter
 
 from assessments import (
-    cycle_compare_views,
-    cycle_views,
     evidence_io_views,
     evidence_views,
     help_views,
@@ -15,6 +13,8 @@ from assessments import (
 )
 from assessments import task_force_page as views
 from assessments.core import io_views
+from assessments.cycles import compare_views as cycle_compare_views
+from assessments.cycles import views as cycle_views
 
 
 class FormatConverter:

@@ -8,8 +8,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from assessments import cycle_compare
-from assessments.cycle_compare import Move, move_of
+from assessments.cycles import compare as cycle_compare
+from assessments.cycles.compare import Move, move_of
 from assessments.models import MilestoneStatus, Status, SubmissionReview
 from stages.models import Milestone
 from tests.factories import ReviewCycleFactory, TaskForceFactory, UserFactory, snapshot_of

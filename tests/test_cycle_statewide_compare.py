@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from assessments import cycle_compare_views
-from assessments.cycle_statewide import compare_cycles
+from assessments.cycles import compare_views as cycle_compare_views
+from assessments.cycles.statewide import compare_cycles
 from assessments.models import Status
 from stages.models import Milestone
 from tests.factories import (

@@ -52,7 +52,7 @@ def test_seed_demo_refuses_to_run_with_debug_off(db, settings):
 def test_seed_demo_has_a_past_accepted_cycle_that_compare_can_show(db, settings):
     from django.utils import timezone
 
-    from assessments import cycle_compare
+    from assessments.cycles import compare as cycle_compare
     from assessments.models import PlanItem, ReviewCycle, Snapshot, SubmissionReview
 
     settings.DEBUG = True

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from assessments.cycle_compare import snapshot_label, today_statuses
-from assessments.cycles.models import HANDED_IN
-from assessments.models import PlanItem, Snapshot, Status
+from assessments.core.models import Status
+from assessments.cycles.compare import snapshot_label, today_statuses
+from assessments.cycles.models import HANDED_IN, PlanItem, Snapshot
 from stages.models import Milestone
 
 PLAN_COLUMNS = [

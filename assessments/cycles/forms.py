@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from assessments.core.forms import DateInput
+from assessments.core.models import NO_IDENTIFYING_DETAILS
 from assessments.cycles.models import (
     CYCLE_INSTRUCTIONS_HELP,
     NARRATIVE_HELP,
@@ -13,7 +14,6 @@ from assessments.cycles.models import (
     CycleSubmission,
 )
 from assessments.cycles.services import NARRATIVE_MAX_LENGTH, OWNER_MAX_LENGTH
-from assessments.models import NO_IDENTIFYING_DETAILS
 from stages.models import Milestone, Stage
 
 VERSION_FIELD = {"widget": forms.HiddenInput, "min_value": 0, "max_value": 2**31 - 1}

@@ -1,7 +1,7 @@
 """The statewide compare of two review cycles: which task forces moved
 forward or back, the milestones gained and lost across the state, and each
 task force's working stage then and now. Counted by the rules of
-assessments/cycle_compare.py and assessments/core/progress.py, in four queries
+assessments/cycles/compare.py and assessments/core/progress.py, in four queries
 whatever the number of task forces."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from assessments.core.models import Status, TaskForce
 from assessments.core.progress import Progress
-from assessments.cycle_compare import guidance, progress_of
-from assessments.cycles.models import HANDED_IN
-from assessments.models import ReviewCycle, Snapshot, SnapshotMilestone, Status, TaskForce
+from assessments.cycles.compare import guidance, progress_of
+from assessments.cycles.models import HANDED_IN, ReviewCycle, Snapshot, SnapshotMilestone
 from stages.models import Milestone, Stage
 
 SNAPSHOT_RULE = (

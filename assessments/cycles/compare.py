@@ -1,7 +1,7 @@
 """Comparing where a task force stood at two moments: two snapshots of its
 review cycle submissions, or a snapshot and today. One comparison serves the
 compare page, its CSV and the PDF report's "Compared with" section; the
-statewide compare (assessments/cycle_statewide.py) uses the same rules.
+statewide compare (assessments/cycles/statewide.py) uses the same rules.
 
 The rules, in words the pages repeat:
 - Progress at each moment is counted by the one rule of
@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from django.db.models import TextChoices
 from django.utils import timezone
 
+from assessments.core.models import MilestoneStatus, Status, TaskForce
 from assessments.core.progress import Progress, StageProgress, compute_progress
-from assessments.models import MilestoneStatus, Snapshot, Status, SubmissionReview, TaskForce
+from assessments.cycles.models import Snapshot, SubmissionReview
 from stages.models import Milestone, Stage
 
 ORDER_RULE = (

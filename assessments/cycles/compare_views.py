@@ -13,16 +13,15 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from assessments import cycle_compare, cycle_statewide, plan_exports, reports
+from assessments import reports
 from assessments.access import task_force_for_user
 from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
 from assessments.core.progress import WORKING_STAGE_RULE
-from assessments.models import (
-    ReviewCycle,
-    Snapshot,
-    is_signed_in_and_active,
-    is_staff_or_program_manager,
-)
+from assessments.cycles import compare as cycle_compare
+from assessments.cycles import exports as plan_exports
+from assessments.cycles import statewide as cycle_statewide
+from assessments.cycles.models import ReviewCycle, Snapshot
+from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
 from taskforce_site.security import log_event
 
 TODAY = "today"

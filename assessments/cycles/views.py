@@ -24,8 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments import overview
 from assessments.access import task_force_for_user
 from assessments.core.filters import GapsFilters
-from assessments.cycle_forms import CycleOpenForm, DecisionForm, SubmissionForm
+from assessments.core.models import MilestoneStatus, TaskForce
 from assessments.cycles import services as cycles
+from assessments.cycles.forms import CycleOpenForm, DecisionForm, SubmissionForm
 from assessments.cycles.models import (
     HANDED_IN,
     CycleSubmission,
@@ -34,7 +35,7 @@ from assessments.cycles.models import (
     SubmissionState,
     late_q,
 )
-from assessments.models import MilestoneStatus, PartnerAgency, TaskForce
+from assessments.register.models import PartnerAgency
 from stages.models import Milestone
 
 CYCLE_PAGE_SIZE = 50
