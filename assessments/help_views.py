@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import help_requests, overview
+from assessments import help_requests
 from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.core.forms import add_service_errors
 from assessments.core.services import person_name
@@ -34,6 +34,7 @@ from assessments.help_forms import (
 )
 from assessments.help_summary import age_text, duration_text, statewide_summary
 from assessments.models import HELP_TEXT_WARNING, HelpRequest, TaskForce
+from assessments.statewide import overview
 from stages.models import Milestone
 from taskforce_site.security import log_event
 

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import MouState, MouStatus, PartnerAgency, Sector, TaskForce
-from assessments.overview import MATRIX_PAGE_SIZE
+from assessments.statewide.overview import MATRIX_PAGE_SIZE
 
 EXPIRY_PAGE_SIZE = 100
 

@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from assessments import overview, register_overview
+from assessments import register_overview
 from assessments.core import page_cache
 from assessments.core.filters import GapsFilters
 from assessments.models import MOU_STATE_RULE, TaskForce, can_read_all_task_forces
+from assessments.statewide import overview
 
 
 class MouFilters(GapsFilters):

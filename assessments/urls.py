@@ -5,7 +5,6 @@ from assessments import (
     evidence_views,
     help_views,
     notification_views,
-    overview_views,
     register_io_views,
     register_overview_views,
     register_views,
@@ -15,6 +14,7 @@ from assessments import task_force_page as views
 from assessments.core import io_views
 from assessments.cycles import compare_views as cycle_compare_views
 from assessments.cycles import views as cycle_views
+from assessments.statewide import views as overview_views
 
 
 class FormatConverter:

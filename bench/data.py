@@ -103,7 +103,7 @@ class World:
 def _counties() -> list[tuple[str, str, str]]:
     """(postal code, county name, FIPS) of every county: Oregon first, then
     the other states and DC in FIPS order."""
-    from assessments.management.commands import load_counties as census
+    from assessments.common import census
 
     states = census.read_states(census.CENSUS_DIR / census.STATES_FILE)
     counties = census.read_counties(census.CENSUS_DIR / census.COUNTIES_FILE)

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments import overview
 from assessments.models import Area, MilestoneStatus, Status
+from assessments.statewide import overview
 from stages.models import Milestone
 from tests.factories import TaskForceFactory
 

@@ -3,9 +3,9 @@ cache for those who see every task force, shows each change at once."""
 
 from django.urls import reverse
 
-from assessments import reports
 from assessments.core import services
 from assessments.models import Status, TaskForce
+from assessments.statewide import reports
 from stages.models import Milestone
 from tests.factories import TaskForceFactory
 

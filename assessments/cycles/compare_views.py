@@ -13,7 +13,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from assessments import reports
 from assessments.access import task_force_for_user
 from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
 from assessments.core.progress import WORKING_STAGE_RULE
@@ -22,6 +21,7 @@ from assessments.cycles import exports as plan_exports
 from assessments.cycles import statewide as cycle_statewide
 from assessments.cycles.models import ReviewCycle, Snapshot
 from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
+from assessments.statewide import reports
 from taskforce_site.security import log_event
 
 TODAY = "today"

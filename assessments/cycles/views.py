@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import overview
 from assessments.access import task_force_for_user
 from assessments.core.filters import GapsFilters
 from assessments.core.models import MilestoneStatus, TaskForce
@@ -36,6 +35,7 @@ from assessments.cycles.models import (
     late_q,
 )
 from assessments.register.models import PartnerAgency
+from assessments.statewide import overview
 from stages.models import Milestone
 
 CYCLE_PAGE_SIZE = 50

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management import BaseCommand, CommandError
 
-from assessments import overview, reports
 from assessments.models import TaskForce
+from assessments.statewide import overview, reports
 
 
 class Command(BaseCommand):

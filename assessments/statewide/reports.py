@@ -13,11 +13,11 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from assessments.core.models import TaskForce
 from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.core.progress import WORKING_STAGE_RULE, boards_for, progress_for
 from assessments.cycles import compare as cycle_compare
-from assessments.models import TaskForce
-from assessments.overview import gaps
+from assessments.statewide.overview import gaps
 
 GAPS_IN_SUMMARY = 10
 LEAST_IN_SUMMARY = 20

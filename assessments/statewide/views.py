@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
-from assessments import overview, reports
 from assessments.access import task_force_for_user
 from assessments.core import page_cache
 from assessments.core.filters import SORTS, GapsFilters, MatrixFilters, ReportFilters
-from assessments.models import Status, TaskForce, can_read_all_task_forces
+from assessments.core.models import Status, TaskForce
+from assessments.roles import can_read_all_task_forces
+from assessments.statewide import overview, reports
 from assessments.templatetags.progress_tags import EVIDENCE_CHECKED
 from stages.models import Stage
 from taskforce_site.security import log_event

@@ -12,9 +12,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from assessments.core.models import Area, MilestoneStatus, Status, TaskForce
 from assessments.core.progress import Progress, compute_progress
 from assessments.evidence_summary import achieved_without_evidence, checked_cells
-from assessments.models import Area, MilestoneStatus, Status, TaskForce
 from stages.models import Milestone, Stage
 
 MATRIX_PAGE_SIZE = 50
@@ -204,7 +204,7 @@ class CountyList:
 def census_county_counts() -> dict[str, int]:
     """State postal code -> its number of counties in the Census file shipped
     in fixtures/census (read once per process: it changes only with a deploy)."""
-    from assessments.management.commands import load_counties as census
+    from assessments.common import census
 
     states = census.read_states(census.CENSUS_DIR / census.STATES_FILE)
     counties = census.read_counties(census.CENSUS_DIR / census.COUNTIES_FILE)
