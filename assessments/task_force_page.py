@@ -30,7 +30,7 @@ from assessments.models import (
     can_import_statuses,
     can_read_all_task_forces,
 )
-from assessments.register_summary import INFORMED_MILESTONES, register_summary
+from assessments.register.selectors import INFORMED_MILESTONES, register_summary
 from stages.models import Milestone
 from taskforce_site.security import log_event
 

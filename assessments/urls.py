@@ -5,15 +5,15 @@ from assessments import (
     evidence_views,
     help_views,
     notification_views,
-    register_io_views,
-    register_overview_views,
-    register_views,
     team_views,
 )
 from assessments import task_force_page as views
 from assessments.core import io_views
 from assessments.cycles import compare_views as cycle_compare_views
 from assessments.cycles import views as cycle_views
+from assessments.register import io_views as register_io_views
+from assessments.register import overview_views as register_overview_views
+from assessments.register import views as register_views
 from assessments.statewide import views as overview_views
 
 

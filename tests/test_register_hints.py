@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assessments.core import services
 from assessments.models import MouStatus, Sector, Status
-from assessments.register_summary import (
+from assessments.register.selectors import (
     DATA_SYSTEMS,
     DIVERSIFY,
     SURVIVOR_REPRESENTATION,

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from assessments import register_import
 from assessments.common.spreadsheets import to_csv
 from assessments.models import (
     ImportBatch,
@@ -26,7 +25,8 @@ from assessments.models import (
     Sector,
     TaskForce,
 )
-from assessments.register_exports import REGISTER_COLUMNS
+from assessments.register import importing as register_import
+from assessments.register.exports import REGISTER_COLUMNS
 from tests.factories import PartnerAgencyFactory, TaskForceFactory, UserFactory
 
 UPLOAD = reverse("assessments:register_import")

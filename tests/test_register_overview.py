@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import register_overview
 from assessments.core import page_cache
 from assessments.models import MouStatus, PartnerAgency, Sector
+from assessments.register import overview as register_overview
 from tests.factories import PartnerAgencyFactory, TaskForceFactory, UserFactory
 
 MATRIX = reverse("assessments:sector_matrix")

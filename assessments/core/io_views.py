@@ -93,7 +93,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 def _get_batch(request: HttpRequest, pk: int) -> ImportBatch:
     # Another user's import is somebody else's business: 404; so is a
-    # register import (assessments/register_io_views.py has its own pages).
+    # register import (assessments/register/io_views.py has its own pages).
     return get_object_or_404(
         ImportBatch, pk=pk, created_by=request.user, kind=ImportBatch.Kind.STATUSES
     )

@@ -7,17 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import register_exports, register_import
 from assessments.core.io_views import ImportForm, _download, _scope
-from assessments.models import (
-    ImportBatch,
-    MouStatus,
-    PartnershipType,
-    RegisterChange,
-    Sector,
-    TaskForce,
-    edits_some_task_force,
-)
+from assessments.core.models import ImportBatch, TaskForce
+from assessments.register import exports as register_exports
+from assessments.register import importing as register_import
+from assessments.register.models import MouStatus, PartnershipType, RegisterChange, Sector
+from assessments.roles import edits_some_task_force
 from taskforce_site.security import log_event
 
 

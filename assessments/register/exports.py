@@ -1,6 +1,6 @@
 """The rows of the partner register export: one row per agency, former
 partners included. The register import reads the same layout back (see
-assessments/register_import.py), so an export imports back unchanged.
+assessments/register/importing.py), so an export imports back unchanged.
 
 Contacts are included: they are the agencies' own (a role or office, never
 a survivor), and the export is for those who read the register anyway
@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from assessments.models import MouState, PartnerAgency, RegisterChange, TaskForce
+from assessments.core.models import TaskForce
+from assessments.register.models import MouState, PartnerAgency, RegisterChange
 
 # The import's columns (which read an export back unchanged), with the task
 # force's name after its slug, and what only an export says after them.

@@ -10,10 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from assessments import register_overview
 from assessments.core import page_cache
 from assessments.core.filters import GapsFilters
-from assessments.models import MOU_STATE_RULE, TaskForce, can_read_all_task_forces
+from assessments.core.models import TaskForce
+from assessments.register import overview as register_overview
+from assessments.register.models import MOU_STATE_RULE
+from assessments.roles import can_read_all_task_forces
 from assessments.statewide import overview
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from assessments.models import MouState, PartnerAgency, Sector, TaskForce
+from assessments.core.models import TaskForce
+from assessments.register.models import MouState, PartnerAgency, Sector
 
 TASK_FORCE_MOU = "task-force-mou"
 DIVERSIFY = "diversify-task-force-representation"

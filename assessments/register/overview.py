@@ -15,7 +15,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from assessments.models import MouState, MouStatus, PartnerAgency, Sector, TaskForce
+from assessments.core.models import TaskForce
+from assessments.register.models import MouState, MouStatus, PartnerAgency, Sector
 from assessments.statewide.overview import MATRIX_PAGE_SIZE
 
 EXPIRY_PAGE_SIZE = 100

@@ -31,14 +31,13 @@ from django.utils import timezone
 from assessments.common.spreadsheets import NotASpreadsheet, read_table
 from assessments.core import page_cache, services
 from assessments.core.importing import MAX_ERRORS, MAX_FILE_BYTES, MAX_ROWS, ImportConflict
-from assessments.models import (
-    ImportBatch,
+from assessments.core.models import ImportBatch, TaskForce
+from assessments.register.models import (
     MouStatus,
     PartnerAgency,
     PartnershipType,
     RegisterChange,
     Sector,
-    TaskForce,
 )
 from assessments.register.services import (
     added_changes,
