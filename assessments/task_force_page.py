@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import evidence_summary
 from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.core import history, page_cache, services
 from assessments.core.filters import HistoryFilters
@@ -19,7 +18,8 @@ from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_d
 from assessments.core.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
 from assessments.core.trend import render_svg, trend_for
 from assessments.cycles.models import CycleSubmission
-from assessments.evidence_views import ask_to_review
+from assessments.evidence import selectors as evidence_summary
+from assessments.evidence.views import ask_to_review
 from assessments.models import (
     Evidence,
     MilestoneStatus,

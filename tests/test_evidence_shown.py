@@ -18,7 +18,7 @@ from django.utils import timezone
 from assessments.core import services
 from assessments.core.exports import HISTORY_COLUMNS
 from assessments.evidence import services as service
-from assessments.evidence_exports import EVIDENCE_COLUMNS
+from assessments.evidence.exports import EVIDENCE_COLUMNS
 from assessments.models import Evidence, Sector, Status
 from assessments.register import services as register
 from stages.models import Milestone

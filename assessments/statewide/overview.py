@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from assessments.core.models import Area, MilestoneStatus, Status, TaskForce
 from assessments.core.progress import Progress, compute_progress
-from assessments.evidence_summary import achieved_without_evidence, checked_cells
+from assessments.evidence.selectors import achieved_without_evidence, checked_cells
 from stages.models import Milestone, Stage
 
 MATRIX_PAGE_SIZE = 50

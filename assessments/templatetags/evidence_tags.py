@@ -1,6 +1,6 @@
 from django import template
 
-from assessments.evidence_summary import NO_EVIDENCE
+from assessments.evidence.selectors import NO_EVIDENCE
 
 register = template.Library()
 

@@ -11,7 +11,7 @@ def status_badge(value: str) -> dict:
     return {"status": status.value, "label": status.label, "symbol": status.symbol}
 
 
-# A matrix cell achieved with checked evidence (assessments/evidence_summary.py):
+# A matrix cell achieved with checked evidence (assessments/evidence/selectors.py):
 # its own colour and letter, so it reads without colour too.
 EVIDENCE_CHECKED = ("achieved_checked", "E", "Achieved, with checked evidence")
 

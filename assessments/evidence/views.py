@@ -19,8 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.core.forms import EvidenceFileForm, EvidenceLinkForm, add_service_errors
+from assessments.core.models import PartnerLink, TaskForce
 from assessments.evidence import services as service
-from assessments.models import Evidence, PartnerLink, TaskForce, evidence_storage
+from assessments.evidence.models import Evidence, evidence_storage
 from stages.models import Milestone
 from taskforce_site.security import log_event
 

@@ -1,7 +1,7 @@
 """The evidence export: one row per piece of evidence (not removed) of the
 task forces a user may read, metadata only. The files themselves never leave
 through an export: they are downloaded one by one, under the task force's
-access rules (assessments/evidence_views.py)."""
+access rules (assessments/evidence/views.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from assessments.models import Evidence, TaskForce
+from assessments.core.models import TaskForce
+from assessments.evidence.models import Evidence
 
 EVIDENCE_COLUMNS = [
     "task_force",

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from assessments.models import Evidence, MilestoneStatus, Status, TaskForce
+from assessments.core.models import MilestoneStatus, Status, TaskForce
+from assessments.evidence.models import Evidence
 
 
 @dataclass(frozen=True)

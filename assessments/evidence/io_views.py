@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from assessments.core.io_views import _download, _scope
-from assessments.evidence_exports import EVIDENCE_COLUMNS, evidence_rows
+from assessments.evidence.exports import EVIDENCE_COLUMNS, evidence_rows
 from taskforce_site.security import log_event
 
 
