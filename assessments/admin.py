@@ -309,7 +309,7 @@ class RegisterChangeAdmin(admin.ModelAdmin):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Frozen records (snapshots, reviews) and help requests (written only
-    through assessments/help_requests.py): readable, never added, changed or deleted here."""
+    through assessments/help/services.py): readable, never added, changed or deleted here."""
 
     def has_add_permission(self, request):
         return False

@@ -13,9 +13,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from assessments import help_requests
 from assessments.core import services
 from assessments.cycles import services as cycles
+from assessments.help import services as help_requests
 from assessments.models import (
     Area,
     ImportBatch,

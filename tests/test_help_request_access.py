@@ -6,7 +6,7 @@ roles get 403; partner links never show requests."""
 import pytest
 from django.urls import reverse
 
-from assessments import help_requests
+from assessments.help import services as help_requests
 from assessments.models import HelpRequest
 from tests.factories import PartnerLinkFactory, TaskForceFactory, UserFactory, program_manager
 

@@ -7,7 +7,7 @@ import smtplib
 import pytest
 from django.urls import reverse
 
-from assessments import help_requests
+from assessments.help import services as help_requests
 from assessments.models import HelpRequest
 from tests.factories import MilestoneFactory, UserFactory, program_manager
 

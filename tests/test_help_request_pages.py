@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import help_requests
-from assessments.help_summary import age_text, duration_text, statewide_summary
+from assessments.help import services as help_requests
+from assessments.help.selectors import age_text, duration_text, statewide_summary
 from assessments.models import HelpRequest
 from tests.factories import (
     HelpRequestFactory,

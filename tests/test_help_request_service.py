@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from assessments import help_requests
-from assessments.help_requests import StaleHelpRequestError
+from assessments.help import services as help_requests
+from assessments.help.services import StaleHelpRequestError
 from assessments.models import HELP_BODY_MAX_LENGTH, HelpMessage, HelpRequest, HelpRequestChange
 from tests.factories import MilestoneFactory, TaskForceFactory, UserFactory, program_manager
 

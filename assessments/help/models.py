@@ -37,7 +37,7 @@ class HelpRequestQuerySet(models.QuerySet):
         managers (the state program), their own task forces' for
         coordinators. Narrower than TaskForce.objects.visible_to: a
         coordinator who may read every task force still sees only their own
-        task forces' requests (see assessments/help_views.py)."""
+        task forces' requests (see assessments/help/views.py)."""
         if not is_signed_in_and_active(user):
             return self.none()
         if is_staff_or_program_manager(user):

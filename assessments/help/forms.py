@@ -1,5 +1,5 @@
-"""The forms of the help request pages (assessments/help_views.py). They
-only read input; the rules are the service's (assessments/help_requests.py)."""
+"""The forms of the help request pages (assessments/help/views.py). They
+only read input; the rules are the service's (assessments/help/services.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 
 from assessments.core.filters import REGION_MAX_LENGTH, QueryFilters
-from assessments.models import (
-    HELP_BODY_MAX_LENGTH,
-    HELP_TEXT_WARNING,
-    READ_ALL_PERMISSION,
-    HelpRequest,
-)
+from assessments.help.models import HELP_BODY_MAX_LENGTH, HELP_TEXT_WARNING, HelpRequest
+from assessments.roles import READ_ALL_PERMISSION
 from stages.models import Milestone
 
 _VERSION = {"widget": forms.HiddenInput, "min_value": 0, "max_value": 2**31 - 1}

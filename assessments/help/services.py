@@ -24,16 +24,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.core import page_cache
+from assessments.core.models import TaskForce
 from assessments.core.services import RETIRED_MILESTONE_MESSAGE, person_name
-from assessments.models import (
+from assessments.help.models import (
     HELP_BODY_MAX_LENGTH,
     HelpMessage,
     HelpRequest,
     HelpRequestChange,
-    TaskForce,
-    is_signed_in_and_active,
-    is_staff_or_program_manager,
 )
+from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
 from stages.models import Milestone
 from taskforce_site.mail import absolute_url, send_templated_mail
 

@@ -1,7 +1,7 @@
 """Help requests to the state program: a task force's requests and threads,
 for its coordinators (and the state program); the queue and the statewide
 figures, for program managers and staff only. Writes go through
-assessments/help_requests.py.
+assessments/help/services.py.
 
 Threads are shown to who may write in them (help_requests.can_write): the
 task force's own coordinators, program managers and staff. Anyone else gets
@@ -20,11 +20,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import help_requests
 from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.core.forms import add_service_errors
+from assessments.core.models import TaskForce
 from assessments.core.services import person_name
-from assessments.help_forms import (
+from assessments.help import services as help_requests
+from assessments.help.forms import (
     HelpAssignForm,
     HelpQueueFilters,
     HelpReplyForm,
@@ -32,8 +33,8 @@ from assessments.help_forms import (
     HelpStateForm,
     state_program_people,
 )
-from assessments.help_summary import age_text, duration_text, statewide_summary
-from assessments.models import HELP_TEXT_WARNING, HelpRequest, TaskForce
+from assessments.help.models import HELP_TEXT_WARNING, HelpRequest
+from assessments.help.selectors import age_text, duration_text, statewide_summary
 from assessments.statewide import overview
 from stages.models import Milestone
 from taskforce_site.security import log_event

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 from django.utils import timezone
 
-from assessments.models import HelpRequest
+from assessments.help.models import HelpRequest
 
 WINDOW = datetime.timedelta(days=365)
 
