@@ -1,13 +1,14 @@
 from django.urls import path, register_converter
 
-from assessments import notification_views, team_views
 from assessments import task_force_page as views
+from assessments import team_views
 from assessments.core import io_views
 from assessments.cycles import compare_views as cycle_compare_views
 from assessments.cycles import views as cycle_views
 from assessments.evidence import io_views as evidence_io_views
 from assessments.evidence import views as evidence_views
 from assessments.help import views as help_views
+from assessments.notifications import views as notification_views
 from assessments.register import io_views as register_io_views
 from assessments.register import overview_views as register_overview_views
 from assessments.register import views as register_views

@@ -256,7 +256,7 @@ def measure_reminders(world: World) -> dict:
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import timezone
 
-    from assessments.reminders import send_reminders
+    from assessments.notifications.reminders import send_reminders
 
     today = timezone.localdate()
     figures: dict = {}

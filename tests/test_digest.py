@@ -8,7 +8,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from assessments.digest import weekly_digest
 from assessments.models import (
     PROGRAM_MANAGERS_GROUP,
     HelpRequest,
@@ -18,6 +17,7 @@ from assessments.models import (
     Status,
     StatusChange,
 )
+from assessments.notifications.digest import weekly_digest
 from stages.models import Milestone, Stage
 from tests.factories import TaskForceFactory, UserFactory
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import reminders
 from assessments.cycles.models import CycleSubmission, ReviewCycle
 from assessments.models import Invitation, MilestoneStatus, MouStatus, Status, hash_token
+from assessments.notifications import reminders
 from tests.factories import (
     MilestoneFactory,
     MilestoneStatusFactory,

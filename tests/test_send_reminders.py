@@ -14,7 +14,6 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessments import reminders
 from assessments.models import (
     AnnouncedItem,
     MouStatus,
@@ -22,6 +21,7 @@ from assessments.models import (
     SentNotification,
     Status,
 )
+from assessments.notifications import reminders
 from tests.factories import (
     MilestoneStatusFactory,
     PartnerAgencyFactory,

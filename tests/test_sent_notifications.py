@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from assessments.models import NotificationKind, SentNotification
-from assessments.notification_views import SENT_PER_PAGE
-from assessments.reminders import send_reminders
+from assessments.notifications.reminders import send_reminders
+from assessments.notifications.views import SENT_PER_PAGE
 from stages.models import Milestone
 from tests.factories import MilestoneStatusFactory, UserFactory, program_manager
 

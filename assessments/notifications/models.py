@@ -116,7 +116,7 @@ class SentNotification(AppendOnly):
 
 class AnnouncedItem(AppendOnly):
     """That `recipient` was sent `key` (kind, item and occasion, see
-    assessments/reminders.py): what makes send_reminders idempotent. Written
+    assessments/notifications/reminders.py): what makes send_reminders idempotent. Written
     in the same transaction as the SentNotification that carried it."""
 
     recipient = models.ForeignKey(

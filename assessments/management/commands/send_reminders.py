@@ -3,7 +3,7 @@ import datetime
 from django.core.management import BaseCommand, CommandError
 from django.utils import timezone
 
-from assessments.reminders import send_reminders
+from assessments.notifications.reminders import send_reminders
 
 
 def _day(value: str) -> datetime.date:

@@ -53,21 +53,19 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import digest as digest_module
+from assessments.core.models import MilestoneStatus, TaskForce
 from assessments.cycles.models import CycleSubmission
-from assessments.models import (
+from assessments.notifications import digest as digest_module
+from assessments.notifications.models import (
     AnnouncedItem,
-    Invitation,
-    MilestoneStatus,
-    MouState,
     NotificationFrequency,
     NotificationKind,
     NotificationPreference,
-    PartnerAgency,
     SentNotification,
-    TaskForce,
 )
 from assessments.notifications.services import digest_recipients_q, unsubscribe_url
+from assessments.register.models import MouState, PartnerAgency
+from assessments.team.models import Invitation
 from taskforce_site.mail import absolute_url, build_templated_mail
 
 TARGET_DATE_DAYS = 14

@@ -15,8 +15,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.core.forms import add_service_errors
-from assessments.models import NotificationFrequency, NotificationKind, SentNotification
 from assessments.notifications import services as notifications
+from assessments.notifications.models import (
+    NotificationFrequency,
+    NotificationKind,
+    SentNotification,
+)
 
 SENT_PER_PAGE = 50
 

@@ -22,8 +22,9 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.core.models import MilestoneStatus, Status, StatusChange
 from assessments.core.progress import compute_progress
-from assessments.models import HelpRequest, MilestoneStatus, Status, StatusChange
+from assessments.help.models import HelpRequest
 from stages.models import Stage
 
 DAYS = 7
