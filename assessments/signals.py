@@ -6,8 +6,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from assessments.core import page_cache
-from assessments.invitations import invitations_accepted_by_sign_in
 from assessments.models import Area, Sector, TaskForce
+from assessments.team.services import invitations_accepted_by_sign_in
 from stages.models import Milestone, Stage
 
 

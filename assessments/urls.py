@@ -1,7 +1,6 @@
 from django.urls import path, register_converter
 
 from assessments import task_force_page as views
-from assessments import team_views
 from assessments.core import io_views
 from assessments.cycles import compare_views as cycle_compare_views
 from assessments.cycles import views as cycle_views
@@ -13,6 +12,7 @@ from assessments.register import io_views as register_io_views
 from assessments.register import overview_views as register_overview_views
 from assessments.register import views as register_views
 from assessments.statewide import views as overview_views
+from assessments.team import views as team_views
 
 
 class FormatConverter:

@@ -304,7 +304,7 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Who invitees are told to ask when a link no longer works.
 SUPPORT_EMAIL = env_str("DJANGO_SUPPORT_EMAIL")
-# How long an invitation link works (assessments/invitations.py).
+# How long an invitation link works (assessments/team/services.py).
 INVITATION_DAYS = env_int("DJANGO_INVITATION_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for one day
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import invitations
 from assessments.models import Invitation, TaskForce
+from assessments.team import services as invitations
 from tests.factories import TaskForceFactory, UserFactory
 
 User = get_user_model()

@@ -19,14 +19,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import (
-    PROGRAM_MANAGERS_GROUP,
-    Invitation,
-    PartnerLink,
-    TaskForce,
-    hash_token,
-    is_signed_in_and_active,
-)
+from assessments.core.models import PartnerLink, TaskForce, hash_token
+from assessments.roles import PROGRAM_MANAGERS_GROUP, is_signed_in_and_active
+from assessments.team.models import Invitation
 from taskforce_site.mail import absolute_url, send_templated_mail
 from taskforce_site.security import log_event
 

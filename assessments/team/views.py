@@ -16,10 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments import invitations
 from assessments.access import task_force_for_editing
 from assessments.core.forms import InvitationForm
-from assessments.models import Invitation, edits_some_task_force
+from assessments.roles import edits_some_task_force
+from assessments.team import services as invitations
+from assessments.team.models import Invitation
 from taskforce_site.second_factor import two_factor_required
 
 # Closed invitations (accepted, withdrawn) listed under the open ones.
