@@ -33,9 +33,12 @@ run: install
 	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# lint-imports: the import rule between feature packages (pyproject.toml,
+# docs/development.md).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
 format: install

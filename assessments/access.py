@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from assessments.core.models import TaskForce
 from assessments.roles import is_signed_in_and_active
 from taskforce_site.security import log_event
 
-__all__ = ["is_signed_in_and_active", "task_force_for_editing", "task_force_for_user"]
+__all__ = [
+    "export_scope",
+    "is_signed_in_and_active",
+    "task_force_for_editing",
+    "task_force_for_user",
+]
 
 
 def task_force_for_user(request: HttpRequest, slug: str) -> tuple[TaskForce, bool]:
@@ -36,3 +42,12 @@ def task_force_for_editing(request: HttpRequest, slug: str) -> TaskForce:
         return task_force
     task_force_for_user(request, slug)  # 404 (logged) for what they may not read
     raise PermissionDenied
+
+
+def export_scope(request: HttpRequest, slug: str | None) -> tuple[str, QuerySet[TaskForce]]:
+    """What an export covers, and its name: one readable task force (404 as
+    task_force_for_user), or every task force the user may read."""
+    if slug is None:
+        return "all-task-forces", TaskForce.objects.visible_to(request.user)
+    task_force, _ = task_force_for_user(request, slug)
+    return task_force.slug, TaskForce.objects.filter(pk=task_force.pk)

@@ -1,6 +1,5 @@
 from django.urls import path, register_converter
 
-from assessments import task_force_page as views
 from assessments.core import io_views
 from assessments.cycles import compare_views as cycle_compare_views
 from assessments.cycles import views as cycle_views
@@ -8,6 +7,8 @@ from assessments.evidence import io_views as evidence_io_views
 from assessments.evidence import views as evidence_views
 from assessments.help import views as help_views
 from assessments.notifications import views as notification_views
+from assessments.pages import exports as page_exports
+from assessments.pages import task_force as views
 from assessments.register import io_views as register_io_views
 from assessments.register import overview_views as register_overview_views
 from assessments.register import views as register_views
@@ -175,16 +176,16 @@ urlpatterns = [
         "invitations/<int:pk>/withdraw/", team_views.invitation_withdraw, name="invitation_withdraw"
     ),
     path("invitations/accept/<str:token>/", team_views.invitation_accept, name="invitation_accept"),
-    path("export/statuses.<fmt:fmt>", io_views.export_statuses, name="export_statuses"),
-    path("export/history.<fmt:fmt>", io_views.export_history, name="export_history"),
+    path("export/statuses.<fmt:fmt>", page_exports.export_statuses, name="export_statuses"),
+    path("export/history.<fmt:fmt>", page_exports.export_history, name="export_history"),
     path(
         "task-forces/<slug:slug>/export/statuses.<fmt:fmt>",
-        io_views.export_statuses,
+        page_exports.export_statuses,
         name="task_force_export_statuses",
     ),
     path(
         "task-forces/<slug:slug>/export/history.<fmt:fmt>",
-        io_views.export_history,
+        page_exports.export_history,
         name="task_force_export_history",
     ),
     path("export/evidence.<fmt:fmt>", evidence_io_views.export_evidence, name="export_evidence"),

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.core import services
-from assessments.core.exports import HISTORY_COLUMNS
 from assessments.evidence import services as service
 from assessments.evidence.exports import EVIDENCE_COLUMNS
 from assessments.models import Evidence, Sector, Status
+from assessments.pages.exports import HISTORY_COLUMNS
 from assessments.register import services as register
 from stages.models import Milestone
 from tests.factories import SAMPLE_PDF, PartnerLinkFactory, TaskForceFactory, UserFactory

@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from assessments.common.spreadsheets import to_xlsx
 from assessments.core import importing, services
-from assessments.core.exports import STATUS_COLUMNS
 from assessments.models import ImportBatch, MilestoneStatus, Status, StatusChange
+from assessments.pages.exports import STATUS_COLUMNS
 from stages.models import Milestone
 from tests.factories import TaskForceFactory, UserFactory
 

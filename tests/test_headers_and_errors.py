@@ -106,7 +106,7 @@ def test_the_403_page_is_friendly(world):
 def test_the_500_page_is_friendly_and_leaks_nothing(coordinator_client, task_force, guidance):
     coordinator_client.raise_request_exception = False
     with mock.patch(
-        "assessments.task_force_page.board_for", side_effect=RuntimeError("secret detail")
+        "assessments.pages.task_force.board_for", side_effect=RuntimeError("secret detail")
     ):
         response = coordinator_client.get(f"/task-forces/{task_force.slug}/")
     assert response.status_code == 500

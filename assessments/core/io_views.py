@@ -1,55 +1,18 @@
-"""Exports (CSV, XLSX) and the spreadsheet import: check, preview, apply."""
+"""The status spreadsheet import: check, preview, apply. (The exports are
+the task force page's: assessments/pages/exports.py.)"""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.access import task_force_for_user
-from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
-from assessments.core import exports, importing
+from assessments.core import importing
 from assessments.core.models import ImportBatch, Status, TaskForce
 from assessments.roles import can_import_statuses
 from stages.models import Milestone
 from taskforce_site.security import log_event
-
-
-def _scope(request: HttpRequest, slug: str | None):
-    """One readable task force, or every task force the user may read."""
-    if slug is None:
-        return "all-task-forces", TaskForce.objects.visible_to(request.user)
-    task_force, _ = task_force_for_user(request, slug)
-    return task_force.slug, TaskForce.objects.filter(pk=task_force.pk)
-
-
-def _download(columns, rows, fmt: str, name: str) -> HttpResponse:
-    stamp = timezone.localdate().isoformat()
-    if fmt == "xlsx":
-        content, content_type = to_xlsx(columns, rows, title=name), XLSX_CONTENT_TYPE
-    else:
-        content, content_type = to_csv(columns, rows), CSV_CONTENT_TYPE
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@require_safe
-def export_statuses(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
-    name, scope = _scope(request, slug)
-    log_event("export.statuses", request, scope=name, format=fmt)
-    return _download(exports.STATUS_COLUMNS, exports.status_rows(scope), fmt, f"{name}-statuses")
-
-
-@require_safe
-def export_history(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
-    name, scope = _scope(request, slug)
-    log_event("export.history", request, scope=name, format=fmt)
-    rows = exports.timeline_rows(scope)
-    return _download(exports.HISTORY_COLUMNS, rows, fmt, f"{name}-history")
 
 
 class ImportForm(forms.Form):

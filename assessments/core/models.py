@@ -403,7 +403,7 @@ class StatusChange(AppendOnlyRecord):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FORM)
 
     objects = StatusChangeQuerySet.as_manager()
-    # Which kind of entry of the merged history (assessments.core.history.timeline_for).
+    # Which kind of entry of the merged history (assessments.pages.history.timeline_for).
     timeline_kind = "status"
 
     class Meta:

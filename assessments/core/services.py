@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assessments.core import page_cache
+from assessments.core import hooks, page_cache
 from assessments.core.models import (
     MilestoneStatus,
     PartnerLink,
@@ -23,8 +23,6 @@ from assessments.core.models import (
     TaskForce,
     hash_token,
 )
-from assessments.cycles.models import CycleSubmission
-from assessments.register.models import PartnerAgency
 from stages.models import Milestone
 
 RETIRED_MILESTONE_MESSAGE = (
@@ -216,7 +214,7 @@ def _update(
             raise StaleStatusError(_current(task_force, milestone))
         record.version = read_version + 1
     _history(record, changes, user=user, now=now, source=source).save(force_insert=True)
-    CycleSubmission.objects.mark_started([task_force.pk])
+    hooks.statuses_saved.send(sender=MilestoneStatus, task_force_ids=[task_force.pk])
     return record
 
 
@@ -365,7 +363,9 @@ def milestone_statuses_update(
     MilestoneStatus.objects.bulk_create(to_create, batch_size=BULK_BATCH_SIZE)
     StatusChange.objects.bulk_create(history, batch_size=BULK_BATCH_SIZE)
     if history:
-        CycleSubmission.objects.mark_started({change.task_force_id for change in history})
+        hooks.statuses_saved.send(
+            sender=MilestoneStatus, task_force_ids={change.task_force_id for change in history}
+        )
     return len(history)
 
 
@@ -403,7 +403,7 @@ def milestone_confirm(
         changed_at=now,
         source=StatusChange.Source.CONFIRM,
     )
-    CycleSubmission.objects.mark_started([task_force.pk])
+    hooks.statuses_saved.send(sender=MilestoneStatus, task_force_ids=[task_force.pk])
     record.refresh_from_db()
     return record
 
@@ -438,7 +438,8 @@ def partner_link_create(
     task_force: TaskForce,
     label: str,
     expires_on: datetime.date | None = None,
-    agency: PartnerAgency | None = None,
+    # A PartnerAgency of the task force's register (the register is a feature).
+    agency: models.Model | None = None,
     user: AbstractBaseUser | None,
 ) -> tuple[PartnerLink, str]:
     """Create a link and return it with its token. The token is not stored,

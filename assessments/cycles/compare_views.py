@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from assessments.access import task_force_for_user
+from assessments.common.pdf import render_pdf
 from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
 from assessments.core.progress import WORKING_STAGE_RULE
 from assessments.cycles import compare as cycle_compare
@@ -21,7 +22,6 @@ from assessments.cycles import exports as plan_exports
 from assessments.cycles import statewide as cycle_statewide
 from assessments.cycles.models import ReviewCycle, Snapshot
 from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
-from assessments.statewide import reports
 from taskforce_site.security import log_event
 
 TODAY = "today"
@@ -242,7 +242,7 @@ def plan_export(request: HttpRequest, slug: str, snapshot_id: int, fmt: str) -> 
     plan = plan_exports.plan_for(snapshot)
     log_event("export.plan", request, scope=task_force.slug, format=fmt)
     if fmt == "pdf":
-        content = reports.render_pdf(plan_exports.plan_context(plan), "reports/plan.html")
+        content = render_pdf(plan_exports.plan_context(plan), "reports/plan.html")
         content_type = "application/pdf"
     else:
         content = to_xlsx(plan_exports.PLAN_COLUMNS, plan_exports.plan_rows(plan), title="Plan")

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_user
+from assessments.core import selectors
 from assessments.core.filters import GapsFilters
 from assessments.core.models import MilestoneStatus, TaskForce
 from assessments.cycles import services as cycles
@@ -34,8 +35,6 @@ from assessments.cycles.models import (
     SubmissionState,
     late_q,
 )
-from assessments.register.models import PartnerAgency
-from assessments.statewide import overview
 from stages.models import Milestone
 
 CYCLE_PAGE_SIZE = 50
@@ -79,7 +78,7 @@ def _late_in_cycle(today) -> Q:
 @require_http_methods(["GET", "HEAD", "POST"])
 def cycle_open(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
-    regions = overview.regions(TaskForce.objects.all())
+    regions = selectors.regions(TaskForce.objects.all())
     form = CycleOpenForm(request.POST or None, regions=regions)
     if request.method == "POST" and form.is_valid():
         try:
@@ -167,10 +166,8 @@ def _submission(request: HttpRequest, pk: int, slug: str) -> tuple[CycleSubmissi
 
 def _agency_names(task_force: TaskForce) -> list[str]:
     return list(
-        PartnerAgency.objects.filter(task_force=task_force)
-        .active()
-        .order_by("name")
-        .values_list("name", flat=True)
+        # The register's agencies, read through the task force (no import of register/).
+        task_force.partner_agencies.active().order_by("name").values_list("name", flat=True)
     )
 
 

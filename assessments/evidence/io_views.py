@@ -4,13 +4,14 @@ force, or of every task force the user may read."""
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from assessments.core.io_views import _download, _scope
+from assessments.access import export_scope
+from assessments.common.downloads import table_download
 from assessments.evidence.exports import EVIDENCE_COLUMNS, evidence_rows
 from taskforce_site.security import log_event
 
 
 @require_safe
 def export_evidence(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
-    name, scope = _scope(request, slug)
+    name, scope = export_scope(request, slug)
     log_event("export.evidence", request, scope=name, format=fmt)
-    return _download(EVIDENCE_COLUMNS, evidence_rows(scope), fmt, f"{name}-evidence")
+    return table_download(EVIDENCE_COLUMNS, evidence_rows(scope), fmt, f"{name}-evidence")

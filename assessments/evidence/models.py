@@ -221,7 +221,7 @@ class EvidenceChange(AppendOnlyRecord):
     evidence_kind = models.CharField(max_length=4, choices=Evidence.Kind.choices)
     action = models.CharField(max_length=10, choices=Action.choices)
 
-    # Which kind of entry of the merged history (assessments.core.history.timeline_for).
+    # Which kind of entry of the merged history (assessments.pages.history.timeline_for).
     timeline_kind = "evidence"
 
     class Meta:

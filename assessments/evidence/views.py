@@ -18,9 +18,10 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
-from assessments.core.forms import EvidenceFileForm, EvidenceLinkForm, add_service_errors
+from assessments.core.forms import add_service_errors
 from assessments.core.models import PartnerLink, TaskForce
 from assessments.evidence import services as service
+from assessments.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from assessments.evidence.models import Evidence, evidence_storage
 from stages.models import Milestone
 from taskforce_site.security import log_event

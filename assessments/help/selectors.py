@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
+from assessments.core.reminders import Names, names_of
 from assessments.help.models import HelpRequest
 
 WINDOW = datetime.timedelta(days=365)
@@ -91,3 +94,39 @@ def age_text(since: datetime.datetime, now: datetime.datetime | None = None) -> 
         return f"{days} day{'' if days == 1 else 's'}"
     hours = rest // 60
     return f"{hours} hour{'' if hours == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class OpenHelpRequests:
+    """Open (not closed) help requests statewide: counts by state and the
+    task forces' names. Never a request's subject or text."""
+
+    count: int
+    by_state: list[tuple[str, int]]
+    task_forces: Names
+    path: str
+
+
+def open_help_summary() -> OpenHelpRequests:
+    """One query, whatever the number of requests."""
+    rows = (
+        HelpRequest.objects.open()
+        .order_by()
+        .values_list("task_force__name", "state")
+        .annotate(n=Count("pk"))
+    )
+    by_state: dict[str, int] = defaultdict(int)
+    names: set[str] = set()
+    for name, state, n in rows:
+        by_state[state] += n
+        names.add(name)
+    return OpenHelpRequests(
+        count=sum(by_state.values()),
+        by_state=[
+            (HelpRequest.State(state).label, by_state[state])
+            for state in HelpRequest.State.values
+            if by_state.get(state)
+        ],
+        task_forces=names_of(len(names), names),
+        path=reverse("assessments:help_queue"),
+    )

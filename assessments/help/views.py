@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.core import selectors
 from assessments.core.forms import add_service_errors
 from assessments.core.models import TaskForce
 from assessments.core.services import person_name
@@ -35,7 +36,6 @@ from assessments.help.forms import (
 )
 from assessments.help.models import HELP_TEXT_WARNING, HelpRequest
 from assessments.help.selectors import age_text, duration_text, statewide_summary
-from assessments.statewide import overview
 from stages.models import Milestone
 from taskforce_site.security import log_event
 
@@ -315,7 +315,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "milestones": Milestone.objects.active().select_related("stage"),
-            "regions": overview.regions(TaskForce.objects.all()),
+            "regions": selectors.regions(TaskForce.objects.all()),
             "people": state_program_people(),
             "states": HelpRequest.State.choices,
             "filter_query": query.urlencode(),

@@ -18,27 +18,16 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.core import hooks
 from assessments.core.models import MilestoneStatus, Status, StatusChange
 from assessments.core.progress import compute_progress
-from assessments.help.models import HelpRequest
+from assessments.core.reminders import NAMES_LISTED, Names, names_of  # noqa: F401  (digest.Names)
 from stages.models import Stage
 
 DAYS = 7
-# Names listed per line; the rest is "and N more" (3,000 task forces fit no e-mail).
-NAMES_LISTED = 25
-
-
-@dataclass(frozen=True)
-class Names:
-    """A count of changes and the task forces' names (the first NAMES_LISTED)."""
-
-    count: int
-    names: list[str]
-    more: int
 
 
 @dataclass(frozen=True)
@@ -46,17 +35,6 @@ class StageMove:
     task_force_name: str
     before: str
     after: str
-
-
-@dataclass(frozen=True)
-class HelpSummary:
-    """Open (not closed) help requests statewide: counts by state and the
-    task forces' names. Never a request's subject or text."""
-
-    count: int
-    by_state: list[tuple[str, int]]
-    task_forces: Names
-    path: str
 
 
 @dataclass
@@ -68,38 +46,8 @@ class Digest:
     stage_moves: list[StageMove]
     stage_moves_more: int
     overview_path: str
-    help_requests: HelpSummary
-
-
-def help_summary() -> HelpSummary:
-    """One query, whatever the number of requests."""
-    rows = (
-        HelpRequest.objects.open()
-        .order_by()
-        .values_list("task_force__name", "state")
-        .annotate(n=Count("pk"))
-    )
-    by_state: dict[str, int] = defaultdict(int)
-    names: set[str] = set()
-    for name, state, n in rows:
-        by_state[state] += n
-        names.add(name)
-    return HelpSummary(
-        count=sum(by_state.values()),
-        by_state=[
-            (HelpRequest.State(state).label, by_state[state])
-            for state in HelpRequest.State.values
-            if by_state.get(state)
-        ],
-        task_forces=_names(len(names), names),
-        path=reverse("assessments:help_queue"),
-    )
-
-
-def _names(count: int, names: set[str]) -> Names:
-    ordered = sorted(names)
-    more = max(0, len(ordered) - NAMES_LISTED)
-    return Names(count=count, names=ordered[:NAMES_LISTED], more=more)
+    # Open help requests statewide (help/selectors.py, through core.hooks).
+    help_requests: object
 
 
 def _local_midnight(day: datetime.date) -> datetime.datetime:
@@ -139,12 +87,12 @@ def weekly_digest(today: datetime.date) -> Digest:
     return Digest(
         start=start,
         end=today - datetime.timedelta(days=1),
-        achieved=_names(achieved_count, achieved_names),
-        lapsed=_names(lapsed_count, lapsed_names),
+        achieved=names_of(achieved_count, achieved_names),
+        lapsed=names_of(lapsed_count, lapsed_names),
         stage_moves=moves[:NAMES_LISTED],
         stage_moves_more=max(0, len(moves) - NAMES_LISTED),
         overview_path=reverse("assessments:overview"),
-        help_requests=help_summary(),
+        help_requests=hooks.open_help_summary(),
     )
 
 

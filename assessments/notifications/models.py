@@ -8,17 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.common.models import AppendOnly
-
-
-class NotificationKind(models.TextChoices):
-    """What the daily `send_reminders` run e-mails about: one preference each."""
-
-    TARGET_DATE = "target_date", "Target dates coming up or overdue"
-    REVIEW_DUE = "review_due", "Achieved milestones due for review"
-    MOU_RENEWAL = "mou_renewal", "MOU renewals coming up"
-    INVITATION_PENDING = "invitation_pending", "Invitations still pending"
-    CYCLE_DUE = "cycle_due", "Review cycle due dates"
-    DIGEST = "digest", "Weekly statewide digest (program managers)"
+from assessments.core.reminders import NotificationKind
 
 
 class NotificationFrequency(models.TextChoices):

@@ -42,116 +42,44 @@ import contextlib
 import datetime
 import smtplib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.core.models import MilestoneStatus, TaskForce
-from assessments.cycles.models import CycleSubmission
+from assessments.core.models import MilestoneStatus
+from assessments.core.reminders import (
+    COLLECTORS,
+    CoordinatorMap,
+    Item,
+    Kind,
+    collector,
+    coordinators_by_task_force,
+    fan_out,
+    path_template,
+)
 from assessments.notifications import digest as digest_module
 from assessments.notifications.models import (
     AnnouncedItem,
     NotificationFrequency,
-    NotificationKind,
     NotificationPreference,
     SentNotification,
 )
 from assessments.notifications.services import digest_recipients_q, unsubscribe_url
-from assessments.register.models import MouState, PartnerAgency
-from assessments.team.models import Invitation
 from taskforce_site.mail import absolute_url, build_templated_mail
 
 TARGET_DATE_DAYS = 14
-CYCLE_DUE_DAYS = 14
 # Records are written after every this many accepted e-mails: few queries
 # at 3,000 task forces, and a crash re-sends at most this many.
 RECORD_BATCH = 100
 
-Kind = NotificationKind
 
-
-@dataclass(frozen=True)
-class Item:
-    """One thing to tell one person. Names, a date and a link: never notes."""
-
-    recipient_id: int
-    kind: str
-    # kind:id:...:occasion; what AnnouncedItem remembers.
-    key: str
-    task_force_id: int
-    task_force_name: str
-    name: str
-    date: datetime.date | None
-    occasion: str
-    path: str
-
-    @property
-    def url(self) -> str:
-        return absolute_url(self.path)
-
-    @property
-    def kind_label(self) -> str:
-        return Kind(self.kind).label
-
-
-CoordinatorMap = dict[int, list[int]]
-
-
-def coordinators_by_task_force() -> CoordinatorMap:
-    """{task force id: [user ids]} of the coordinators to tell, in one query."""
-    through = TaskForce.coordinators.through
-    rows = (
-        through.objects.filter(user__is_active=True)
-        .exclude(user__email="")
-        .exclude(Exists(Invitation.objects.open().filter(user_id=OuterRef("user_id"))))
-        .order_by("taskforce_id", "user_id")
-        .values_list("taskforce_id", "user_id")
-    )
-    found: CoordinatorMap = defaultdict(list)
-    for task_force_id, user_id in rows:
-        found[task_force_id].append(user_id)
-    return found
-
-
-def _path_template(name: str, *converters: str) -> Callable[..., str]:
-    """reverse(name, args) for many rows: reversed once with placeholders
-    ("slug" or "int", as the URL's converters), then filled in (reverse()
-    per item was most of a run's time at 3,000 task forces). The arguments
-    are slugs and ids, which need no quoting."""
-    slots = [
-        str(9_000_000_000 + n) if converter == "int" else f"slot{n}placeholder"
-        for n, converter in enumerate(converters)
-    ]
-    template = reverse(name, args=slots)
-    # The literal text between the placeholders, in the URL's order.
-    positions = sorted((template.index(slot), n, slot) for n, slot in enumerate(slots))
-    pieces, order, cursor = [], [], 0
-    for index, n, slot in positions:
-        pieces.append(template[cursor:index])
-        order.append(n)
-        cursor = index + len(slot)
-    tail = template[cursor:]
-
-    def path(*args) -> str:
-        return "".join(piece + str(args[n]) for piece, n in zip(pieces, order, strict=True)) + tail
-
-    return path
-
-
-def _fan_out(coordinators: CoordinatorMap, task_force_id: int, **fields) -> list[Item]:
-    return [
-        Item(recipient_id=user_id, task_force_id=task_force_id, **fields)
-        for user_id in coordinators.get(task_force_id, ())
-    ]
-
-
+@collector(Kind.TARGET_DATE)
 def target_date_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
     statuses = MilestoneStatus.objects.filter(milestone__is_active=True)
     rows = (statuses.overdue(today) | statuses.target_due_within(today, TARGET_DATE_DAYS)).values(
@@ -163,11 +91,11 @@ def target_date_items(today: datetime.date, coordinators: CoordinatorMap) -> lis
         "milestone__slug",
         "target_date",
     )
-    milestone_path = _path_template("assessments:milestone_edit", "slug", "slug")
+    milestone_path = path_template("assessments:milestone_edit", "slug", "slug")
     items = []
     for row in rows:
         occasion = "overdue" if row["target_date"] < today else "soon"
-        items += _fan_out(
+        items += fan_out(
             coordinators,
             row["task_force_id"],
             kind=Kind.TARGET_DATE,
@@ -181,6 +109,7 @@ def target_date_items(today: datetime.date, coordinators: CoordinatorMap) -> lis
     return items
 
 
+@collector(Kind.REVIEW_DUE)
 def review_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
     rows = (
         MilestoneStatus.objects.filter(milestone__is_active=True)
@@ -196,11 +125,11 @@ def review_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list
             "status_since",
         )
     )
-    milestone_path = _path_template("assessments:milestone_edit", "slug", "slug")
+    milestone_path = path_template("assessments:milestone_edit", "slug", "slug")
     items = []
     for row in rows:
         confirmed_on = timezone.localdate(row["confirmed_at"] or row["status_since"])
-        items += _fan_out(
+        items += fan_out(
             coordinators,
             row["task_force_id"],
             kind=Kind.REVIEW_DUE,
@@ -214,125 +143,16 @@ def review_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list
     return items
 
 
-def mou_renewal_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
-    rows = (
-        PartnerAgency.objects.active()
-        .with_mou_state(today)
-        .filter(mou_state=MouState.EXPIRING)
-        .values(
-            "pk", "name", "task_force_id", "task_force__name", "task_force__slug", "mou_renews_on"
-        )
-    )
-    agency_path = _path_template("assessments:partner_agency_edit", "slug", "int")
-    items = []
-    for row in rows:
-        items += _fan_out(
-            coordinators,
-            row["task_force_id"],
-            kind=Kind.MOU_RENEWAL,
-            key=f"mou_renewal:{row['pk']}:{row['mou_renews_on']}",
-            task_force_name=row["task_force__name"],
-            name=row["name"],
-            date=row["mou_renews_on"],
-            occasion="soon",
-            path=agency_path(row["task_force__slug"], row["pk"]),
-        )
-    return items
-
-
-def invitation_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
-    rows = (
-        Invitation.objects.open()
-        .filter(role=Invitation.Role.COORDINATOR, task_forces__isnull=False)
-        .values(
-            "pk",
-            "email",
-            "user_id",
-            "sent_at",
-            "expires_at",
-            "task_forces__id",
-            "task_forces__name",
-        )
-    )
-    year, week, _ = today.isocalendar()
-    path = reverse("assessments:invitations")
-    items = []
-    for row in rows:
-        expired = timezone.localdate(row["expires_at"]) < today
-        for item in _fan_out(
-            coordinators,
-            row["task_forces__id"],
-            kind=Kind.INVITATION_PENDING,
-            key=f"invitation_pending:{row['pk']}:{year}-W{week:02d}",
-            task_force_name=row["task_forces__name"],
-            name=row["email"],
-            date=timezone.localdate(row["sent_at"]),
-            occasion="expired" if expired else "pending",
-            path=path,
-        ):
-            if item.recipient_id != row["user_id"]:
-                items.append(item)
-    return items
-
-
-def cycle_due_items(today: datetime.date, coordinators: CoordinatorMap) -> list[Item]:
-    """Review cycle submissions still waiting on the task force (not handed
-    in, cycle not closed) due in the next CYCLE_DUE_DAYS days, and late ones
-    (the cycles' one rule, late_q)."""
-    rows = (
-        CycleSubmission.objects.open_for_work()
-        .filter(cycle__due_on__lte=today + datetime.timedelta(days=CYCLE_DUE_DAYS))
-        .with_late(today)
-        .values(
-            "pk",
-            "task_force_id",
-            "task_force__name",
-            "task_force__slug",
-            "cycle_id",
-            "cycle__title",
-            "cycle__due_on",
-            "late",
-        )
-    )
-    submission_path = _path_template("assessments:cycle_submission", "int", "slug")
-    items = []
-    for row in rows:
-        occasion = "overdue" if row["late"] else "soon"
-        items += _fan_out(
-            coordinators,
-            row["task_force_id"],
-            kind=Kind.CYCLE_DUE,
-            key=f"cycle_due:{row['pk']}:{row['cycle__due_on']}:{occasion}",
-            task_force_name=row["task_force__name"],
-            name=row["cycle__title"],
-            date=row["cycle__due_on"],
-            occasion=occasion,
-            path=submission_path(row["cycle_id"], row["task_force__slug"]),
-        )
-    return items
-
-
-Collector = Callable[[datetime.date, CoordinatorMap], list[Item]]
-
-# One collector per kind: a new kind of reminder is a function here and a
-# NotificationKind.
-COLLECTORS: dict[str, Collector] = {
-    Kind.TARGET_DATE: target_date_items,
-    Kind.REVIEW_DUE: review_due_items,
-    Kind.MOU_RENEWAL: mou_renewal_items,
-    Kind.INVITATION_PENDING: invitation_items,
-    Kind.CYCLE_DUE: cycle_due_items,
-}
-
-
 def collect(today: datetime.date, coordinators: CoordinatorMap | None = None) -> list[Item]:
     """Every item of every kind, for every coordinator: one query per kind
     and one for the coordinators."""
     if coordinators is None:
         coordinators = coordinators_by_task_force()
     items: list[Item] = []
-    for collector in COLLECTORS.values():
-        items += collector(today, coordinators)
+    # In NotificationKind's order, whichever order the features registered in.
+    for kind in Kind.values:
+        if kind in COLLECTORS:
+            items += COLLECTORS[kind](today, coordinators)
     return items
 
 

@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.core.io_views import ImportForm, _download, _scope
+from assessments.access import export_scope
+from assessments.common.downloads import table_download
+from assessments.core.io_views import ImportForm
 from assessments.core.models import ImportBatch, TaskForce
 from assessments.register import exports as register_exports
 from assessments.register import importing as register_import
@@ -18,10 +20,10 @@ from taskforce_site.security import log_event
 
 @require_safe
 def export_register(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
-    name, scope = _scope(request, slug)
+    name, scope = export_scope(request, slug)
     log_event("export.register", request, scope=name, format=fmt)
     rows = register_exports.register_rows(scope)
-    return _download(register_exports.REGISTER_COLUMNS, rows, fmt, f"{name}-partners")
+    return table_download(register_exports.REGISTER_COLUMNS, rows, fmt, f"{name}-partners")
 
 
 class RegisterImportForm(ImportForm):

@@ -16,8 +16,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from assessments.core.models import TaskForce
+from assessments.core.selectors import MATRIX_PAGE_SIZE
 from assessments.register.models import MouState, MouStatus, PartnerAgency, Sector
-from assessments.statewide.overview import MATRIX_PAGE_SIZE
 
 EXPIRY_PAGE_SIZE = 100
 

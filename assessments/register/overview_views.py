@@ -10,13 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from assessments.core import page_cache
+from assessments.core import page_cache, selectors
 from assessments.core.filters import GapsFilters
 from assessments.core.models import TaskForce
 from assessments.register import overview as register_overview
 from assessments.register.models import MOU_STATE_RULE
 from assessments.roles import can_read_all_task_forces
-from assessments.statewide import overview
 
 
 class MouFilters(GapsFilters):
@@ -50,7 +49,7 @@ def sector_matrix(request: HttpRequest) -> HttpResponse:
         {
             "matrix": data,
             "region": region,
-            "regions": overview.regions(task_forces),
+            "regions": selectors.regions(task_forces),
             "presences": register_overview.PRESENCES,
             "filter_query": _query_without_page(request),
             "window_days": settings.REGISTER_EXPIRY_WINDOW_DAYS,
@@ -77,7 +76,7 @@ def mous_due(request: HttpRequest) -> HttpResponse:
             "show": show,
             "page": register_overview.page_of(shown, request.GET.get("page")),
             "region": region,
-            "regions": overview.regions(TaskForce.objects.all()),
+            "regions": selectors.regions(TaskForce.objects.all()),
             "filter_query": _query_without_page(request),
             "mou_state_rule": MOU_STATE_RULE.format(window=lists.window_days),
         },
@@ -98,6 +97,6 @@ def sector_gaps(request: HttpRequest) -> HttpResponse:
             "count": count,
             "gaps": gaps,
             "region": region,
-            "regions": overview.regions(TaskForce.objects.all()),
+            "regions": selectors.regions(TaskForce.objects.all()),
         },
     )

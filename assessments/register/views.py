@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
-from assessments.core.forms import PartnerAgencyForm, PartnerAgencyLeaveForm, add_service_errors
+from assessments.core.forms import add_service_errors
 from assessments.core.models import NO_IDENTIFYING_DETAILS, TaskForce
 from assessments.register import services as register
+from assessments.register.forms import PartnerAgencyForm, PartnerAgencyLeaveForm
 from assessments.register.models import MOU_STATE_RULE, PartnerAgency
 from assessments.register.selectors import register_summary
 

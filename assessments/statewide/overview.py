@@ -12,12 +12,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from assessments.core import hooks
 from assessments.core.models import Area, MilestoneStatus, Status, TaskForce
 from assessments.core.progress import Progress, compute_progress
-from assessments.evidence.selectors import achieved_without_evidence, checked_cells
+from assessments.core.selectors import MATRIX_PAGE_SIZE, regions  # noqa: F401  (overview.regions)
 from stages.models import Milestone, Stage
-
-MATRIX_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -44,15 +43,6 @@ class Matrix:
     milestones: list[Milestone]
     rows: list[MatrixRow]
     page: Page
-
-
-def regions(task_forces: QuerySet[TaskForce]) -> list[str]:
-    return list(
-        task_forces.exclude(region="")
-        .order_by("region")
-        .values_list("region", flat=True)
-        .distinct()
-    )
 
 
 def matrix(
@@ -104,7 +94,7 @@ def matrix(
         cells[tf_id, m_id] = status
         if status == Status.ACHIEVED:
             achieved[tf_id][stage_of[m_id]] += 1
-    checked = checked_cells([tf.pk for tf in page.object_list], [m.pk for m in milestones])
+    checked = hooks.checked_cells([tf.pk for tf in page.object_list], [m.pk for m in milestones])
     return Matrix(
         stages=shown_stages,
         milestones=milestones,
@@ -155,7 +145,7 @@ def gaps(task_forces: QuerySet[TaskForce], *, region: str = "") -> tuple[int, li
         statuses.order_by().values_list("milestone_id", "status").annotate(n=Count("pk"))
     ):
         tally[milestone_id][status] = n
-    unbacked = achieved_without_evidence(statuses)
+    unbacked = hooks.achieved_without_evidence(statuses)
     result = []
     for milestone in Milestone.objects.active().select_related("stage"):
         counts = tally[milestone.pk]

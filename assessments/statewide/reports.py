@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.staticfiles import finders
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 
+from assessments.common.pdf import render_pdf  # noqa: F401  (reports.render_pdf: the report command)
+from assessments.core import hooks
 from assessments.core.models import TaskForce
 from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.core.progress import WORKING_STAGE_RULE, boards_for, progress_for
-from assessments.cycles import compare as cycle_compare
 from assessments.statewide.overview import gaps
 
 GAPS_IN_SUMMARY = 10
@@ -92,14 +91,15 @@ def report_context(
     else:
         sections = task_force_sections(task_forces, today)
     # One task force's report: where it stands against its last submission.
+    # The review cycles feature adds "comparison" and its rule (core.hooks).
     comparison = (
-        cycle_compare.report_comparison(sections[0]["task_force"])
+        hooks.report_comparison(sections[0]["task_force"])
         if not summary and len(sections) == 1
-        else None
+        else {}
     )
     return {
-        "comparison": comparison,
-        "compare_order_rule": cycle_compare.ORDER_RULE,
+        "comparison": None,
+        **comparison,
         "today": today,
         "pdf": pdf,
         "summary": (built_summary or statewide_summary(task_forces)) if summary else None,
@@ -108,18 +108,3 @@ def report_context(
         "working_stage_rule": WORKING_STAGE_RULE,
         "priority_rule": PRIORITY_RULE,
     }
-
-
-def render_pdf(context: dict, template: str = "reports/report.html") -> bytes:
-    # Imported here: WeasyPrint needs Pango, which only report users need.
-    from weasyprint import CSS, HTML
-
-    html = render_to_string(template, {**context, "pdf": True})
-    stylesheet = CSS(filename=finders.find("css/report.css"))
-    # No base URL and a fetcher that refuses everything: the PDF is built
-    # from the HTML and the stylesheet alone, and reaches out to nothing.
-    return HTML(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet])
-
-
-def _refuse_fetch(url: str, *args, **kwargs):
-    raise ValueError(f"Reports load no external resources ({url!r}).")

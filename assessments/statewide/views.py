@@ -7,12 +7,13 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from assessments.access import task_force_for_user
+from assessments.common.pdf import render_pdf
 from assessments.core import page_cache
 from assessments.core.filters import SORTS, GapsFilters, MatrixFilters, ReportFilters
 from assessments.core.models import Status, TaskForce
+from assessments.core.selectors import EVIDENCE_CHECKED
 from assessments.roles import can_read_all_task_forces
 from assessments.statewide import overview, reports
-from assessments.templatetags.progress_tags import EVIDENCE_CHECKED
 from stages.models import Stage
 from taskforce_site.security import log_event
 
@@ -91,7 +92,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
 def _report_response(request: HttpRequest, context: dict, name: str) -> HttpResponse:
     if request.GET.get("format") == "pdf":
         log_event("report.pdf", request, report=name)
-        response = HttpResponse(reports.render_pdf(context), content_type="application/pdf")
+        response = HttpResponse(render_pdf(context), content_type="application/pdf")
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="{name}-report-{stamp}.pdf"'
         response["Cache-Control"] = "private, no-store"

@@ -17,9 +17,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import task_force_for_editing
-from assessments.core.forms import InvitationForm
 from assessments.roles import edits_some_task_force
 from assessments.team import services as invitations
+from assessments.team.forms import InvitationForm
 from assessments.team.models import Invitation
 from taskforce_site.second_factor import two_factor_required
 

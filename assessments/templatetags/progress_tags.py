@@ -1,6 +1,7 @@
 from django import template
 
 from assessments.core.models import Status
+from assessments.core.selectors import EVIDENCE_CHECKED
 
 register = template.Library()
 
@@ -9,11 +10,6 @@ register = template.Library()
 def status_badge(value: str) -> dict:
     status = Status(value)
     return {"status": status.value, "label": status.label, "symbol": status.symbol}
-
-
-# A matrix cell achieved with checked evidence (assessments/evidence/selectors.py):
-# its own colour and letter, so it reads without colour too.
-EVIDENCE_CHECKED = ("achieved_checked", "E", "Achieved, with checked evidence")
 
 
 @register.simple_tag

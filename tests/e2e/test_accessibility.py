@@ -19,8 +19,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from assessments.common.spreadsheets import to_csv
-from assessments.core import exports, services
+from assessments.core import services
 from assessments.models import Status, TaskForce
+from assessments.pages import exports
 from stages.models import Milestone
 from tests.e2e.support import (
     AXE_TAGS,

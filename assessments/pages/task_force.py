@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
-from assessments.core import history, page_cache, services
+from assessments.core import page_cache, services
 from assessments.core.filters import HistoryFilters
 from assessments.core.forms import MilestoneStatusForm, PartnerLinkForm
 from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_due_from
@@ -30,6 +30,7 @@ from assessments.models import (
     can_import_statuses,
     can_read_all_task_forces,
 )
+from assessments.pages import history
 from assessments.register.selectors import INFORMED_MILESTONES, register_summary
 from stages.models import Milestone
 from taskforce_site.security import log_event

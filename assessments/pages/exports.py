@@ -9,14 +9,19 @@ import heapq
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 
-from assessments.core import history
+from assessments.access import export_scope
+from assessments.common.downloads import table_download
 from assessments.core.models import MilestoneStatus, Status, StatusChange, TaskForce
 from assessments.core.progress import is_listed
 from assessments.evidence.models import EvidenceChange
 from assessments.help.models import HelpRequestChange
+from assessments.pages import history
 from assessments.register.models import RegisterChange
 from stages.models import Milestone
+from taskforce_site.security import log_event
 
 STATUS_COLUMNS = [
     "task_force",
@@ -171,3 +176,17 @@ def timeline_rows(task_forces: QuerySet[TaskForce]) -> Iterator[dict]:
         key=lambda row: row["changed_at"],
         reverse=True,
     )
+
+
+@require_safe
+def export_statuses(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
+    name, scope = export_scope(request, slug)
+    log_event("export.statuses", request, scope=name, format=fmt)
+    return table_download(STATUS_COLUMNS, status_rows(scope), fmt, f"{name}-statuses")
+
+
+@require_safe
+def export_history(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
+    name, scope = export_scope(request, slug)
+    log_event("export.history", request, scope=name, format=fmt)
+    return table_download(HISTORY_COLUMNS, timeline_rows(scope), fmt, f"{name}-history")
