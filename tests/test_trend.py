@@ -482,7 +482,7 @@ def test_the_partial_shows_the_chart_and_a_table_of_the_numbers(stages):
     Stage.objects.filter(name="Sustainability").update(name='A <b>&"c"')
     trend = _trend(task_force)
     html = render_to_string(
-        "assessments/_trend.html", {"trend": trend, "trend_svg": render_svg(trend)}
+        "assessments/core/_trend.html", {"trend": trend, "trend_svg": render_svg(trend)}
     )
     assert "<figure" in html and "<figcaption" in html and "<svg" in html
     assert "<summary>Show the numbers as a table</summary>" in html

@@ -48,7 +48,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(
         request,
-        "assessments/import.html",
+        "assessments/core/import.html",
         {"form": form, "errors": errors, "stopped_at": stopped_at},
         status=status,
     )
@@ -83,7 +83,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for change in batch.changes
     ]
-    return render(request, "assessments/import_preview.html", {"batch": batch, "rows": rows})
+    return render(request, "assessments/core/import_preview.html", {"batch": batch, "rows": rows})
 
 
 @require_POST

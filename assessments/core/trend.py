@@ -308,7 +308,7 @@ def _marker(shape: str, x: float, y: float, colour: str) -> SafeString:
 def render_svg(trend: Trend, *, id_prefix: str | None = None) -> SafeString:
     """An accessible line chart of `trend`: one line per stage, with a text
     title and description for screen readers. Pair it with the table in
-    templates/assessments/_trend.html for the exact numbers.
+    templates/assessments/core/_trend.html for the exact numbers.
 
     `id_prefix` names the title and description elements; by default it is
     unique, so several charts can share a page.

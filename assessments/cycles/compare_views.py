@@ -90,7 +90,7 @@ def _comparison(request: HttpRequest, slug: str):
 def _page(request, task_force, snapshots, form, comparison, status=200) -> HttpResponse:
     return render(
         request,
-        "assessments/cycle_compare.html",
+        "assessments/cycles/cycle_compare.html",
         {
             "task_force": task_force,
             "snapshots": [(pk, cycle_compare.snapshot_label(s)) for pk, s in snapshots.items()],
@@ -205,7 +205,7 @@ def statewide_compare(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "assessments/cycle_statewide_compare.html",
+        "assessments/cycles/cycle_statewide_compare.html",
         {
             "form": form,
             "cycles": cycle_list,

@@ -66,7 +66,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated
         else CycleSubmission.objects.none()
     )
-    return render(request, "assessments/cycle_list.html", context)
+    return render(request, "assessments/cycles/cycle_list.html", context)
 
 
 def _late_in_cycle(today) -> Q:
@@ -92,7 +92,7 @@ def cycle_open(request: HttpRequest) -> HttpResponse:
                 f"Opened {cycle.title}: {count} task force{'s' if count != 1 else ''} to submit.",
             )
             return redirect("assessments:cycle", cycle.pk)
-    return render(request, "assessments/cycle_open.html", {"form": form})
+    return render(request, "assessments/cycles/cycle_open.html", {"form": form})
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -131,7 +131,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "assessments/cycle_detail.html",
+        "assessments/cycles/cycle_detail.html",
         {
             "cycle": cycle,
             "page": page,
@@ -229,7 +229,7 @@ def _render(
     manager = cycles.can_manage_cycles(request.user)
     return render(
         request,
-        "assessments/cycle_submission.html",
+        "assessments/cycles/cycle_submission.html",
         {
             "submission": submission,
             "cycle": submission.cycle,

@@ -62,7 +62,7 @@ def _render_page(
     checked = [piece for piece in pieces if piece.is_checked and not piece.is_removed]
     return render(
         request,
-        "assessments/evidence.html",
+        "assessments/evidence/evidence.html",
         {
             "task_force": task_force,
             "milestone": milestone,
@@ -146,7 +146,7 @@ def evidence_remove(
     if request.method != "POST":
         return render(
             request,
-            "assessments/evidence_remove.html",
+            "assessments/evidence/evidence_remove.html",
             {
                 "task_force": task_force,
                 "milestone": milestone,

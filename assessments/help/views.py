@@ -80,7 +80,7 @@ def task_force_help(request: HttpRequest, slug: str) -> HttpResponse:
     )
     return render(
         request,
-        "assessments/help_list.html",
+        "assessments/help/help_list.html",
         {
             "task_force": task_force,
             "requests": _with_ages(requests, timezone.now()),
@@ -124,7 +124,7 @@ def help_request_new(request: HttpRequest, slug: str) -> HttpResponse:
         form = HelpRequestForm(initial={"milestone": milestone})
     return render(
         request,
-        "assessments/help_request_form.html",
+        "assessments/help/help_request_form.html",
         {"task_force": task_force, "form": form, "warning": HELP_TEXT_WARNING},
     )
 
@@ -144,7 +144,7 @@ def _thread_page(
     version = {"version": help_request.version}
     return render(
         request,
-        "assessments/help_request.html",
+        "assessments/help/help_request.html",
         {
             "task_force": task_force,
             "help_request": help_request,
@@ -310,7 +310,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "assessments/help_queue.html",
+        "assessments/help/help_queue.html",
         {
             "page": page,
             "filters": filters,
@@ -329,6 +329,6 @@ def statewide(request: HttpRequest) -> HttpResponse:
     summary = statewide_summary()
     return render(
         request,
-        "assessments/help_statewide.html",
+        "assessments/help/help_statewide.html",
         {"summary": summary, "median": duration_text(summary.median_first_reply)},
     )

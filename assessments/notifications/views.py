@@ -60,7 +60,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
             return redirect("assessments:notification_preferences")
     return render(
         request,
-        "assessments/notification_preferences.html",
+        "assessments/notifications/notification_preferences.html",
         {"form": form, "has_email": bool(request.user.email)},
     )
 
@@ -78,13 +78,15 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     found = notifications.read_unsubscribe_token(token)
     if found is None:
         # 404, as for a wrong invitation or partner link: nothing is there.
-        return render(request, "assessments/unsubscribe_invalid.html", status=404)
+        return render(request, "assessments/notifications/unsubscribe_invalid.html", status=404)
     user, kinds = found
     labels = [NotificationKind(kind).label for kind in kinds]
     if request.method == "POST":
         notifications.unsubscribe(user=user, kinds=kinds)
-        return render(request, "assessments/unsubscribe_done.html", {"labels": labels})
-    return render(request, "assessments/unsubscribe.html", {"labels": labels})
+        return render(
+            request, "assessments/notifications/unsubscribe_done.html", {"labels": labels}
+        )
+    return render(request, "assessments/notifications/unsubscribe.html", {"labels": labels})
 
 
 @require_safe
@@ -95,4 +97,4 @@ def sent_notifications(request: HttpRequest) -> HttpResponse:
         SentNotification.objects.select_related("recipient").order_by("-sent_at", "-pk"),
         SENT_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    return render(request, "assessments/sent_notifications.html", {"page": page})
+    return render(request, "assessments/notifications/sent_notifications.html", {"page": page})

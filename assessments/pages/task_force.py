@@ -67,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         task_forces = [by_pk[pk] for pk, _ in page.object_list if pk in by_pk]
         progress = progress_for(task_forces)
         return render_to_string(
-            "assessments/_dashboard_list.html",
+            "assessments/pages/_dashboard_list.html",
             {
                 "page": page,
                 "cards": [(tf, progress[tf.pk]) for tf in task_forces],
@@ -80,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "assessments/dashboard.html",
+        "assessments/pages/dashboard.html",
         {
             "has_task_forces": bool(page.object_list),
             "task_force_list": page_cache.cached(key, build_list),
@@ -97,7 +97,7 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
     register = register_summary(task_force, today)
     return render(
         request,
-        "assessments/task_force_detail.html",
+        "assessments/pages/task_force_detail.html",
         {
             "register": register,
             "register_notes": register.notes,
@@ -194,7 +194,7 @@ def trend(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         trend_context = _trend_context(scope)
     return render(
         request,
-        "assessments/trend.html",
+        "assessments/pages/trend.html",
         {"task_force": task_force, "task_force_count": scope.count(), **trend_context},
     )
 
@@ -221,7 +221,7 @@ def task_force_history(
     query.pop("page", None)
     return render(
         request,
-        "assessments/history.html",
+        "assessments/pages/history.html",
         {
             "task_force": task_force,
             "milestone": milestone,
@@ -283,7 +283,7 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
         form = MilestoneStatusForm(instance=record, agency_names=_agency_names(task_force))
     return render(
         request,
-        "assessments/milestone_edit.html",
+        "assessments/pages/milestone_edit.html",
         {
             "task_force": task_force,
             "milestone": milestone,
@@ -381,7 +381,7 @@ def _save_in_place(
     row = next(r for r in section.rows if r.milestone.pk == milestone.pk)
     return render(
         request,
-        "assessments/_milestone_row_update.html",
+        "assessments/pages/_milestone_row_update.html",
         {
             "row": row,
             "row_message": message,
@@ -445,14 +445,14 @@ def sharing(request: HttpRequest, slug: str) -> HttpResponse:
         url = request.build_absolute_uri(reverse("assessments:partner", args=[token]))
         return render(
             request,
-            "assessments/partner_link_created.html",
+            "assessments/pages/partner_link_created.html",
             {"task_force": task_force, "link": link, "url": url},
             status=201,
         )
     links = task_force.partner_links.select_related("created_by", "agency")
     return render(
         request,
-        "assessments/sharing.html",
+        "assessments/pages/sharing.html",
         {"task_force": task_force, "form": form, "links": links},
     )
 
@@ -469,7 +469,7 @@ def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpRespons
             return redirect("assessments:sharing", slug=task_force.slug)
         return render(
             request,
-            "assessments/partner_link_revoke.html",
+            "assessments/pages/partner_link_revoke.html",
             {"task_force": task_force, "link": link},
         )
     services.partner_link_revoke(link=link)
@@ -494,7 +494,7 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
     def build() -> str:
         progress, sections = board_for(task_force)
         return render_to_string(
-            "assessments/_partner_body.html",
+            "assessments/pages/_partner_body.html",
             {
                 "task_force": task_force,
                 "progress": progress,
@@ -520,7 +520,7 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
     key = page_cache.fragment_key("partner", task_force.pk, task_force.revision, today)
     response = render(
         request,
-        "assessments/partner.html",
+        "assessments/pages/partner.html",
         {
             "task_force": task_force,
             "body": page_cache.cached(key, build),

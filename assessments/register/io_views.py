@@ -60,7 +60,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         log_event("register_import.refused", request, problems=len(errors))
     return render(
         request,
-        "assessments/register_import.html",
+        "assessments/register/register_import.html",
         {
             "form": form,
             "errors": errors,
@@ -98,7 +98,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     added = sum(1 for row in rows if row["added"])
     return render(
         request,
-        "assessments/register_import_preview.html",
+        "assessments/register/register_import_preview.html",
         {"batch": batch, "rows": rows, "added": added, "changed": len(rows) - added},
     )
 

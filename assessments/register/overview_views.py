@@ -45,7 +45,7 @@ def sector_matrix(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "assessments/register_sector_matrix.html",
+        "assessments/register/register_sector_matrix.html",
         {
             "matrix": data,
             "region": region,
@@ -70,7 +70,7 @@ def mous_due(request: HttpRequest) -> HttpResponse:
     shown = lists.expiring if show == "expiring" else lists.expired
     return render(
         request,
-        "assessments/register_mous_due.html",
+        "assessments/register/register_mous_due.html",
         {
             "lists": lists,
             "show": show,
@@ -92,7 +92,7 @@ def sector_gaps(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "assessments/register_sector_gaps.html",
+        "assessments/register/register_sector_gaps.html",
         {
             "count": count,
             "gaps": gaps,

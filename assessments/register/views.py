@@ -26,7 +26,7 @@ def partner_register(request: HttpRequest, slug: str) -> HttpResponse:
     summary = register_summary(task_force, timezone.localdate())
     return render(
         request,
-        "assessments/register.html",
+        "assessments/register/register.html",
         {
             "task_force": task_force,
             "can_edit": can_edit,
@@ -111,7 +111,7 @@ def _form_page(
 ) -> HttpResponse:
     return render(
         request,
-        "assessments/partner_agency_form.html",
+        "assessments/register/partner_agency_form.html",
         {
             "task_force": task_force,
             "form": form,
@@ -160,7 +160,7 @@ def partner_agency_leave(request: HttpRequest, slug: str, agency_id: int) -> Htt
         )
     return render(
         request,
-        "assessments/partner_agency_leave.html",
+        "assessments/register/partner_agency_leave.html",
         {"task_force": task_force, "agency": agency, "form": form, "stale": stale},
         status=status,
     )

@@ -33,7 +33,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "assessments/overview_matrix.html",
+        "assessments/statewide/overview_matrix.html",
         {
             "matrix": data,
             "filters": filters,
@@ -76,7 +76,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
     county_list = overview.county_list() if sees_all else None
     return render(
         request,
-        "assessments/overview_gaps.html",
+        "assessments/statewide/overview_gaps.html",
         {
             "count": count,
             "gaps": milestone_gaps,

@@ -91,7 +91,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     visible = Invitation.objects.visible_to(request.user).for_list()
     return render(
         request,
-        "assessments/invitations.html",
+        "assessments/team/invitations.html",
         {
             "form": form,
             "open_invitations": list(visible.open()),
@@ -136,7 +136,7 @@ def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
         return redirect("assessments:invitations")
-    return render(request, "assessments/invitation_withdraw.html", {"invitation": invitation})
+    return render(request, "assessments/team/invitation_withdraw.html", {"invitation": invitation})
 
 
 @login_not_required
@@ -148,12 +148,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     then the task force. A link that no longer works says why and who to ask."""
     invitation = invitations.invitation_for_token(token)
     if invitation is None:
-        return render(request, "assessments/invitation_unusable.html", {"state": None}, status=404)
+        return render(
+            request, "assessments/team/invitation_unusable.html", {"state": None}, status=404
+        )
     state = invitation.current_state
     if state != Invitation.State.PENDING:
         return render(
             request,
-            "assessments/invitation_unusable.html",
+            "assessments/team/invitation_unusable.html",
             {"state": state, "invitation": invitation, "support_email": settings.SUPPORT_EMAIL},
             status=410,
         )
@@ -175,7 +177,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(landing)
     return render(
         request,
-        "assessments/invitation_accept.html",
+        "assessments/team/invitation_accept.html",
         {
             "invitation": invitation,
             "form": form,
@@ -195,7 +197,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("assessments:team", slug=task_force.slug)
     return render(
         request,
-        "assessments/team.html",
+        "assessments/team/team.html",
         {
             "task_force": task_force,
             "members": task_force.team(),
@@ -225,6 +227,6 @@ def coordinator_remove(request: HttpRequest, slug: str, user_id: int) -> HttpRes
         return redirect("assessments:team", slug=task_force.slug)
     return render(
         request,
-        "assessments/coordinator_remove.html",
+        "assessments/team/coordinator_remove.html",
         {"task_force": task_force, "account": account},
     )

@@ -6,7 +6,7 @@ from assessments.core.selectors import EVIDENCE_CHECKED
 register = template.Library()
 
 
-@register.inclusion_tag("assessments/_status_badge.html")
+@register.inclusion_tag("assessments/core/_status_badge.html")
 def status_badge(value: str) -> dict:
     status = Status(value)
     return {"status": status.value, "label": status.label, "symbol": status.symbol}
