@@ -75,7 +75,7 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _second_factor_optional(settings):
     # Most tests sign staff in with force_login, which cannot carry a second
-    # factor; tests/test_two_factor.py and the invitation tests turn the
+    # factor; tests/site/test_two_factor.py and the invitation tests turn the
     # production rule ("staff") back on.
     settings.TWO_FACTOR_REQUIRED = "optional"
 
@@ -110,7 +110,7 @@ def guidance(db):
     queries: a natural-key lookup and an update-or-insert per object, and a
     page-cache bump each), as some 1,400 tests need them; that is a tenth of
     the suite's time. `loaddata` itself, the documented reset, is tested in
-    tests/test_fixture.py and tests/test_page_cache.py."""
+    tests/site/test_fixture.py and tests/core/test_page_cache.py."""
     stage_fields, milestone_fields = _guidance_fixture()
     stages = {
         stage.slug: stage for stage in Stage.objects.bulk_create(Stage(**f) for f in stage_fields)

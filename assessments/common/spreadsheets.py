@@ -179,7 +179,7 @@ def _sheet_rows(workbook, sheet, max_rows: int) -> Iterator[tuple[int, list[str]
     <dimension>), which a file can set to 1,048,576 x 16,384 cells; here the
     declaration is ignored and only the cells present are read."""
     # The parser is what openpyxl's read-only sheets use internally; openpyxl
-    # is pinned, and tests/test_spreadsheet_limits.py covers this use of it.
+    # is pinned, and tests/core/test_spreadsheet_limits.py covers this use of it.
     with sheet._get_source() as source:
         parser = WorkSheetParser(
             source,

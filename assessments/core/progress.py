@@ -193,7 +193,7 @@ def board_from(
     records by milestone id. No query: the reply to an in-place save has both.
 
     It counts by the rule above (active milestones, achieved ones of them);
-    tests/test_progress.py holds it equal to board_for.
+    tests/core/test_progress.py holds it equal to board_for.
     """
     stages: dict[int, Stage] = {}
     totals: dict[int, int] = defaultdict(int)

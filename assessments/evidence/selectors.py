@@ -2,7 +2,7 @@
 milestone of a task force has and whether any is checked, the matrix's
 "achieved with checked evidence", the gaps' "achieved with no evidence", and
 what a partner link may see. Each is one aggregate query, whatever the number
-of milestones or task forces (tests/test_evidence_shown.py pins them).
+of milestones or task forces (tests/evidence/test_evidence_shown.py pins them).
 
 Removed evidence counts nowhere here: it is hidden until restored or purged.
 """

@@ -1,7 +1,7 @@
 """Reads for the statewide partner register pages: the sector x task force
 matrix, the MOUs expiring (and recently expired) across the state, and the
 sectors most task forces lack. Each is a fixed number of aggregate queries,
-whatever the number of task forces (tests/test_register_overview.py pins
+whatever the number of task forces (tests/register/test_register_overview.py pins
 them). The MOU state of an agency always comes from
 PartnerAgencyQuerySet.with_mou_state, the register's one rule."""
 

@@ -1,6 +1,6 @@
 """Reads for the statewide pages: the matrix of every task force against
 every milestone, and the gaps. Query counts do not depend on the number of
-task forces (tests/test_overview.py pins them)."""
+task forces (tests/statewide/test_overview.py pins them)."""
 
 from __future__ import annotations
 

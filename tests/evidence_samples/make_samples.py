@@ -5,7 +5,7 @@ so the tests read real files; this says how each was made.
 Each is the smallest structure of its type that both the type detector
 (filetype) and the evidence service's own checks accept. The hostile
 samples (disguised web pages, executables, plain archives, a zip bomb) are
-built in the tests themselves: tests/test_evidence_upload.py.
+built in the tests themselves: tests/evidence/test_evidence_upload.py.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from assessments.models import Evidence, EvidenceChange, PartnerLink
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import SAMPLES, read
 from tests.factories import PartnerLinkFactory, TaskForceFactory, UserFactory
-from tests.test_backup import EXCLUDE
+from tests.site.test_backup import EXCLUDE
 
 OWN_TOKEN = "backup-own-partner-token-0123456789abcdefghij"
 OTHER_TOKEN = "backup-other-partner-token-0123456789abcdefgh"

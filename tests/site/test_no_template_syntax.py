@@ -32,7 +32,7 @@ def test_leak_detector_finds_a_multi_line_comment():
     assert not _leaks("<p>Lane County</p><script>const a = {{}};</script>")
 
 
-# Every route and role over one world, as in tests/test_csrf.py: the world
+# Every route and role over one world, as in tests/site/test_csrf.py: the world
 # costs more than the requests, and the failure still names route and role.
 def test_no_page_shows_template_syntax(world):
     leaks = []

@@ -158,7 +158,7 @@ def test_a_failed_send_is_not_recorded_and_the_next_run_retries(busy, settings, 
     robin, *_ = busy
     robin.email = "down-robin@example.org"
     robin.save()
-    settings.EMAIL_BACKEND = "tests.test_send_reminders.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.test_send_reminders.FailingBackend"
     with pytest.raises(CommandError, match="down-robin@example.org"):
         _run()
     assert "Not sent to down-robin@example.org: SMTPRecipientsRefused" in capsys.readouterr().err

@@ -24,7 +24,7 @@ def _state():
 
 # RFC 8058 one-click unsubscribe: mail clients POST without cookies or a
 # token of ours; the signed token in the URL is the authority (see
-# assessments/notifications/views.py and tests/test_unsubscribe.py).
+# assessments/notifications/views.py and tests/notifications/test_unsubscribe.py).
 CSRF_EXEMPT = {"unsubscribe/<str:token>/"}
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import django
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEV_ONLY = {"pytest", "pytest-django", "ruff", "playwright", "factory-boy", "hypothesis"}
 
 
