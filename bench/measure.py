@@ -17,8 +17,9 @@ from django.test import Client
 from django.urls import resolve
 
 from assessments.common.spreadsheets import XLSX_CONTENT_TYPE, to_xlsx
-from assessments.core import exports, importing
+from assessments.core import importing
 from assessments.models import ImportBatch, MilestoneStatus, Status, TaskForce
+from assessments.pages import exports
 from bench.common import log
 from bench.data import World
 
