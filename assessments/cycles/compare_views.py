@@ -10,12 +10,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from assessments.access import task_force_for_user
+from assessments.common.downloads import file_response, table_download
 from assessments.common.pdf import render_pdf
-from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from assessments.common.spreadsheets import XLSX_CONTENT_TYPE, to_xlsx
 from assessments.core.progress import WORKING_STAGE_RULE
 from assessments.cycles import compare as cycle_compare
 from assessments.cycles import exports as plan_exports
@@ -122,16 +122,8 @@ def compare_csv(request: HttpRequest, slug: str) -> HttpResponse:
         # Bad or missing parameters: the page, with the form's errors.
         return _page(request, task_force, snapshots, form, comparison, status=400)
     log_event("export.compare", request, scope=task_force.slug, format="csv")
-    response = HttpResponse(
-        to_csv(cycle_compare.COMPARE_COLUMNS, cycle_compare.compare_rows(comparison)),
-        content_type=CSV_CONTENT_TYPE,
-    )
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="{task_force.slug}-compare-{stamp}.csv"'
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    rows = cycle_compare.compare_rows(comparison)
+    return table_download(cycle_compare.COMPARE_COLUMNS, rows, "csv", f"{task_force.slug}-compare")
 
 
 # --- Statewide ---------------------------------------------------------------
@@ -247,8 +239,5 @@ def plan_export(request: HttpRequest, slug: str, snapshot_id: int, fmt: str) -> 
     else:
         content = to_xlsx(plan_exports.PLAN_COLUMNS, plan_exports.plan_rows(plan), title="Plan")
         content_type = XLSX_CONTENT_TYPE
-    response = HttpResponse(content, content_type=content_type)
     name = f"{task_force.slug}-plan-{snapshot.submission.cycle.due_on:%Y}-v{snapshot.number}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(content, content_type, f"{name}.{fmt}")

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from assessments.access import task_force_for_user
+from assessments.common.downloads import file_response
 from assessments.common.pdf import render_pdf
 from assessments.core import page_cache
 from assessments.core.filters import SORTS, GapsFilters, MatrixFilters, ReportFilters
@@ -92,11 +93,9 @@ def gaps(request: HttpRequest) -> HttpResponse:
 def _report_response(request: HttpRequest, context: dict, name: str) -> HttpResponse:
     if request.GET.get("format") == "pdf":
         log_event("report.pdf", request, report=name)
-        response = HttpResponse(render_pdf(context), content_type="application/pdf")
         stamp = timezone.localdate().isoformat()
-        response["Content-Disposition"] = f'attachment; filename="{name}-report-{stamp}.pdf"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        pdf = render_pdf(context)
+        return file_response(pdf, "application/pdf", f"{name}-report-{stamp}.pdf")
     return render(request, "reports/report.html", context)
 
 
