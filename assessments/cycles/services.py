@@ -34,7 +34,7 @@ from assessments.cycles.models import (
     SubmissionState,
     late_q,
 )
-from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
+from assessments.roles import is_state_program
 from stages.models import Milestone, Stage
 
 NARRATIVE_MAX_LENGTH = 4000
@@ -59,12 +59,6 @@ class StaleSubmissionError(Exception):
             f"Not saved: {by} at {saved_at:%H:%M}, after you opened it. "
             "Check what it holds now, then make your change again."
         )
-
-
-def can_manage_cycles(user) -> bool:
-    """Who opens cycles and accepts or returns submissions: staff and
-    program managers."""
-    return is_signed_in_and_active(user) and is_staff_or_program_manager(user)
 
 
 def listed_milestones() -> QuerySet[Milestone]:
@@ -94,7 +88,7 @@ def cycle_open(
 ) -> ReviewCycle:
     """Open a cycle and create a not-started submission for every task force
     it covers (all, or `region`'s), in a constant number of queries."""
-    if not can_manage_cycles(user):
+    if not is_state_program(user):
         raise PermissionDenied
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
@@ -464,7 +458,7 @@ def _decide(
     user: AbstractBaseUser,
     expected_version: int | None,
 ) -> SubmissionReview:
-    if not can_manage_cycles(user):
+    if not is_state_program(user):
         raise PermissionDenied
     current = _locked(submission, expected_version)
     if current.state != SubmissionState.SUBMITTED:

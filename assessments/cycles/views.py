@@ -35,20 +35,21 @@ from assessments.cycles.models import (
     SubmissionState,
     late_q,
 )
+from assessments.roles import is_state_program
 from stages.models import Milestone
 
 CYCLE_PAGE_SIZE = 50
 
 
 def _require_manager(request: HttpRequest) -> None:
-    if not cycles.can_manage_cycles(request.user):
+    if not is_state_program(request.user):
         raise PermissionDenied
 
 
 @require_safe
 def cycle_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    manager = cycles.can_manage_cycles(request.user)
+    manager = is_state_program(request.user)
     context: dict = {"manager": manager, "today": today}
     if manager:
         # Every cycle with its counts, in one query.
@@ -226,7 +227,7 @@ def _render(
         snapshot.narratives = [
             (stage.name, snapshot.narrative.get(str(stage.pk), "")) for stage in stages
         ]
-    manager = cycles.can_manage_cycles(request.user)
+    manager = is_state_program(request.user)
     return render(
         request,
         "assessments/cycles/cycle_submission.html",

@@ -32,7 +32,7 @@ from assessments.core import page_cache
 from assessments.core.models import TaskForce
 from assessments.core.services import RETIRED_MILESTONE_MESSAGE
 from assessments.evidence.models import Evidence, EvidenceChange, evidence_storage
-from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
+from assessments.roles import is_signed_in_and_active, is_state_program
 from stages.models import Milestone
 
 STATEMENT = "This document contains no information that identifies a victim or survivor."
@@ -263,12 +263,6 @@ def download_name(evidence: Evidence) -> str:
     return f"{stem}{extension}"
 
 
-def can_check(user) -> bool:
-    """Program managers and staff mark evidence checked; coordinators do not
-    check their own task force's claims."""
-    return is_signed_in_and_active(user) and is_staff_or_program_manager(user)
-
-
 def can_see_removed(user) -> bool:
     """Staff see removed evidence, and restore it within the retention period."""
     return is_signed_in_and_active(user) and user.is_staff
@@ -474,7 +468,7 @@ def evidence_check(
 ) -> Evidence:
     """Mark the evidence checked by `user` (a program manager or staff), or
     withdraw the check. Checking again moves the date: it was looked at again."""
-    if not can_check(user):
+    if not is_state_program(user):
         raise ValidationError("Only program managers and staff check evidence.")
     now = at or timezone.now()
     with transaction.atomic():

@@ -23,6 +23,7 @@ from assessments.core.models import PartnerLink, TaskForce
 from assessments.evidence import services as service
 from assessments.evidence.forms import EvidenceFileForm, EvidenceLinkForm
 from assessments.evidence.models import Evidence, evidence_storage
+from assessments.roles import is_state_program
 from stages.models import Milestone
 from taskforce_site.security import log_event
 
@@ -70,7 +71,7 @@ def _render_page(
             "last_checked": max(checked, key=lambda piece: piece.checked_at, default=None),
             "can_edit": can_edit,
             "can_add": can_edit and milestone.is_active,
-            "can_check": service.can_check(request.user),
+            "can_check": is_state_program(request.user),
             "can_restore": service.can_see_removed(request.user),
             "file_form": file_form or EvidenceFileForm(),
             "link_form": link_form or EvidenceLinkForm(),
@@ -194,7 +195,7 @@ def evidence_check(
     """Program managers and staff mark a piece checked ("checked=1") or
     withdraw their check (anything else); coordinators 403."""
     task_force, _ = task_force_for_user(request, slug)
-    if not service.can_check(request.user):
+    if not is_state_program(request.user):
         raise PermissionDenied
     milestone = _milestone(milestone_slug)
     evidence = _evidence(task_force, milestone, evidence_id)

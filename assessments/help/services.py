@@ -32,7 +32,7 @@ from assessments.help.models import (
     HelpRequest,
     HelpRequestChange,
 )
-from assessments.roles import is_signed_in_and_active, is_staff_or_program_manager
+from assessments.roles import is_state_program
 from stages.models import Milestone
 from taskforce_site.mail import absolute_url, send_templated_mail
 
@@ -60,11 +60,6 @@ class StaleHelpRequestError(Exception):
             f"(it is now {self.current.get_state_display().lower()}). The page "
             "now shows it as it is; do it again if it is still needed."
         )
-
-
-def is_state_program(user: AbstractBaseUser | None) -> bool:
-    """Program managers and staff: who answer, assign and see the queue."""
-    return user is not None and is_signed_in_and_active(user) and is_staff_or_program_manager(user)
 
 
 def can_ask(user: AbstractBaseUser | None, task_force: TaskForce) -> bool:

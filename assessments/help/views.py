@@ -36,6 +36,7 @@ from assessments.help.forms import (
 )
 from assessments.help.models import HELP_TEXT_WARNING, HelpRequest
 from assessments.help.selectors import age_text, duration_text, statewide_summary
+from assessments.roles import is_state_program
 from stages.models import Milestone
 from taskforce_site.security import log_event
 
@@ -47,7 +48,7 @@ EMAIL_FAILED = (
 
 
 def _require_state_program(request: HttpRequest) -> None:
-    if not help_requests.is_state_program(request.user):
+    if not is_state_program(request.user):
         raise PermissionDenied
 
 
@@ -55,10 +56,7 @@ def _task_force_for_help(request: HttpRequest, slug: str) -> TaskForce:
     """The task force, if the user may read and write its help requests;
     404 otherwise (see the module's docstring)."""
     task_force, _ = task_force_for_user(request, slug)
-    if not (
-        help_requests.is_state_program(request.user)
-        or help_requests.can_ask(request.user, task_force)
-    ):
+    if not (is_state_program(request.user) or help_requests.can_ask(request.user, task_force)):
         log_event("task_force.hidden", request, task_force=slug)
         raise Http404("No such task force")
     return task_force
@@ -140,7 +138,7 @@ def _thread_page(
     stale: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    state_program = help_requests.is_state_program(request.user)
+    state_program = is_state_program(request.user)
     version = {"version": help_request.version}
     return render(
         request,
