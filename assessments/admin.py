@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 
+from assessments.common.stale import StaleSaveError
 from assessments.core import services
 from assessments.models import (
     Area,
@@ -117,7 +118,7 @@ class MilestoneStatusAdmin(admin.ModelAdmin):
                 source=StatusChange.Source.ADMIN,
                 **values,
             )
-        except services.StaleStatusError as error:
+        except StaleSaveError as error:
             # Raised inside the admin's transaction: nothing is saved, and
             # changeform_view shows the message over the current values.
             raise ValidationError(error.message_for(request.user)) from error
@@ -262,7 +263,7 @@ class PartnerAgencyAdmin(admin.ModelAdmin):
                     source=RegisterChange.Source.ADMIN,
                     **values,
                 )
-        except register.StaleAgencyError as error:
+        except StaleSaveError as error:
             raise ValidationError(error.message_for(request.user)) from error
         # The admin logs and links to `obj`: give it what was saved.
         for field in PartnerAgency._meta.concrete_fields:

@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 
 from assessments.common.spreadsheets import NotASpreadsheet, read_table
+from assessments.common.stale import StaleSaveError
 from assessments.core import services
 from assessments.core.models import (
     NOTES_MAX_LENGTH,
@@ -272,7 +273,7 @@ def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
         )
     except services.BulkEditRefused as refused:
         where = f"{refused.edit.task_force.name}: {refused.edit.milestone.name}"
-        if isinstance(refused.error, services.StaleStatusError):
+        if isinstance(refused.error, StaleSaveError):
             raise ImportConflict(f"{where}: {refused.error.message_for(user)}") from refused
         raise ImportConflict(f"{where}: {' '.join(refused.error.messages)}") from refused
     batch.mark_applied()

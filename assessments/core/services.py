@@ -14,6 +14,7 @@ from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from assessments.common.stale import StaleSaveError, person_name  # noqa: F401  (services.person_name)
 from assessments.core import hooks, page_cache
 from assessments.core.models import (
     MilestoneStatus,
@@ -29,50 +30,6 @@ RETIRED_MILESTONE_MESSAGE = (
     "This milestone has been retired by an administrator and no longer takes "
     "updates. Its recorded status is kept."
 )
-
-
-def person_name(user: AbstractBaseUser | None) -> str:
-    """What pages and messages call a person: their full name, else their username."""
-    if user is None:
-        return "someone"
-    return user.get_full_name() or user.get_username()
-
-
-class StaleStatusError(Exception):
-    """Someone saved this status after the editor loaded it. Carries the
-    current record so the editor can be shown who changed what, and when."""
-
-    def __init__(self, current: MilestoneStatus | None):
-        self.current = current
-        super().__init__("The status was changed by someone else.")
-
-    def by_viewer(self, viewer: AbstractBaseUser | None) -> bool:
-        """Whether the newer version is the viewer's own (another window)."""
-        who = self.current.updated_by_id if self.current is not None else None
-        return who is not None and viewer is not None and who == viewer.pk
-
-    def saved_by(self, viewer: AbstractBaseUser | None) -> str:
-        """Who saved the newer version, and when, as the viewer reads it: "You
-        saved this in another window at 14:05" when it was the viewer."""
-        current = self.current
-        when = ""
-        if current is not None and current.updated_at:
-            saved_at = timezone.localtime(current.updated_at)
-            when = f" at {saved_at:%H:%M}"
-            if saved_at.date() != timezone.localdate():
-                when += f" on {saved_at.day} {saved_at:%b %Y}"
-        if self.by_viewer(viewer):
-            return f"You saved this in another window{when}"
-        who = current.updated_by if current is not None else None
-        return f"{person_name(who) if who is not None else 'Someone'} saved this{when}"
-
-    def message_for(self, viewer: AbstractBaseUser | None) -> str:
-        """The one wording of a refused save, for every path that can refuse
-        one (status page, in place, admin, import), so they never disagree."""
-        return (
-            f"Not saved: {self.saved_by(viewer)}, after you opened it. "
-            "Check the status it has now, then change it again if needed."
-        )
 
 
 # The database's words for "another transaction got there first": PostgreSQL's
@@ -133,7 +90,7 @@ def milestone_status_update(
     status change, and the one place that writes its history.
 
     `expected_version` is the version the editor started from (0 when there
-    was no record yet); if the record has moved on since, StaleStatusError is
+    was no record yet); if the record has moved on since, StaleSaveError is
     raised and nothing is saved. None skips the check (no editor involved).
     Raises ValidationError, saving nothing, for a retired milestone or an
     invalid value. A save that changes nothing writes no history.
@@ -142,7 +99,7 @@ def milestone_status_update(
     version that was read (an UPDATE ... WHERE version = read, or an INSERT
     the unique constraint refuses if someone created the row first), which
     holds on SQLite and PostgreSQL alike. A concurrent write that the
-    database refuses (a deadlock, a lock timeout) becomes StaleStatusError
+    database refuses (a deadlock, a lock timeout) becomes StaleSaveError
     too, once this transaction is rolled back.
     """
     try:
@@ -166,7 +123,7 @@ def milestone_status_update(
         current = _current(task_force, milestone)
         if isinstance(error, IntegrityError) and current is None:
             raise  # not the unique constraint: a real fault
-        raise StaleStatusError(current) from error
+        raise StaleSaveError(current) from error
 
 
 @transaction.atomic
@@ -185,7 +142,7 @@ def _update(
     current = _current(task_force, milestone)
     read_version = current.version if current is not None else 0
     if expected_version is not None and read_version != expected_version:
-        raise StaleStatusError(current)
+        raise StaleSaveError(current)
     record = current or MilestoneStatus(
         task_force=task_force, milestone=milestone, status_since=now, version=0
     )
@@ -211,7 +168,7 @@ def _update(
             version=F("version") + 1,
         )
         if updated != 1:
-            raise StaleStatusError(_current(task_force, milestone))
+            raise StaleSaveError(_current(task_force, milestone))
         record.version = read_version + 1
     _history(record, changes, user=user, now=now, source=source).save(force_insert=True)
     hooks.statuses_saved.send(sender=MilestoneStatus, task_force_ids=[task_force.pk])
@@ -281,7 +238,7 @@ class StatusEdit:
 class BulkEditRefused(Exception):
     """One edit of a milestone_statuses_update could not be made; none was."""
 
-    def __init__(self, edit: StatusEdit, error: StaleStatusError | ValidationError):
+    def __init__(self, edit: StatusEdit, error: StaleSaveError | ValidationError):
         self.edit, self.error = edit, error
         super().__init__(str(error))
 
@@ -325,7 +282,7 @@ def milestone_statuses_update(
             if not edit.milestone.is_active:
                 raise ValidationError(RETIRED_MILESTONE_MESSAGE, code="retired")
             if (record.version if record is not None else 0) != edit.expected_version:
-                raise StaleStatusError(record)
+                raise StaleSaveError(record)
             if record is None:
                 record = MilestoneStatus(
                     task_force=edit.task_force,
@@ -334,7 +291,7 @@ def milestone_statuses_update(
                     version=0,
                 )
             changes = _set_values(record, edit.values, user=user, now=now)
-        except (StaleStatusError, ValidationError) as error:
+        except (StaleSaveError, ValidationError) as error:
             raise BulkEditRefused(edit, error) from error
         if not changes:
             continue
@@ -481,3 +438,21 @@ def partner_link_record_visit(*, link: PartnerLink) -> bool:
         .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=since))
         .update(use_count=F("use_count") + 1, last_used_at=now)
     )
+
+
+def locked(record: models.Model, expected_version: int | None, *related: str) -> models.Model:
+    """`record` as saved now, locked, in the lock order of every write path:
+    its task force's row first (the revision bump), then the record (with
+    `related` read along). StaleSaveError when its version moved on from
+    `expected_version` (None skips the check)."""
+    page_cache.bump([record.task_force_id])
+    current = (
+        # of=self: PostgreSQL locks no outer-joined row (a related row may be null).
+        type(record)
+        .objects.select_for_update(of=("self",))
+        .select_related(*related)
+        .get(pk=record.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise StaleSaveError(current)
+    return current

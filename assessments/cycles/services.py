@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from assessments.core import page_cache, services
+from assessments.core import services
 from assessments.core.models import MilestoneStatus, Status, StatusChange, TaskForce
 from assessments.cycles.models import (
     CycleSubmission,
@@ -39,26 +39,6 @@ from stages.models import Milestone, Stage
 
 NARRATIVE_MAX_LENGTH = 4000
 OWNER_MAX_LENGTH = 200
-
-
-class StaleSubmissionError(Exception):
-    """Someone saved the submission after the editor loaded it."""
-
-    def __init__(self, current: CycleSubmission):
-        self.current = current
-        super().__init__("The submission was changed by someone else.")
-
-    def message_for(self, viewer: AbstractBaseUser | None) -> str:
-        who = self.current.updated_by
-        if who is not None and viewer is not None and who.pk == viewer.pk:
-            by = "You saved it in another window"
-        else:
-            by = f"{services.person_name(who) if who is not None else 'Someone'} saved it"
-        saved_at = timezone.localtime(self.current.updated_at)
-        return (
-            f"Not saved: {by} at {saved_at:%H:%M}, after you opened it. "
-            "Check what it holds now, then make your change again."
-        )
 
 
 def listed_milestones() -> QuerySet[Milestone]:
@@ -196,21 +176,6 @@ def previous_plan(submission: CycleSubmission) -> list[dict]:
 # Writing a submission ------------------------------------------------------
 
 
-def _locked(submission: CycleSubmission, expected_version: int | None) -> CycleSubmission:
-    """Lock order as on every write path: the task force's row first (the
-    revision bump), then the submission. Returns the submission as it is
-    now; StaleSubmissionError when it moved past `expected_version`."""
-    page_cache.bump([submission.task_force_id])
-    current = (
-        CycleSubmission.objects.select_for_update(of=("self",))
-        .select_related("cycle", "task_force", "updated_by")
-        .get(pk=submission.pk)
-    )
-    if expected_version is not None and current.version != expected_version:
-        raise StaleSubmissionError(current)
-    return current
-
-
 def _store(
     submission: CycleSubmission, *, user: AbstractBaseUser | None, now: datetime.datetime
 ) -> None:
@@ -303,7 +268,7 @@ def submission_save_draft(
 ) -> CycleSubmission:
     """Save the draft narrative (per stage) and plan. Refused, saving
     nothing, once handed in, for bad input, or for a stale version."""
-    current = _locked(submission, expected_version)
+    current = services.locked(submission, expected_version, "cycle", "task_force", "updated_by")
     _require_editor(current, user)
     _require_editable(current, "changed")
     current.narrative = _clean_narrative(narrative, [stage.pk for stage in cycle_stages()])
@@ -335,7 +300,7 @@ def milestones_review(
     An achieved one is confirmed as on the status page (its review clock
     restarts); any other writes a REVIEW entry in the history, changing
     nothing else. Refused, saving nothing, if one is retired."""
-    current = _locked(submission, None)
+    current = services.locked(submission, None, "cycle", "task_force", "updated_by")
     _require_editor(current, user)
     _require_editable(current, "changed")
     if any(not milestone.is_active for milestone in milestones):
@@ -400,7 +365,7 @@ def submission_submit(
     number of queries. Refused, changing nothing, unless every listed
     milestone was reviewed in this round and each stage has a narrative,
     and once handed in (submitted twice, or accepted)."""
-    current = _locked(submission, expected_version)
+    current = services.locked(submission, expected_version, "cycle", "task_force", "updated_by")
     _require_editor(current, user)
     _require_editable(current, "submitted")
     problems = missing_for_submit(current)
@@ -460,7 +425,7 @@ def _decide(
 ) -> SubmissionReview:
     if not is_state_program(user):
         raise PermissionDenied
-    current = _locked(submission, expected_version)
+    current = services.locked(submission, expected_version, "cycle", "task_force", "updated_by")
     if current.state != SubmissionState.SUBMITTED:
         verb = "accepted" if decision == SubmissionReview.Decision.ACCEPTED else "returned"
         raise ValidationError(

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_user
+from assessments.common.stale import StaleSaveError
 from assessments.core import selectors
 from assessments.core.filters import GapsFilters
 from assessments.core.models import MilestoneStatus, TaskForce
@@ -292,7 +293,7 @@ def submission_save(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         snapshot = cycles.submission_submit(
             submission=saved, user=request.user, expected_version=saved.version
         )
-    except cycles.StaleSubmissionError as error:
+    except StaleSaveError as error:
         current = cycles.submission_for(pk, submission.task_force)
         return _render(
             request,
@@ -343,7 +344,7 @@ def _save_typed_draft(
             user=request.user,
             expected_version=form.cleaned_data["version"],
         )
-    except cycles.StaleSubmissionError as error:
+    except StaleSaveError as error:
         current = cycles.submission_for(submission.cycle_id, submission.task_force)
         form_kept = form if current.is_editable else None
         stale = f"{not_confirmed} {error.message_for(request.user)}"
@@ -426,7 +427,7 @@ def submission_decide(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             user=request.user,
             expected_version=form.cleaned_data["version"],
         )
-    except cycles.StaleSubmissionError as error:
+    except StaleSaveError as error:
         current = cycles.submission_for(pk, submission.task_force)
         return _render(
             request,

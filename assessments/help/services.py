@@ -23,9 +23,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache
 from assessments.core.models import TaskForce
-from assessments.core.services import RETIRED_MILESTONE_MESSAGE, person_name
+from assessments.core.services import RETIRED_MILESTONE_MESSAGE, locked, person_name
 from assessments.help.models import (
     HELP_BODY_MAX_LENGTH,
     HelpMessage,
@@ -43,23 +44,6 @@ Action = HelpRequestChange.Action
 
 SUBJECT_MAX_LENGTH = HelpRequest._meta.get_field("subject").max_length
 CLOSED_MESSAGE = "This request is closed. Reopen it to write in it again."
-
-
-class StaleHelpRequestError(Exception):
-    """Someone changed the request after the page was loaded. Carries the
-    current record, to say what it is now."""
-
-    def __init__(self, current: HelpRequest):
-        self.current = current
-        super().__init__("The help request was changed by someone else.")
-
-    @property
-    def message(self) -> str:
-        return (
-            "Not saved: someone changed this request after you opened the page "
-            f"(it is now {self.current.get_state_display().lower()}). The page "
-            "now shows it as it is; do it again if it is still needed."
-        )
 
 
 def can_ask(user: AbstractBaseUser | None, task_force: TaskForce) -> bool:
@@ -110,19 +94,13 @@ def _event(
 
 
 def _locked(request: HelpRequest, expected_version: int | None) -> HelpRequest:
-    """The request's current row, locked, inside the caller's transaction
-    (which has already locked the task force's row): StaleHelpRequestError
-    when it moved on from `expected_version` (None skips the check)."""
-    page_cache.bump([request.task_force_id])  # the task force's row first: lock order
-    current = (
-        # of=self: PostgreSQL locks no outer-joined row (the milestone may be null).
-        HelpRequest.objects.select_for_update(of=("self",))
-        .select_related("task_force", "milestone", "assigned_to")
-        .get(pk=request.pk)
-    )
-    if expected_version is not None and current.version != expected_version:
-        raise StaleHelpRequestError(current)
-    return current
+    """The request as saved now, locked (core.services.locked); a refused save
+    says which state it is in now."""
+    try:
+        return locked(request, expected_version, "task_force", "milestone", "assigned_to")
+    except StaleSaveError as error:
+        error.detail = f" (it is now {error.current.get_state_display().lower()})"
+        raise
 
 
 def _save(current: HelpRequest, fields: list[str]) -> None:

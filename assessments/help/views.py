@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.common.stale import StaleSaveError
 from assessments.core import selectors
 from assessments.core.forms import add_service_errors
 from assessments.core.models import TaskForce
@@ -206,14 +207,14 @@ def _act(
             done = act(help_request, form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
-        except help_requests.StaleHelpRequestError as error:
+        except StaleSaveError as error:
             data = request.POST.copy()
             data["version"] = error.current.version
             return _thread_page(
                 request,
                 task_force,
                 error.current,
-                stale=error.message,
+                stale=error.message_for(request.user),
                 status=409,
                 **{key: form_class(data)},
             )

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache, services
 from assessments.core.filters import HistoryFilters
 from assessments.core.forms import MilestoneStatusForm, PartnerLinkForm
@@ -253,7 +254,7 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
                 saved = _save_form(request, task_force, milestone, form)
             except ValidationError as error:
                 form.add_error(None, error)
-            except services.StaleStatusError as error:
+            except StaleSaveError as error:
                 stale = _stale_comparison(error.current, values)
                 stale["message"] = error.message_for(request.user)
                 stale["yourself"] = error.by_viewer(request.user)
@@ -363,7 +364,7 @@ def _save_in_place(
             _ask_to_review_if_lapsed(request, task_force, milestone, shown)
         except ValidationError as problem:
             error = " ".join(problem.messages)
-        except services.StaleStatusError as stale:
+        except StaleSaveError as stale:
             shown = stale.current
             error = stale.message_for(request.user)
     else:

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache
 from assessments.core.models import TaskForce
-from assessments.core.services import person_name
 from assessments.register.models import (
     MouStatus,
     PartnerAgency,
@@ -24,32 +24,6 @@ from assessments.register.models import (
 )
 
 DUPLICATE_NAME_MESSAGE = "This task force already has an agency by that name."
-
-
-class StaleAgencyError(Exception):
-    """Someone saved this agency after the editor opened it. Carries the
-    current record, to say who changed it and when."""
-
-    def __init__(self, current: PartnerAgency):
-        self.current = current
-        super().__init__("The agency was changed by someone else.")
-
-    def message_for(self, viewer: AbstractBaseUser | None) -> str:
-        current = self.current
-        saved_at = timezone.localtime(current.updated_at)
-        when = f" at {saved_at:%H:%M}"
-        if saved_at.date() != timezone.localdate():
-            when += f" on {saved_at.day} {saved_at:%b %Y}"
-        if viewer is not None and current.updated_by_id == viewer.pk:
-            who = "You saved this agency in another window"
-        elif current.updated_by is not None:
-            who = f"{person_name(current.updated_by)} saved this agency"
-        else:
-            who = "Someone saved this agency"
-        return (
-            f"Not saved: {who}{when}, after you opened it. The form now shows "
-            "what is saved; make your change again if it is still needed."
-        )
 
 
 def history_value(value):
@@ -212,7 +186,7 @@ def partner_agency_update(
     at: datetime.datetime | None = None,
 ) -> PartnerAgency:
     """Set every field of `agency` (as an edit form has them all). Refuses
-    with StaleAgencyError when the agency moved on from `expected_version`
+    with StaleSaveError when the agency moved on from `expected_version`
     (None skips the check), and with ValidationError for invalid values;
     either way nothing is saved. A save that changes nothing records nothing.
     Setting `left_on` where there was none is recorded as the agency leaving."""
@@ -286,7 +260,7 @@ def _update(
         if current is None:
             raise ValidationError("This agency is no longer in the register.")
         if expected_version is not None and current.version != expected_version:
-            raise StaleAgencyError(current)
+            raise StaleSaveError(current)
         old = _tracked(current)
         for field, value in values.items():
             setattr(current, field, value)
@@ -313,7 +287,7 @@ def _update(
         except IntegrityError as error:
             raise ValidationError({"name": [DUPLICATE_NAME_MESSAGE]}) from error
         if updated != 1:
-            raise StaleAgencyError(PartnerAgency.objects.get(pk=current.pk))
+            raise StaleSaveError(PartnerAgency.objects.get(pk=current.pk))
         current.version += 1
         current.updated_by, current.updated_at = user, now
         _history(

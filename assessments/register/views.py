@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.common.stale import StaleSaveError
 from assessments.core.forms import add_service_errors
 from assessments.core.models import NO_IDENTIFYING_DETAILS, TaskForce
 from assessments.register import services as register
@@ -80,7 +81,7 @@ def partner_agency_edit(request: HttpRequest, slug: str, agency_id: int) -> Http
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except register.StaleAgencyError as error:
+        except StaleSaveError as error:
             # Keep what they typed, now based on the saved version: saving
             # again knowingly replaces it.
             data = request.POST.copy()
@@ -145,7 +146,7 @@ def partner_agency_leave(request: HttpRequest, slug: str, agency_id: int) -> Htt
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
-            except register.StaleAgencyError as error:
+            except StaleSaveError as error:
                 data = request.POST.copy()
                 data["version"] = error.current.version
                 form = PartnerAgencyLeaveForm(data)

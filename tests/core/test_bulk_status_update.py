@@ -5,6 +5,7 @@ that do not grow with the number of rows."""
 import pytest
 from django.core.exceptions import ValidationError
 
+from assessments.common.stale import StaleSaveError
 from assessments.core import services
 from assessments.models import MilestoneStatus, Status, StatusChange
 from stages.models import Milestone
@@ -88,7 +89,7 @@ def test_a_status_saved_since_the_check_refuses_the_lot(guidance, staff_user):
     with pytest.raises(services.BulkEditRefused) as refused:
         services.milestone_statuses_update(edits=edits, user=staff_user, source=IMPORT)
     assert refused.value.edit.milestone == mou
-    assert isinstance(refused.value.error, services.StaleStatusError)
+    assert isinstance(refused.value.error, StaleSaveError)
     assert MilestoneStatus.objects.count() == 1
     assert MilestoneStatus.objects.get().status == Status.PLANNING
     assert not StatusChange.objects.exists()

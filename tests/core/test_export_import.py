@@ -196,7 +196,7 @@ def test_applying_is_all_or_nothing_when_a_status_changed_since_the_check(
     saved_at = timezone.localtime(MilestoneStatus.objects.get().updated_at)
     assert (
         f"{recorded.name}: Task Force MOU: Not saved: Sam Ode saved this at {saved_at:%H:%M}, "
-        "after you opened it. Check the status it has now, then change it again if needed."
+        "after you opened it. Check what it holds now, then change it again if needed."
     ) in html.unescape(response.content.decode())
     assert _state() == before
     assert not MilestoneStatus.objects.filter(milestone__slug="agency-awareness").exists()

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.common.stale import StaleSaveError
 from assessments.core import services
 from assessments.models import MilestoneStatus, Status, StatusChange
 from stages.models import Milestone
@@ -57,7 +58,7 @@ def test_the_second_of_two_concurrent_saves_is_refused_and_nothing_is_lost(two_e
     saved_at = timezone.localtime(MilestoneStatus.objects.get().updated_at)
     assert (
         f"Not saved: Ana Reyes saved this at {saved_at:%H:%M}, after you opened it. "
-        "Check the status it has now, then change it again if needed."
+        "Check what it holds now, then change it again if needed."
     ) in html
     assert "Achieved" in html and "Planning" in html  # theirs and yours
     assert "My careful notes" in html  # still in the form, not lost
@@ -86,7 +87,7 @@ def test_the_service_refuses_an_old_version(guidance, task_force, coordinator):
         user=coordinator,
         expected_version=1,
     )
-    with pytest.raises(services.StaleStatusError) as raised:
+    with pytest.raises(StaleSaveError) as raised:
         services.milestone_status_update(
             task_force=task_force,
             milestone=milestone,
@@ -105,7 +106,7 @@ def test_a_record_created_meanwhile_makes_a_first_save_stale(guidance, task_forc
     services.milestone_status_update(
         task_force=task_force, milestone=milestone, status=Status.PLANNING, user=coordinator
     )
-    with pytest.raises(services.StaleStatusError):
+    with pytest.raises(StaleSaveError):
         services.milestone_status_update(
             task_force=task_force,
             milestone=milestone,
@@ -152,7 +153,7 @@ def test_a_save_refused_on_another_day_names_the_day(guidance, task_force, coord
         user=UserFactory(first_name="Ana", last_name="Reyes"),
         at=timezone.make_aware(datetime.datetime(2025, 3, 4, 9, 30)),
     )
-    with pytest.raises(services.StaleStatusError) as raised:
+    with pytest.raises(StaleSaveError) as raised:
         services.milestone_status_update(
             task_force=task_force,
             milestone=milestone,
@@ -162,7 +163,7 @@ def test_a_save_refused_on_another_day_names_the_day(guidance, task_force, coord
         )
     assert raised.value.message_for(coordinator) == (
         "Not saved: Ana Reyes saved this at 09:30 on 4 Mar 2025, after you opened it. "
-        "Check the status it has now, then change it again if needed."
+        "Check what it holds now, then change it again if needed."
     )
     assert not raised.value.by_viewer(coordinator)
 

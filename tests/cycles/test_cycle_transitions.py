@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from assessments.common.stale import StaleSaveError
 from assessments.core import services
 from assessments.cycles import services as cycles
 from assessments.cycles.models import CycleSubmission, Snapshot, SubmissionReview
@@ -233,7 +234,7 @@ def test_a_stale_version_is_refused(setup):
         user=setup["coordinator"],
         expected_version=0,
     )
-    with pytest.raises(cycles.StaleSubmissionError):
+    with pytest.raises(StaleSaveError):
         cycles.submission_save_draft(
             submission=submission,
             narrative={},

@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from assessments.common.stale import StaleSaveError
 from assessments.help import services as help_requests
-from assessments.help.services import StaleHelpRequestError
 from assessments.models import HELP_BODY_MAX_LENGTH, HelpMessage, HelpRequest, HelpRequestChange
 from tests.factories import MilestoneFactory, TaskForceFactory, UserFactory, program_manager
 
@@ -260,12 +260,12 @@ def test_a_stale_version_is_refused_and_saves_nothing(task_force, coordinator, m
     help_requests.help_request_assign(
         request=request, assignee=manager, user=manager, expected_version=0
     )
-    with pytest.raises(StaleHelpRequestError) as error:
+    with pytest.raises(StaleSaveError) as error:
         help_requests.help_request_reply(
             request=request, body="Based on the old page", user=manager, expected_version=0
         )
     assert error.value.current.state == State.ASSIGNED
-    assert "assigned" in error.value.message
+    assert "(it is now assigned)" in error.value.message_for(manager)
     assert request.messages.count() == 1
     assert request.changes.count() == 2
 

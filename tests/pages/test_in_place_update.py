@@ -100,7 +100,7 @@ def test_a_stale_in_place_change_is_refused_in_the_row(guidance, task_force, coo
     saved_at = timezone.localtime(MilestoneStatus.objects.get().updated_at)
     assert (
         f"Not saved: Ana Reyes saved this at {saved_at:%H:%M}, after you opened it. "
-        "Check the status it has now, then change it again if needed."
+        "Check what it holds now, then change it again if needed."
     ) in html
     assert 'role="alert"' in html
     assert MilestoneStatus.objects.get().status == Status.LAPSED

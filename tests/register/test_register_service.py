@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from assessments.common.stale import StaleSaveError
 from assessments.models import (
     MouStatus,
     PartnerAgency,
@@ -146,9 +147,9 @@ def test_stale_edit_is_refused_and_saves_nothing(task_force, coordinator):
     agency = _create(task_force, coordinator)
     other = UserFactory(first_name="Robin", last_name="Other")
     _edit(PartnerAgency.objects.get(), other, contact_name="Shelter manager")
-    with pytest.raises(register.StaleAgencyError) as error:
+    with pytest.raises(StaleSaveError) as error:
         _edit(agency, coordinator, contact_name="Director")  # agency still says version 1
-    assert "Robin Other saved this agency" in error.value.message_for(coordinator)
+    assert "Not saved: Robin Other saved this at" in error.value.message_for(coordinator)
     assert PartnerAgency.objects.get().contact_name == "Shelter manager"
     assert RegisterChange.objects.count() == 2
 
@@ -156,9 +157,9 @@ def test_stale_edit_is_refused_and_saves_nothing(task_force, coordinator):
 def test_stale_message_says_when_it_was_the_viewer_in_another_window(task_force, coordinator):
     agency = _create(task_force, coordinator)
     _edit(PartnerAgency.objects.get(), coordinator, contact_name="Shelter manager")
-    with pytest.raises(register.StaleAgencyError) as error:
+    with pytest.raises(StaleSaveError) as error:
         _edit(agency, coordinator, contact_name="Director")
-    assert "You saved this agency in another window" in error.value.message_for(coordinator)
+    assert "Not saved: You saved this in another window at" in error.value.message_for(coordinator)
 
 
 def test_duplicate_name_in_another_case_is_refused_on_create(task_force, coordinator):

@@ -161,7 +161,7 @@ def test_an_admin_correction_based_on_an_old_version_is_refused(admin_client, us
     saved_at = timezone.localtime(record.updated_at)
     assert (
         f"Not saved: Ana Reyes saved this at {saved_at:%H:%M}, after you opened it. "
-        "Check the status it has now, then change it again if needed."
+        "Check what it holds now, then change it again if needed."
     ) in response.content.decode()
     record.refresh_from_db()
     assert record.status == Status.ACHIEVED
