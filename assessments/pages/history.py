@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, QuerySet, Value
 
+from assessments.common.models import AppendOnlyRecord
 from assessments.core.models import StatusChange, TaskForce
 from assessments.cycles.models import Snapshot, SubmissionReview
 from assessments.evidence.models import EvidenceChange
@@ -17,53 +18,20 @@ from stages.models import Milestone, Stage
 def history_for(
     task_forces: QuerySet[TaskForce],
     *,
+    model: type[AppendOnlyRecord] = StatusChange,
     milestone: Milestone | None = None,
     stage_slug: str | None = None,
     person_id: int | None = None,
-) -> QuerySet[StatusChange]:
-    """Changes of the given task forces, newest first, optionally narrowed to
-    one milestone, one stage (by slug) or one person (by user id). A stage or
-    person with no changes matches nothing rather than everything."""
-    changes = StatusChange.objects.filter(task_force__in=task_forces).for_timeline()
-    if milestone is not None:
-        changes = changes.filter(milestone=milestone)
-    if stage_slug:
-        changes = changes.filter(milestone__stage__slug=stage_slug)
-    if person_id:
-        changes = changes.filter(changed_by_id=person_id)
-    return changes
-
-
-def evidence_history_for(
-    task_forces: QuerySet[TaskForce],
-    *,
-    milestone: Milestone | None = None,
-    stage_slug: str | None = None,
-    person_id: int | None = None,
-) -> QuerySet[EvidenceChange]:
-    """Evidence additions, removals, checks and the rest, filtered as
-    history_for filters statuses: evidence belongs to a milestone."""
-    changes = EvidenceChange.objects.filter(task_force__in=task_forces)
-    if milestone is not None:
-        changes = changes.filter(milestone=milestone)
-    if stage_slug:
-        changes = changes.filter(milestone__stage__slug=stage_slug)
-    if person_id:
-        changes = changes.filter(changed_by_id=person_id)
-    return changes
-
-
-def help_history_for(
-    task_forces: QuerySet[TaskForce],
-    *,
-    milestone: Milestone | None = None,
-    stage_slug: str | None = None,
-    person_id: int | None = None,
-) -> QuerySet[HelpRequestChange]:
-    """Help request events (opened, assigned, replies, closed), filtered as
-    history_for filters statuses. A request on the task force in general
-    belongs to no milestone, so a milestone or stage filter leaves it out."""
-    changes = HelpRequestChange.objects.filter(task_force__in=task_forces)
+) -> QuerySet:
+    """Changes of the given task forces of one kind of record that belongs
+    to a milestone (statuses by default; evidence; help requests), optionally
+    narrowed to one milestone, one stage (by slug) or one person (by user
+    id). A stage or person with no changes matches nothing rather than
+    everything; a help request on the task force in general belongs to no
+    milestone, so a milestone or stage filter leaves it out."""
+    changes = model.objects.filter(task_force__in=task_forces)
+    if model is StatusChange:
+        changes = changes.for_timeline()
     if milestone is not None:
         changes = changes.filter(milestone=milestone)
     if stage_slug:
@@ -86,27 +54,16 @@ def timeline_for(
     page's records. A milestone or stage filter leaves the register out (its
     changes belong to no milestone)."""
     text = CharField(max_length=10)
-    entries = (
-        history_for(task_forces, milestone=milestone, stage_slug=stage_slug, person_id=person_id)
-        .order_by()
-        .values_list(Value("status", output_field=text), "pk", "changed_at")
-    )
-    entries = entries.union(
-        evidence_history_for(
-            task_forces, milestone=milestone, stage_slug=stage_slug, person_id=person_id
+    filters = {"milestone": milestone, "stage_slug": stage_slug, "person_id": person_id}
+    kinds = {"status": StatusChange, "evidence": EvidenceChange, "help": HelpRequestChange}
+    entries = None
+    for kind, model in kinds.items():
+        rows = (
+            history_for(task_forces, model=model, **filters)
+            .order_by()
+            .values_list(Value(kind, output_field=text), "pk", "changed_at")
         )
-        .order_by()
-        .values_list(Value("evidence", output_field=text), "pk", "changed_at"),
-        all=True,
-    )
-    entries = entries.union(
-        help_history_for(
-            task_forces, milestone=milestone, stage_slug=stage_slug, person_id=person_id
-        )
-        .order_by()
-        .values_list(Value("help", output_field=text), "pk", "changed_at"),
-        all=True,
-    )
+        entries = rows if entries is None else entries.union(rows, all=True)
     if milestone is None and not stage_slug:
         register = RegisterChange.objects.filter(task_force__in=task_forces)
         if person_id:
