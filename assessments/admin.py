@@ -28,6 +28,33 @@ from assessments.models import (
 from assessments.register import services as register
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Histories (append-only), frozen records (snapshots, reviews) and help
+    requests (written only through assessments/help/services.py): readable,
+    never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceSaveAdmin(admin.ModelAdmin):
+    """A model saved through its service (save_model raises ValidationError
+    for a refused save, e.g. a stale one): the message over the current values."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "state", "fips"]
@@ -88,7 +115,7 @@ class MilestoneStatusAdminForm(forms.ModelForm):
 
 
 @admin.register(MilestoneStatus)
-class MilestoneStatusAdmin(admin.ModelAdmin):
+class MilestoneStatusAdmin(ServiceSaveAdmin):
     """Admins may correct a status here; the change goes through the same
     service as the status page, so it is validated and lands in the history.
     Statuses are created on the site, never deleted."""
@@ -123,16 +150,9 @@ class MilestoneStatusAdmin(admin.ModelAdmin):
             # changeform_view shows the message over the current values.
             raise ValidationError(error.message_for(request.user)) from error
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.path)
-
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
+class StatusChangeAdmin(ReadOnlyAdmin):
     """The change history: append-only, so read-only here."""
 
     list_display = [
@@ -148,15 +168,6 @@ class StatusChangeAdmin(admin.ModelAdmin):
     list_select_related = ["task_force", "milestone"]
     search_fields = ["task_force__name", "milestone__name", "changed_by_name"]
     date_hierarchy = "changed_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PartnerLink)
@@ -217,7 +228,7 @@ class PartnerAgencyAdminForm(forms.ModelForm):
 
 
 @admin.register(PartnerAgency)
-class PartnerAgencyAdmin(admin.ModelAdmin):
+class PartnerAgencyAdmin(ServiceSaveAdmin):
     """Admins may correct the register here; every change goes through the
     register service, so it is validated and lands in the history. Agencies
     are never deleted: one that leaves is marked so."""
@@ -270,16 +281,9 @@ class PartnerAgencyAdmin(admin.ModelAdmin):
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.path)
-
 
 @admin.register(RegisterChange)
-class RegisterChangeAdmin(admin.ModelAdmin):
+class RegisterChangeAdmin(ReadOnlyAdmin):
     """The partner register's history: append-only, so read-only here."""
 
     list_display = [
@@ -295,31 +299,8 @@ class RegisterChangeAdmin(admin.ModelAdmin):
     search_fields = ["task_force__name", "agency_name", "changed_by_name"]
     date_hierarchy = "changed_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # Review cycles (issue 16) ------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Frozen records (snapshots, reviews) and help requests (written only
-    through assessments/help/services.py): readable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReviewCycle)
