@@ -300,7 +300,7 @@ class RegisterChangeAdmin(ReadOnlyAdmin):
     date_hierarchy = "changed_at"
 
 
-# Review cycles (issue 16) ------------------------------------------------------
+# Review cycles -----------------------------------------------------------------
 
 
 @admin.register(ReviewCycle)

@@ -92,7 +92,7 @@ class World:
     manager: str
     statuses: int
     changes: int
-    # A review cycle open over every task force (issue 16).
+    # A review cycle open over every task force.
     cycle_id: int = 0
 
     def redact(self, path: str) -> str:

@@ -1,4 +1,4 @@
-"""Review cycles (issue 16): a program manager opens a cycle, each covered
+"""Review cycles: a program manager opens a cycle, each covered
 task force reviews its milestones and submits, the submission is frozen as a
 Snapshot, and a program manager accepts it or returns it.
 

@@ -1,4 +1,4 @@
-"""Writes and reads of review cycles (issue 16). Every change to a cycle, a
+"""Writes and reads of review cycles. Every change to a cycle, a
 submission, its snapshots and reviews goes through here.
 
 Reviewing milestones needs no write path of its own: a milestone counts as

@@ -1,4 +1,4 @@
-"""Review cycle pages (issue 16).
+"""Review cycle pages.
 
 - /cycles/: program managers and staff see every cycle; a coordinator sees
   the submissions of their own task forces; anyone else an empty list.

@@ -247,6 +247,3 @@ class EvidenceChange(AppendOnlyRecord):
 
     def __str__(self) -> str:
         return f"{self.task_force}: {self.evidence_title} {self.action}"
-
-
-# Reminders and the weekly digest (issue 17) ------------------------------------

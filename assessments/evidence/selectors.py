@@ -1,4 +1,4 @@
-"""Where evidence shows outside its own pages (issue 15): how many pieces each
+"""Where evidence shows outside its own pages: how many pieces each
 milestone of a task force has and whether any is checked, the matrix's
 "achieved with checked evidence", the gaps' "achieved with no evidence", and
 what a partner link may see. Each is one aggregate query, whatever the number

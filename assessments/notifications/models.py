@@ -123,6 +123,3 @@ class AnnouncedItem(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.key}"
-
-
-# Help requests to the state program (issue 17) ---------------------------------

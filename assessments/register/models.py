@@ -349,6 +349,3 @@ def _register_value(field: str, value) -> str:
             return str(value)
         return f"{day.day} {day:%B %Y}"
     return str(value)
-
-
-# Evidence for a milestone (issue 15) -------------------------------------------

@@ -118,6 +118,3 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.withdrawn_at is None
-
-
-# The partner agency and MOU register (issue 14) -------------------------------

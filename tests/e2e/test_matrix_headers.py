@@ -1,5 +1,5 @@
 """The matrix's numbered columns show their milestone's name on hover and on
-keyboard focus (issue 12)."""
+keyboard focus."""
 
 import pytest
 from playwright.sync_api import Page, expect

@@ -1,4 +1,4 @@
-"""A program manager reads the statewide partner register pages (issue 14):
+"""A program manager reads the statewide partner register pages:
 the sector matrix shows a lettered cell, and axe finds nothing serious on
 them, nor on the register import's pages."""
 

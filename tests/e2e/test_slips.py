@@ -1,5 +1,5 @@
 """Nothing is lost by a slip, in a real browser: a date the browser cannot
-read, a status picked but not saved, a link to copy once (issue 12)."""
+read, a status picked but not saved, a link to copy once."""
 
 import datetime
 

@@ -1,6 +1,6 @@
 """The task force page for a coordinator at work, in Chromium: review-due
 milestones confirmed in one action, and any milestone reached from the
-keyboard without tabbing through every row before it (issue 12)."""
+keyboard without tabbing through every row before it."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Where evidence shows outside its own pages (issue 15, "What it shows"):
+"""Where evidence shows outside its own pages:
 the task force page, the statewide matrix and gaps, the history and its
 export, the evidence export, and the partner page."""
 

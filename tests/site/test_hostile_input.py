@@ -168,7 +168,7 @@ def test_dashboard_page_parameter_never_fails(world, page):
 
 
 # Query strings, cookies and malformed spreadsheets: whatever arrives, the
-# answer is never a 500 (issue 18: NUL bytes reached PostgreSQL through
+# answer is never a 500 (NUL bytes once reached PostgreSQL through
 # ?stage=, ?region= and the session cookie; "²" passed isdigit()).
 
 QUERY_KEYS = ["page", "stage", "person", "region", "sort", "next", "q", "o", "e", "p", "all"]
