@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 
-from assessments.common.spreadsheets import NotASpreadsheet, read_table
+from assessments.common import importing
+from assessments.common.importing import (  # noqa: F401  (the limits: importing.MAX_ROWS)
+    MAX_ERRORS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    ImportCheck,
+    ImportConflict,
+    plain,
+)
 from assessments.common.stale import StaleSaveError
 from assessments.core import services
 from assessments.core.models import (
@@ -29,9 +37,6 @@ from assessments.core.models import (
 from stages.models import Milestone
 
 REQUIRED_COLUMNS = ["task_force", "milestone", "status", "lead_partner", "target_date", "notes"]
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 100_000
-MAX_ERRORS = 100
 LEAD_PARTNER_MAX_LENGTH = MilestoneStatus._meta.get_field("lead_partner").max_length
 STATUS_BY_TEXT = {
     **{choice.value: choice.value for choice in Status},
@@ -49,57 +54,15 @@ class PlannedChange:
     differences: dict = field(default_factory=dict)
 
 
-@dataclass
-class ImportCheck:
-    errors: list[str] = field(default_factory=list)
-    changes: list[PlannedChange] = field(default_factory=list)
-    unchanged: int = 0
-    # The row at which checking stopped, after MAX_ERRORS rows with problems.
-    stopped_at: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
 def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
-    """Every problem in the file, row by row (rows numbered as a spreadsheet
-    program shows them, the header being row 1), or the changes it makes."""
-    check = ImportCheck()
-    if len(content) > MAX_FILE_BYTES:
-        check.errors.append(
-            f"The file is too large ({len(content) // 1024} KB); the limit is "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into several files."
-        )
-        return check
-    rows = read_table(content, max_rows=MAX_ROWS + 1)
-    try:
-        # The header first: a file without the right columns is refused
-        # before the rest of it is read.
-        first = next(rows, None)
-        if first is None:
-            check.errors.append("The file is empty.")
-            return check
-        header = [cell.strip().lower() for cell in first[1]]
-        missing = [column for column in REQUIRED_COLUMNS if column not in header]
-        if missing:
-            check.errors.append(
-                f"Row {first[0]}: the header is missing the column(s) "
-                + ", ".join(missing)
-                + ". Start from an export of your task force to get the right layout."
-            )
-            return check
-        planned = _check_rows(check, rows, header, user)
-    except NotASpreadsheet as error:
-        # A file that cannot be read to the end: that is the one problem to fix.
-        check.errors[:] = [str(error)]
-        return check
-    finally:
-        rows.close()  # the XLSX reader's workbook, when refused early
-    if check.errors:
-        return check
-    _plan(check, planned)
-    return check
+    """Every problem in the file, or the changes it makes (common/importing.py)."""
+    return importing.check_file(
+        content=content,
+        columns=REQUIRED_COLUMNS,
+        layout="an export of your task force",
+        check_rows=lambda check, rows, header: _check_rows(check, rows, header, user),
+        plan=_plan,
+    )
 
 
 def _check_rows(
@@ -108,9 +71,7 @@ def _check_rows(
     header: list[str],
     user: AbstractBaseUser,
 ) -> list[tuple[TaskForce, Milestone, dict]]:
-    """Check each row as it is read; stop reading after MAX_ERRORS bad rows
-    (nobody reads a longer list, and a file of junk is refused quickly)."""
-    position = {column: header.index(column) for column in REQUIRED_COLUMNS}
+    """Check each row as it is read (common/importing.py stops after MAX_ERRORS)."""
 
     readable = {tf.slug: tf for tf in TaskForce.objects.visible_to(user)}
     milestones = {m.slug: m for m in Milestone.objects.all()}
@@ -118,11 +79,7 @@ def _check_rows(
     seen: dict[tuple[str, str], int] = {}
     planned: list[tuple[TaskForce, Milestone, dict]] = []
 
-    for number, row in rows:
-        if len(check.errors) >= MAX_ERRORS:
-            check.stopped_at = number
-            break
-        cells = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
+    for number, cells in importing.rows_to_check(check, rows, header, REQUIRED_COLUMNS):
         problems = []
         task_force = readable.get(cells["task_force"])
         if task_force is None:
@@ -210,23 +167,15 @@ def save_plan(*, check: ImportCheck, user: AbstractBaseUser, filename: str) -> I
                 "task_force": change.task_force.pk,
                 "milestone": change.milestone.pk,
                 "version": change.current.version if change.current else 0,
-                "values": {name: _plain(value) for name, value in change.values.items()},
+                "values": {name: plain(value) for name, value in change.values.items()},
                 "differences": {
-                    name: [_plain(old), _plain(new)]
+                    name: [plain(old), plain(new)]
                     for name, (old, new) in change.differences.items()
                 },
             }
             for change in check.changes
         ],
     )
-
-
-def _plain(value):
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
-class ImportConflict(Exception):
-    pass
 
 
 def apply_plan(*, batch: ImportBatch, user: AbstractBaseUser) -> int:

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from assessments.common import importing as import_flow
 from assessments.core import importing
 from assessments.core.models import ImportBatch, Status, TaskForce
 from assessments.roles import can_import_statuses
@@ -37,7 +38,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         # Read one byte past the limit, so a too-large file is recognised
         # without reading all of it.
-        content = upload.read(importing.MAX_FILE_BYTES + 1)
+        content = upload.read(import_flow.MAX_FILE_BYTES + 1)
         check = importing.check_file(content=content, user=request.user)
         if check.ok:
             batch = importing.save_plan(check=check, user=request.user, filename=upload.name)

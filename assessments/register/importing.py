@@ -1,6 +1,6 @@
 """Importing the partner register from a spreadsheet: check every row, plan
 the changes, then apply them all or none, as the status import does
-(assessments/core/importing.py, whose limits and refusal apply here too).
+(common/importing.py: the same limits, header check and refusal).
 
 Rows are keyed by task force slug and agency name (in any case): a name the
 task force has is updated, a new one is added. The file has the export's
@@ -28,9 +28,16 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from assessments.common.spreadsheets import NotASpreadsheet, read_table
+from assessments.common import importing
+from assessments.common.importing import (  # noqa: F401  (the limits, as the status import's)
+    MAX_ERRORS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    ImportCheck,
+    ImportConflict,
+    plain,
+)
 from assessments.core import page_cache, services
-from assessments.core.importing import MAX_ERRORS, MAX_FILE_BYTES, MAX_ROWS, ImportConflict
 from assessments.core.models import ImportBatch, TaskForce
 from assessments.register.models import (
     MouStatus,
@@ -84,66 +91,27 @@ class PlannedAgency:
     differences: dict = field(default_factory=dict)
 
 
-@dataclass
-class RegisterImportCheck:
-    errors: list[str] = field(default_factory=list)
-    changes: list[PlannedAgency] = field(default_factory=list)
-    unchanged: int = 0
-    stopped_at: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
 def check_file(
     *, content: bytes, user: AbstractBaseUser, today: datetime.date | None = None
-) -> RegisterImportCheck:
-    """Every problem in the file, row by row (numbered as a spreadsheet
-    program shows them, the header being row 1), or the changes it makes."""
+) -> ImportCheck:
+    """Every problem in the file, or the changes it makes (common/importing.py)."""
     today = today or timezone.localdate()
-    check = RegisterImportCheck()
-    if len(content) > MAX_FILE_BYTES:
-        check.errors.append(
-            f"The file is too large ({len(content) // 1024} KB); the limit is "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into several files."
-        )
-        return check
-    rows = read_table(content, max_rows=MAX_ROWS + 1)
-    try:
-        first = next(rows, None)
-        if first is None:
-            check.errors.append("The file is empty.")
-            return check
-        header = [cell.strip().lower() for cell in first[1]]
-        missing = [column for column in IMPORT_COLUMNS if column not in header]
-        if missing:
-            check.errors.append(
-                f"Row {first[0]}: the header is missing the column(s) "
-                + ", ".join(missing)
-                + ". Start from an export of the partner register to get the right layout."
-            )
-            return check
-        planned = _check_rows(check, rows, header, user, today)
-    except NotASpreadsheet as error:
-        check.errors[:] = [str(error)]
-        return check
-    finally:
-        rows.close()
-    if check.errors:
-        return check
-    _plan(check, planned)
-    return check
+    return importing.check_file(
+        content=content,
+        columns=IMPORT_COLUMNS,
+        layout="an export of the partner register",
+        check_rows=lambda check, rows, header: _check_rows(check, rows, header, user, today),
+        plan=_plan,
+    )
 
 
 def _check_rows(
-    check: RegisterImportCheck,
+    check: ImportCheck,
     rows: Iterator[tuple[int, list[str]]],
     header: list[str],
     user: AbstractBaseUser,
     today: datetime.date,
 ) -> list[tuple[TaskForce, str, dict]]:
-    position = {column: header.index(column) for column in IMPORT_COLUMNS}
     readable = {tf.slug: tf for tf in TaskForce.objects.visible_to(user)}
     sectors: dict[str, Sector] = {}
     for sector in Sector.objects.all():
@@ -152,11 +120,7 @@ def _check_rows(
     seen: dict[tuple[str, str], int] = {}
     planned: list[tuple[TaskForce, str, dict]] = []
 
-    for number, row in rows:
-        if len(check.errors) >= MAX_ERRORS:
-            check.stopped_at = number
-            break
-        cells = {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
+    for number, cells in importing.rows_to_check(check, rows, header, IMPORT_COLUMNS):
         problems = []
         task_force = readable.get(cells["task_force"])
         if task_force is None:
@@ -232,7 +196,7 @@ def _rule_problems(values: dict, today: datetime.date) -> list[str]:
     return problems
 
 
-def _plan(check: RegisterImportCheck, planned: list[tuple[TaskForce, str, dict]]) -> None:
+def _plan(check: ImportCheck, planned: list[tuple[TaskForce, str, dict]]) -> None:
     current = {
         (agency.task_force_id, agency.name.lower()): agency
         for agency in PartnerAgency.objects.filter(
@@ -259,12 +223,10 @@ def _plan(check: RegisterImportCheck, planned: list[tuple[TaskForce, str, dict]]
 
 
 def _plain(value):
-    if isinstance(value, Sector):
-        return value.pk
-    return value.isoformat() if isinstance(value, datetime.date) else value
+    return value.pk if isinstance(value, Sector) else plain(value)
 
 
-def save_plan(*, check: RegisterImportCheck, user: AbstractBaseUser, filename: str) -> ImportBatch:
+def save_plan(*, check: ImportCheck, user: AbstractBaseUser, filename: str) -> ImportBatch:
     """Keep the checked changes until the user applies them, with the version
     of each agency they were checked against (0 for one to add)."""
     return ImportBatch.objects.create(

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import export_scope
+from assessments.common import importing as import_flow
 from assessments.common.downloads import table_download
 from assessments.core.io_views import ImportForm
 from assessments.core.models import ImportBatch, TaskForce
@@ -49,7 +50,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     errors, stopped_at = [], None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        content = upload.read(register_import.MAX_FILE_BYTES + 1)
+        content = upload.read(import_flow.MAX_FILE_BYTES + 1)
         check = register_import.check_file(content=content, user=request.user)
         if check.ok:
             batch = register_import.save_plan(check=check, user=request.user, filename=upload.name)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from assessments.common import importing as import_flow
 from assessments.common.spreadsheets import to_xlsx
 from assessments.core import importing, services
 from assessments.models import ImportBatch, MilestoneStatus, Status, StatusChange
@@ -327,7 +328,7 @@ def test_a_retired_milestone_is_refused(recorded, coordinator_client):
 
 
 def test_a_too_large_file_is_refused(recorded, coordinator_client, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(import_flow, "MAX_FILE_BYTES", 100)  # both kinds share the limit
     response = _upload(coordinator_client, (_header() * 10).encode())
     assert response.status_code == 400
     assert "The file is too large" in response.context["errors"][0]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from assessments.common import importing as import_flow
 from assessments.common.spreadsheets import to_csv
 from assessments.models import (
     ImportBatch,
@@ -25,7 +26,6 @@ from assessments.models import (
     Sector,
     TaskForce,
 )
-from assessments.register import importing as register_import
 from assessments.register.exports import REGISTER_COLUMNS
 from tests.factories import PartnerAgencyFactory, TaskForceFactory, UserFactory
 
@@ -274,7 +274,7 @@ def test_a_file_without_the_columns_is_refused(register, coordinator_client):
 
 
 def test_a_file_over_the_size_limit_is_refused(register, coordinator_client, monkeypatch):
-    monkeypatch.setattr(register_import, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(import_flow, "MAX_FILE_BYTES", 100)  # both kinds share the limit
     before = _snapshot()
     response = _upload(coordinator_client, [_row(register[0].task_force, "X" * 150)])
     assert response.status_code == 400
