@@ -233,7 +233,7 @@ def snapshot_of(
 
 class HelpRequestFactory(factory.django.DjangoModelFactory):
     """A help request row with no thread, for lists and figures; tests of
-    behaviour create requests through assessments.help_requests."""
+    behaviour create requests through assessments.help.services."""
 
     class Meta:
         model = HelpRequest
