@@ -8,16 +8,21 @@ here computes a code.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django_otp import user_has_device
+from django_otp import devices_for_user, user_has_device
 from two_factor import views as tf_views
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 
@@ -212,3 +217,45 @@ class DisableView(tf_views.DisableView):
 
 def has_second_factor(user) -> bool:
     return user_has_device(user, confirmed=True)
+
+
+def end_sessions(*, user) -> int:
+    """End every session signed in as `user`; returns how many.
+
+    A password change ends the other sessions because each stores a hash of
+    the password, and deactivation because the backend refuses an inactive
+    user; a second-factor reset changes neither, so its sessions are deleted
+    from the store (always the database here) instead. Their holders are
+    anonymous at their next request, as after a password change."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    # Sessions do not say whose they are until decoded: read them all. A few
+    # hundred live sessions at most on this site.
+    live = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    user_id = str(user.pk)
+    ended = 0
+    for session in live.iterator():
+        if str(store().decode(session.session_data).get(SESSION_KEY)) == user_id:
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def second_factor_reset(*, account, request: HttpRequest) -> int:
+    """Remove `account`'s authenticators and recovery codes (a lost or stolen
+    phone) and sign the account out everywhere: a session left open could
+    otherwise set up a new authenticator without the password. Returns how
+    many devices were removed."""
+    devices = list(devices_for_user(account, confirmed=None))
+    for device in devices:
+        device.delete()
+    sessions_ended = end_sessions(user=account)
+    log_event(
+        "two_factor.reset_by_staff",
+        request,
+        target_user_id=account.pk,
+        target_username=account.get_username(),
+        devices_removed=len(devices),
+        sessions_ended=sessions_ended,
+    )
+    return len(devices)

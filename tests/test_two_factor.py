@@ -6,6 +6,7 @@ from base64 import b32decode
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -241,6 +242,49 @@ def test_staff_reset_someones_second_factor_in_the_admin_and_it_is_logged(
     (reset,) = events("two_factor.reset_by_staff")
     assert reset.target_user_id == lost.pk
     assert reset.user_id == admin_user.pk
+
+
+def _reset_in_the_admin(admin_user, account) -> None:
+    """An admin, signed in with their own code in another browser, resets
+    `account`'s second factor."""
+    device = _with_device(admin_user)
+    admin_browser = Client()
+    _password_step(admin_browser, admin_user)
+    _code_step(admin_browser, _code(device))
+    response = admin_browser.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [account.pk]},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("rule", ["staff", "optional"])
+def test_a_staff_reset_signs_the_account_out_everywhere(client, admin_user, settings, rule):
+    settings.TWO_FACTOR_REQUIRED = rule
+    lost = UserFactory(is_staff=True)
+    device = _with_device(lost)
+    _password_step(client, lost)
+    _code_step(client, _code(device))
+    assert client.get(reverse("assessments:dashboard")).status_code == 200
+
+    _reset_in_the_admin(admin_user, lost)
+
+    # Whoever holds the old session (the lost phone's browser, say) must give
+    # the password before setting up a new authenticator.
+    assert "_auth_user_id" not in client.session
+    setup = client.get(reverse("two_factor:setup"))
+    assert setup.status_code == 302
+    assert setup["Location"].startswith(reverse("login"))
+    dashboard = client.get(reverse("assessments:dashboard"))
+    assert dashboard["Location"].startswith(reverse("login"))
+
+
+def test_a_staff_reset_leaves_other_accounts_signed_in(client, admin_user, coordinator):
+    lost = UserFactory(is_staff=True)
+    _with_device(lost)
+    client.force_login(coordinator)
+    _reset_in_the_admin(admin_user, lost)
+    assert client.get(reverse("assessments:dashboard")).status_code == 200
 
 
 def test_the_admins_own_login_page_leads_to_the_sites_sign_in(client, db):
