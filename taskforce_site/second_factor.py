@@ -29,6 +29,7 @@ from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from assessments.models import is_staff_or_program_manager
 from taskforce_site.forms import LoginForm
 from taskforce_site.security import log_event
+from taskforce_site.templatetags.site_tags import in_words
 
 
 def two_factor_required(user) -> bool:
@@ -50,12 +51,38 @@ CODE_LABELS = {
 }
 
 
+def _lockout_in_words() -> str:
+    return (
+        f"after {settings.AXES_FAILURE_LIMIT} wrong codes, signing in pauses for "
+        f"{in_words(settings.AXES_COOLOFF_TIME)}"
+    )
+
+
 def _plain_labels(form):
     for name, label in CODE_LABELS.items():
         if name in form.fields:
             form.fields[name].label = label
     if form.prefix == "backup" and "otp_token" in form.fields:
         form.fields["otp_token"].label = "Recovery code"
+    # The library's "Invalid token" and "Entered token is not valid" say
+    # nothing a person can act on. Copies: the messages are class attributes.
+    if hasattr(form, "otp_error_messages"):
+        wrong = (
+            "That recovery code did not work (each one works once)"
+            if form.prefix == "backup"
+            else "That code did not work. Type the code your authenticator app shows now"
+        )
+        form.otp_error_messages = {
+            **form.otp_error_messages,
+            "invalid_token": f"{wrong}; {_lockout_in_words()}.",
+            "n_failed_attempts": "Too many wrong codes in a row: wait a minute, then try again.",
+        }
+    if "invalid_token" in getattr(form, "error_messages", {}):
+        form.error_messages = {
+            **form.error_messages,
+            "invalid_token": "That code did not work. Type the code your authenticator app "
+            "shows now.",
+        }
     return form
 
 
@@ -93,15 +120,21 @@ class LoginView(tf_views.LoginView):
         return {"username": self.get_user().get_username()}
 
     def post(self, *args, **kwargs) -> HttpResponse:
+        # The step this form was filled in on: the stored one lags when the
+        # wizard was left half-way (a lockout page, then the password again).
+        posted_step = self.request.POST.get(f"{self.prefix}-current_step", self.steps.current)
+        # The lockout page (rendered here or by django-axes's middleware)
+        # blames codes, not the password, when the password was right.
+        self.request.second_factor_step = posted_step in self.CODE_STEPS
         # Locked out by wrong codes (or passwords): not even a right code gets
         # through until the cool-off ends.
         if (
-            self.steps.current in self.CODE_STEPS
+            self.request.second_factor_step
             and self.get_user()
             and not AxesProxyHandler.is_allowed(self.request, self._credentials())
         ):
             self.storage.reset()
-            return get_lockout_response(self.request, self._credentials())
+            return get_lockout_response(self.request, credentials=self._credentials())
         return super().post(*args, **kwargs)
 
     def render(self, form=None, **kwargs) -> HttpResponse:

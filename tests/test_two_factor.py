@@ -111,6 +111,7 @@ def test_set_up_shows_a_server_drawn_qr_code_and_the_secret_then_turns_it_on(
         setup, {"setup_view-current_step": "generator", "generator-token": "000000"}
     )
     assert wrong.status_code == 200
+    assert "That code did not work" in wrong.content.decode()
     assert not TOTPDevice.objects.filter(user=staff_user).exists()
 
     code = str(totp(b32decode(secret))).zfill(6)
@@ -152,6 +153,10 @@ def test_a_wrong_code_does_not_sign_in_and_is_logged(client, staff_user, events)
     _password_step(client, staff_user)
     response = _code_step(client, "000000")
     assert response.status_code == 200
+    page = response.content.decode()
+    assert "That code did not work" in page
+    assert "after 5 wrong codes, signing in pauses for 15 minutes" in page
+    assert "Invalid token" not in page
     assert "_auth_user_id" not in client.session
     (failure,) = events("login.second_factor.failure")
     assert failure.attempted_username == staff_user.get_username()
@@ -166,8 +171,16 @@ def test_wrong_codes_count_toward_the_lockout(client, staff_user, settings):
         assert _code_step(client, "000000").status_code == 200
     locked = _code_step(client, "000000")
     assert locked.status_code == 429
+    # The password was right: the page blames the codes, in plain words, and
+    # names nobody (whoever reads the screen knows who they are).
+    page = locked.content.decode()
+    assert "After 5 wrong codes, signing in is paused here for 15 minutes" in page
+    assert "wrong password" not in page
+    assert staff_user.get_username() not in page
     # Even the right code, or the password again, is refused during the cool-off.
-    assert _code_step(client, _code(device)).status_code == 429
+    right_code = _code_step(client, _code(device))
+    assert right_code.status_code == 429
+    assert "wrong codes" in right_code.content.decode()
     assert _password_step(client, staff_user).status_code == 429
     assert "_auth_user_id" not in client.session
 
@@ -193,6 +206,7 @@ def test_a_recovery_code_works_once(client, staff_user, events):
     )
     again = _code_step(client, "abcd1234", step="backup")
     assert again.status_code == 200
+    assert "That recovery code did not work" in again.content.decode()
     assert "_auth_user_id" not in client.session
 
 
