@@ -43,6 +43,16 @@ def _evidence(
     return get_object_or_404(evidence)
 
 
+# The upload and link forms share field names (title, note, share): their
+# own id prefixes keep each label tied to its own field.
+def _file_form(*args) -> EvidenceFileForm:
+    return EvidenceFileForm(*args, auto_id="id_upload_%s")
+
+
+def _link_form(*args) -> EvidenceLinkForm:
+    return EvidenceLinkForm(*args, auto_id="id_link_%s")
+
+
 def _list_url(task_force: TaskForce, milestone: Milestone) -> str:
     return reverse("assessments:evidence", args=[task_force.slug, milestone.slug])
 
@@ -70,8 +80,8 @@ def _render_page(
             "can_add": can_edit and milestone.is_active,
             "can_check": service.can_check(request.user),
             "can_restore": service.can_see_removed(request.user),
-            "file_form": file_form or EvidenceFileForm(),
-            "link_form": link_form or EvidenceLinkForm(),
+            "file_form": file_form or _file_form(),
+            "link_form": link_form or _link_form(),
             "retention_days": settings.EVIDENCE_RETENTION_DAYS,
         },
     )
@@ -89,7 +99,7 @@ def evidence_list(request: HttpRequest, slug: str, milestone_slug: str) -> HttpR
 def evidence_upload(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
     task_force = task_force_for_editing(request, slug)
     milestone = _milestone(milestone_slug)
-    form = EvidenceFileForm(request.POST, request.FILES)
+    form = _file_form(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -118,7 +128,7 @@ def evidence_upload(request: HttpRequest, slug: str, milestone_slug: str) -> Htt
 def evidence_link_add(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
     task_force = task_force_for_editing(request, slug)
     milestone = _milestone(milestone_slug)
-    form = EvidenceLinkForm(request.POST)
+    form = _link_form(request.POST)
     if form.is_valid():
         try:
             evidence = service.evidence_add_link(
