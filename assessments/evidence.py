@@ -7,12 +7,14 @@ the size from the upload's own count before anything is read, then the type
 from the first bytes (filetype), then, for office documents, which are zip
 archives, the archive's directory (a real document, not a zip bomb, no
 macros). Only then is it written to the evidence storage, under a generated
-name; a refused file writes nothing.
+name; a refused file writes nothing, and a write the storage fails (a full
+disk, a read-only folder) leaves no partial file behind.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 import unicodedata
 import zipfile
@@ -40,6 +42,8 @@ from assessments.models import (
 from assessments.services import RETIRED_MILESTONE_MESSAGE
 from stages.models import Milestone
 
+logger = logging.getLogger(__name__)
+
 STATEMENT = "This document contains no information that identifies a victim or survivor."
 STATEMENT_REQUIRED = (
     "Tick the statement to confirm the document identifies no victim or survivor. "
@@ -50,6 +54,14 @@ STATEMENT_HELP = (
     "addresses, case numbers and photos of victims or survivors first; a "
     "document that identifies one must not be uploaded at all."
 )
+STORAGE_FAILED = (
+    "The file could not be stored, so nothing was saved. Try again later; if it "
+    "happens again, tell the site's administrators."
+)
+
+
+class StorageFailed(ValidationError):
+    """The evidence storage refused the write (full disk, read-only folder)."""
 
 
 @dataclass(frozen=True)
@@ -339,8 +351,9 @@ def evidence_add_file(
 ) -> Evidence:
     """Store an uploaded document as evidence for `milestone`, with its
     history record. Raises ValidationError (by field), storing nothing, when
-    the statement is not ticked, the file is refused (see check_upload), or
-    the title or note is invalid."""
+    the statement is not ticked, the file is refused (see check_upload), the
+    title or note is invalid; StorageFailed, with nothing left in storage,
+    when the write fails."""
     if not statement:
         raise _refuse("statement", STATEMENT_REQUIRED)
     if upload is None:
@@ -365,21 +378,45 @@ def evidence_add_file(
     _validate_fields(evidence)
     # The stored name's extension is the detected type's (evidence_upload_to).
     evidence.extension = accepted.extension
-    stored = ""
+    storage = evidence_storage()
+    # A new random name, chosen before the write, so that a write the storage
+    # fails part-way (a full disk) can be found and deleted under it.
+    name = evidence.file.field.generate_filename(evidence, upload.name or "upload")
+    written = ""
     try:
         with transaction.atomic():
             page_cache.bump([task_force.pk])  # the task force's row first: lock order
-            # Streams from the upload's temporary file (moved into place on a
-            # local folder), never reading it whole.
-            evidence.file.save(upload.name or "upload", upload, save=False)
-            stored = evidence.file.name
+            written = name  # before the write: a failed one may leave part of a file
+            try:
+                # Streams from the upload's temporary file (moved into place on
+                # a local folder), never reading it whole.
+                written = storage.save(name, upload, max_length=evidence.file.field.max_length)
+            except OSError as error:
+                logger.error(
+                    "Evidence upload for task force %s could not be stored: %s",
+                    task_force.pk,
+                    error,
+                    exc_info=True,
+                )
+                raise StorageFailed({"file": [STORAGE_FAILED]}) from error
+            evidence.file = written
             evidence.save(force_insert=True)
             _history(evidence, action=EvidenceChange.Action.ADDED, user=user, now=now)
     except BaseException:
-        if stored:
-            evidence_storage().delete(stored)  # no file without its row
+        if written:
+            _discard(storage, written)  # no file, whole or partial, without its row
         raise
     return evidence
+
+
+def _discard(storage, name: str) -> None:
+    """Delete what a failed upload left under `name`, if anything."""
+    try:
+        storage.delete(name)
+    except OSError:
+        # A read-only folder refuses this too (and had nothing written);
+        # anything left is listed by check_evidence_storage.
+        logger.error("Could not delete %s from the evidence storage", name, exc_info=True)
 
 
 def evidence_add_link(
@@ -555,6 +592,63 @@ def evidence_purge_removed(*, now: datetime.datetime | None = None) -> int:
             evidence_storage().delete(stored)
         purged += 1
     return purged
+
+
+@dataclass(frozen=True)
+class StorageCheck:
+    """What check_evidence_storage reports: stored files no evidence row
+    names, and document rows (not purged) whose file is not in storage."""
+
+    files_without_row: list[str]
+    # (evidence id, task force id, stored name)
+    rows_without_file: list[tuple[int, int, str]]
+    files_seen: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.files_without_row and not self.rows_without_file
+
+
+def _stored_names(storage, folder: str = ""):
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for file in files:
+        yield f"{folder}/{file}" if folder else file
+    for sub in folders:
+        yield from _stored_names(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def evidence_storage_check(
+    *, now: datetime.datetime | None = None, grace: datetime.timedelta = datetime.timedelta(hours=1)
+) -> StorageCheck:
+    """Compare the evidence storage with the rows, both ways. A file changed
+    less than `grace` before `now` is left out: an upload writes its file
+    before its row is committed."""
+    now = now or timezone.now()
+    storage = evidence_storage()
+    stored = set(_stored_names(storage))
+    rows = list(
+        Evidence.objects.filter(kind=Evidence.Kind.FILE, purged_at__isnull=True)
+        .exclude(file="")
+        .order_by("pk")
+        .values_list("pk", "task_force_id", "file")
+    )
+    named = {name for _, _, name in rows}
+    orphans = []
+    for name in sorted(stored - named):
+        try:
+            changed = storage.get_modified_time(name)
+        except (OSError, NotImplementedError):
+            changed = None
+        if changed is None or changed <= now - grace:
+            orphans.append(name)
+    return StorageCheck(
+        files_without_row=orphans,
+        rows_without_file=[row for row in rows if row[2] not in stored],
+        files_seen=len(stored),
+    )
 
 
 def evidence_to_review(task_force: TaskForce, milestones) -> list[Evidence]:
