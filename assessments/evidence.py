@@ -6,9 +6,10 @@ An upload is judged by its content, never its name or the browser's claim:
 the size from the upload's own count before anything is read, then the type
 from the first bytes (filetype), then, for office documents, which are zip
 archives, the archive's directory (a real document, not a zip bomb, no
-macros). Only then is it written to the evidence storage, under a generated
-name; a refused file writes nothing, and a write the storage fails (a full
-disk, a read-only folder) leaves no partial file behind.
+macros). Then the uploader's hourly limit and the task force's quota. Only
+then is it written to the evidence storage, under a generated name; a
+refused file writes nothing, and a write the storage fails (a full disk, a
+read-only folder) leaves no partial file behind.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from assessments import page_cache
@@ -58,6 +59,11 @@ STORAGE_FAILED = (
     "The file could not be stored, so nothing was saved. Try again later; if it "
     "happens again, tell the site's administrators."
 )
+
+
+class UploadLimitReached(ValidationError):
+    """The uploader's hourly limit or the task force's quota: refused, nothing
+    stored. A ValidationError, shown above the form, and logged by the view."""
 
 
 class StorageFailed(ValidationError):
@@ -352,8 +358,8 @@ def evidence_add_file(
     """Store an uploaded document as evidence for `milestone`, with its
     history record. Raises ValidationError (by field), storing nothing, when
     the statement is not ticked, the file is refused (see check_upload), the
-    title or note is invalid; StorageFailed, with nothing left in storage,
-    when the write fails."""
+    title or note is invalid, or a limit is reached (UploadLimitReached);
+    StorageFailed, with nothing left in storage, when the write fails."""
     if not statement:
         raise _refuse("statement", STATEMENT_REQUIRED)
     if upload is None:
@@ -386,6 +392,7 @@ def evidence_add_file(
     try:
         with transaction.atomic():
             page_cache.bump([task_force.pk])  # the task force's row first: lock order
+            _check_limits(task_force=task_force, size=upload.size, user=user, now=now)
             written = name  # before the write: a failed one may leave part of a file
             try:
                 # Streams from the upload's temporary file (moved into place on
@@ -417,6 +424,65 @@ def _discard(storage, name: str) -> None:
         # A read-only folder refuses this too (and had nothing written);
         # anything left is listed by check_evidence_storage.
         logger.error("Could not delete %s from the evidence storage", name, exc_info=True)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
+def _check_limits(
+    *, task_force: TaskForce, size: int, user: AbstractBaseUser | None, now: datetime.datetime
+) -> None:
+    """Refuse (UploadLimitReached) when `user` already uploaded
+    EVIDENCE_UPLOADS_PER_HOUR documents in the hour before `now`, or when
+    `size` more bytes would take the task force past EVIDENCE_QUOTA_MB.
+    Called with the task force's row locked, so uploads to it are counted
+    one after the other."""
+    per_hour = settings.EVIDENCE_UPLOADS_PER_HOUR
+    if user is not None:
+        recent = (
+            Evidence.objects.filter(
+                kind=Evidence.Kind.FILE,
+                added_by=user,
+                added_at__gt=now - datetime.timedelta(hours=1),
+            )
+            .order_by()
+            .count()
+        )
+        if recent >= per_hour:
+            raise UploadLimitReached(
+                {
+                    NON_FIELD_ERRORS: [
+                        f"You have uploaded {recent} documents in the last hour, the most "
+                        "allowed. Nothing was saved: try again later, or add a link to "
+                        "where the document is kept."
+                    ]
+                }
+            )
+    quota = settings.EVIDENCE_QUOTA_MB * 1024 * 1024
+    # Removed documents keep their files until purge_evidence deletes them.
+    used = (
+        Evidence.objects.filter(
+            task_force=task_force, kind=Evidence.Kind.FILE, purged_at__isnull=True
+        )
+        .order_by()
+        .aggregate(total=Sum("size"))["total"]
+        or 0
+    )
+    if used + size > quota:
+        raise UploadLimitReached(
+            {
+                NON_FIELD_ERRORS: [
+                    f"{task_force.name}'s documents take {_megabytes(used)} of the "
+                    f"{settings.EVIDENCE_QUOTA_MB:,} MB it may store, and this file "
+                    f"({_megabytes(size)}) would go past it. Nothing was saved. Remove "
+                    "documents that are no longer needed (removed ones count until their "
+                    f"files are deleted, {settings.EVIDENCE_RETENTION_DAYS} days later), "
+                    "add a link to where the document is kept, or ask the site's "
+                    "administrators for more room."
+                ]
+            }
+        )
 
 
 def evidence_add_link(

@@ -113,6 +113,9 @@ def evidence_upload(request: HttpRequest, slug: str, milestone_slug: str) -> Htt
                 shared_with_partners=data["shared_with_partners"],
                 user=request.user,
             )
+        except service.UploadLimitReached as error:
+            log_event("evidence.upload_limited", request, task_force=task_force.slug)
+            add_service_errors(form, error)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
