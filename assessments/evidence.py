@@ -15,6 +15,7 @@ read-only folder) leaves no partial file behind.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 import re
 import unicodedata
@@ -483,6 +484,42 @@ def _check_limits(
                 ]
             }
         )
+
+
+def same_as_previous_upload(evidence: Evidence) -> Evidence | None:
+    """The task force's upload just before `evidence`, when it is the same
+    document under the same title (a double submit, or the same file chosen
+    twice), for a warning; None otherwise, or when it has been removed. Both
+    files are read, in chunks, only when title, type and size already match."""
+    previous = (
+        Evidence.objects.filter(
+            task_force_id=evidence.task_force_id, kind=Evidence.Kind.FILE, pk__lt=evidence.pk
+        )
+        .select_related("milestone")
+        .order_by("-pk")
+        .first()
+    )
+    if (
+        previous is None
+        or previous.removed_at is not None
+        or not previous.file.name
+        or previous.title.strip().casefold() != evidence.title.strip().casefold()
+        or (previous.size, previous.content_type) != (evidence.size, evidence.content_type)
+    ):
+        return None
+    try:
+        same = _digest(previous.file.name) == _digest(evidence.file.name)
+    except OSError:
+        return None  # a missing file is check_evidence_storage's to report
+    return previous if same else None
+
+
+def _digest(name: str) -> bytes:
+    digest = hashlib.sha256()
+    with evidence_storage().open(name, "rb") as handle:
+        for chunk in iter(lambda: handle.read(64 * 1024), b""):
+            digest.update(chunk)
+    return digest.digest()
 
 
 def evidence_add_link(

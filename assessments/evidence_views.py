@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -123,8 +124,38 @@ def evidence_upload(request: HttpRequest, slug: str, milestone_slug: str) -> Htt
                 "evidence.added", request, task_force=task_force.slug, evidence_id=evidence.pk
             )
             messages.success(request, f"Added: {evidence.title}.")
+            _warn_if_same_as_previous(request, task_force, evidence)
             return redirect(_list_url(task_force, milestone))
+    # The statement is made for one file: the next file chosen needs it
+    # ticked again, so the refused form comes back with it unticked.
+    form.data = form.data.copy()
+    form.data.pop("statement", None)
     return _render_page(request, task_force, milestone, can_edit=True, file_form=form)
+
+
+def _warn_if_same_as_previous(
+    request: HttpRequest, task_force: TaskForce, evidence: Evidence
+) -> None:
+    """A double submit, or the same file chosen twice, is said at once: the
+    person may remove the copy."""
+    previous = service.same_as_previous_upload(evidence)
+    if previous is None:
+        return
+    remove_url = reverse(
+        "assessments:evidence_remove", args=[task_force.slug, evidence.milestone.slug, evidence.pk]
+    )
+    messages.warning(
+        request,
+        format_html(
+            "This is the same document, with the same title, as the previous upload to "
+            "{} ({}, added {}). If it was uploaded twice by mistake, "
+            '<a href="{}">remove this copy</a>.',
+            task_force.name,
+            previous.milestone.name,
+            date_filter(previous.added_at, "j F Y"),
+            remove_url,
+        ),
+    )
 
 
 @require_POST
