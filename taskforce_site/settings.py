@@ -206,6 +206,16 @@ if EVIDENCE_MAX_BYTES < 1:
 EVIDENCE_RETENTION_DAYS = env_int("DJANGO_EVIDENCE_RETENTION_DAYS", 90)
 if EVIDENCE_RETENTION_DAYS < 0:
     raise ImproperlyConfigured("DJANGO_EVIDENCE_RETENTION_DAYS must be 0 or more.")
+# A runaway script or a misused account must not fill the evidence folder:
+# each person uploads at most this many documents an hour, and a task
+# force's documents (removed ones too, until purge_evidence deletes their
+# files) take at most this much room.
+EVIDENCE_UPLOADS_PER_HOUR = env_int("DJANGO_EVIDENCE_UPLOADS_PER_HOUR", 60)
+if EVIDENCE_UPLOADS_PER_HOUR < 1:
+    raise ImproperlyConfigured("DJANGO_EVIDENCE_UPLOADS_PER_HOUR must be 1 or more.")
+EVIDENCE_QUOTA_MB = env_int("DJANGO_EVIDENCE_QUOTA_MB", 1024)
+if EVIDENCE_QUOTA_MB < 1:
+    raise ImproperlyConfigured("DJANGO_EVIDENCE_QUOTA_MB must be 1 or more.")
 STORAGES["evidence"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {
