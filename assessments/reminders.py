@@ -112,7 +112,9 @@ def coordinators_by_task_force() -> CoordinatorMap:
     rows = (
         through.objects.filter(user__is_active=True)
         .exclude(user__email="")
-        .exclude(Exists(Invitation.objects.open().filter(user_id=OuterRef("user_id"))))
+        # Not yet signed in: an account made by inviting. An existing
+        # account's open invitation does not stop what it already gets.
+        .exclude(Exists(Invitation.objects.giving_access().filter(user_id=OuterRef("user_id"))))
         .order_by("taskforce_id", "user_id")
         .values_list("taskforce_id", "user_id")
     )

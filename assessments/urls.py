@@ -177,6 +177,7 @@ urlpatterns = [
         "invitations/<int:pk>/withdraw/", team_views.invitation_withdraw, name="invitation_withdraw"
     ),
     path("invitations/accept/<str:token>/", team_views.invitation_accept, name="invitation_accept"),
+    path("invitations/<int:pk>/answer/", team_views.invitation_answer, name="invitation_answer"),
     path("export/statuses.<fmt:fmt>", io_views.export_statuses, name="export_statuses"),
     path("export/history.<fmt:fmt>", io_views.export_history, name="export_history"),
     path(

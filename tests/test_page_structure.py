@@ -23,6 +23,9 @@ SITE_PAGES = [
     and "logout" not in route
     and route != "livez"
     and "resend" not in route
+    # Only its invitee sees an invitation's answer page, and the world has none:
+    # tests/test_invitations.py checks its structure.
+    and not route.endswith("/answer/")
     # Review cycles: saving and deciding are POST-only.
     and not route.endswith(("/save/", "/decide/"))
     # Review cycle downloads: a comparison's CSV, a plan's XLSX or PDF.
