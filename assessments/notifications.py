@@ -5,12 +5,23 @@ Each person chooses, per kind of e-mail, daily, weekly or never
 e-mail carries signed unsubscribe links: the token names the user and the
 kinds, is salted for this use only, and needs no login, so it works from any
 mail client (RFC 8058 one-click included).
+
+The token is opaque and expires. Who and which kinds are encrypted (an
+HMAC-SHA256 keystream from the secret key and a random nonce, XORed in), and
+the result is signed with a timestamp (django.core.signing, its own salt),
+so the link shows neither the user id nor the kinds, cannot be altered, and
+is refused after settings.UNSUBSCRIBE_LINK_DAYS (long enough for a weekly
+e-mail read late). A forwarded or leaked e-mail thus stops working in time.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime
+import secrets
 from collections.abc import Iterable, Mapping
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -19,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from assessments.models import (
     PROGRAM_MANAGERS_GROUP,
@@ -29,7 +41,13 @@ from assessments.models import (
 )
 from taskforce_site.mail import absolute_url
 
-UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe"
+UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe.opaque"
+# Links mailed before tokens were opaque (signing.dumps of the user id and
+# kinds): honoured until they expire like the others, so no one's link broke
+# on the upgrade. Once UNSUBSCRIBE_LINK_DAYS have passed since, this and
+# _legacy_payload can go.
+LEGACY_UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe"
+_NONCE_BYTES = 12
 
 REMINDER_KINDS = tuple(kind for kind in NotificationKind.values if kind != NotificationKind.DIGEST)
 
@@ -97,8 +115,44 @@ def notification_preferences_set(*, user: AbstractBaseUser, frequencies: Mapping
         )
 
 
+def _keystream(secret: str, nonce: bytes, length: int) -> bytes:
+    blocks = b""
+    counter = 0
+    while len(blocks) < length:
+        blocks += salted_hmac(
+            UNSUBSCRIBE_SALT, nonce + counter.to_bytes(4, "big"), secret=secret, algorithm="sha256"
+        ).digest()
+        counter += 1
+    return blocks[:length]
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, pad, strict=True))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _secrets() -> list[str]:
+    # The signature is checked against the same keys, newest first, so a
+    # link mailed before a key rotation works while the old key is a fallback.
+    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+
+
+def unsubscribe_max_age() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.UNSUBSCRIBE_LINK_DAYS)
+
+
 def unsubscribe_token(user_id: int, kinds: Iterable[str]) -> str:
-    return signing.dumps({"u": user_id, "k": sorted(set(kinds))}, salt=UNSUBSCRIBE_SALT)
+    plain = f"{user_id}:{','.join(sorted(set(kinds)))}".encode()
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    sealed = nonce + _xor(plain, _keystream(settings.SECRET_KEY, nonce, len(plain)))
+    return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT).sign(_b64(sealed))
 
 
 def unsubscribe_url(user_id: int, kinds: Iterable[str]) -> str:
@@ -107,16 +161,49 @@ def unsubscribe_url(user_id: int, kinds: Iterable[str]) -> str:
     )
 
 
-def read_unsubscribe_token(token: str) -> tuple[AbstractBaseUser, list[str]] | None:
-    """The active user and the known kinds a token names, or None for a
-    token that was tampered with, is garbage or names nobody."""
+def _payload(token: str) -> tuple[object, object] | None:
+    """(user id, kinds) of an opaque token, None when no key signed it.
+    Raises SignatureExpired when one did, too long ago."""
+    for secret in _secrets():
+        signer = signing.TimestampSigner(key=secret, fallback_keys=[], salt=UNSUBSCRIBE_SALT)
+        try:
+            sealed = _unb64(signer.unsign(token, max_age=unsubscribe_max_age()))
+        except signing.SignatureExpired:
+            raise
+        except (signing.BadSignature, ValueError):
+            continue
+        nonce, cipher = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
+        try:
+            user_id, _, kinds = (
+                _xor(cipher, _keystream(secret, nonce, len(cipher))).decode().partition(":")
+            )
+            return int(user_id), kinds.split(",")
+        except ValueError:
+            return None
+    return None
+
+
+def _legacy_payload(token: str) -> tuple[object, object] | None:
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        data = signing.loads(token, salt=LEGACY_UNSUBSCRIBE_SALT, max_age=unsubscribe_max_age())
+    except signing.SignatureExpired:
+        raise
     except signing.BadSignature:
         return None
     if not isinstance(data, dict):
         return None
-    user_id, kinds = data.get("u"), data.get("k")
+    return data.get("u"), data.get("k")
+
+
+def read_unsubscribe_token(token: str) -> tuple[AbstractBaseUser, list[str]] | None:
+    """The active user and the known kinds a token names, or None for a
+    token that was tampered with, is garbage or names nobody. Raises
+    signing.SignatureExpired for a genuine token older than
+    UNSUBSCRIBE_LINK_DAYS."""
+    payload = _payload(token) or _legacy_payload(token)
+    if payload is None:
+        return None
+    user_id, kinds = payload
     if not isinstance(user_id, int) or not isinstance(kinds, list) or not kinds:
         return None
     if any(kind not in NotificationKind.values for kind in kinds):

@@ -162,6 +162,11 @@ if REGISTER_EXPIRY_WINDOW_DAYS < 0:
 # chose to get once a week (0 = Monday, as datetime.date.weekday()).
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DIGEST_WEEKDAY = WEEKDAYS.index(env_choice("DJANGO_DIGEST_WEEKDAY", WEEKDAYS, "monday"))
+# How long an e-mail's unsubscribe link works: a weekly e-mail read a few
+# weeks late must still unsubscribe, a leaked one must not work for ever.
+UNSUBSCRIBE_LINK_DAYS = env_int("DJANGO_UNSUBSCRIBE_LINK_DAYS", 60)
+if UNSUBSCRIBE_LINK_DAYS < 7:
+    raise ImproperlyConfigured("DJANGO_UNSUBSCRIBE_LINK_DAYS must be 7 or more (a weekly e-mail).")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "login"
