@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0023_notifications'),
+        ('assessments', '0024_invitation_separate_declined_replaced_links'),
     ]
 
     operations = [
