@@ -6,21 +6,22 @@ e-mail carries signed unsubscribe links: the token names the user and the
 kinds, is salted for this use only, and needs no login, so it works from any
 mail client (RFC 8058 one-click included).
 
-The token is opaque and expires. Who and which kinds are encrypted (an
-HMAC-SHA256 keystream from the secret key and a random nonce, XORed in), and
-the result is signed with a timestamp (django.core.signing, its own salt),
-so the link shows neither the user id nor the kinds, cannot be altered, and
-is refused after settings.UNSUBSCRIBE_LINK_DAYS (long enough for a weekly
-e-mail read late). A forwarded or leaked e-mail thus stops working in time.
+The token is opaque and expires: who and which kinds are encrypted and
+authenticated with a timestamp (cryptography's Fernet, a key derived from
+the secret key for this use only), so the link shows neither the user id nor
+the kinds, cannot be altered, and is refused after
+settings.UNSUBSCRIBE_LINK_DAYS (long enough for a weekly e-mail read late).
+A forwarded or leaked e-mail thus stops working in time.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
-import secrets
+import time
 from collections.abc import Iterable, Mapping
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -47,7 +48,6 @@ UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe.opaque"
 # on the upgrade. Once UNSUBSCRIBE_LINK_DAYS have passed since, this and
 # _legacy_payload can go.
 LEGACY_UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe"
-_NONCE_BYTES = 12
 
 REMINDER_KINDS = tuple(kind for kind in NotificationKind.values if kind != NotificationKind.DIGEST)
 
@@ -115,33 +115,17 @@ def notification_preferences_set(*, user: AbstractBaseUser, frequencies: Mapping
         )
 
 
-def _keystream(secret: str, nonce: bytes, length: int) -> bytes:
-    blocks = b""
-    counter = 0
-    while len(blocks) < length:
-        blocks += salted_hmac(
-            UNSUBSCRIBE_SALT, nonce + counter.to_bytes(4, "big"), secret=secret, algorithm="sha256"
-        ).digest()
-        counter += 1
-    return blocks[:length]
-
-
-def _xor(data: bytes, pad: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(data, pad, strict=True))
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _secrets() -> list[str]:
-    # The signature is checked against the same keys, newest first, so a
-    # link mailed before a key rotation works while the old key is a fallback.
-    return [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+def _fernet() -> MultiFernet:
+    """Authenticated encryption (Fernet: AES with an HMAC and a timestamp),
+    one key per secret key, newest first, so a link mailed before a key
+    rotation works while the old key is a fallback."""
+    keys = [
+        base64.urlsafe_b64encode(
+            salted_hmac(UNSUBSCRIBE_SALT, "fernet-key", secret=secret, algorithm="sha256").digest()
+        )
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    ]
+    return MultiFernet([Fernet(key) for key in keys])
 
 
 def unsubscribe_max_age() -> datetime.timedelta:
@@ -149,10 +133,9 @@ def unsubscribe_max_age() -> datetime.timedelta:
 
 
 def unsubscribe_token(user_id: int, kinds: Iterable[str]) -> str:
+    """Opaque: whom and what it names is encrypted, and every token differs."""
     plain = f"{user_id}:{','.join(sorted(set(kinds)))}".encode()
-    nonce = secrets.token_bytes(_NONCE_BYTES)
-    sealed = nonce + _xor(plain, _keystream(settings.SECRET_KEY, nonce, len(plain)))
-    return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT).sign(_b64(sealed))
+    return _fernet().encrypt(plain).decode().rstrip("=")
 
 
 def unsubscribe_url(user_id: int, kinds: Iterable[str]) -> str:
@@ -162,25 +145,22 @@ def unsubscribe_url(user_id: int, kinds: Iterable[str]) -> str:
 
 
 def _payload(token: str) -> tuple[object, object] | None:
-    """(user id, kinds) of an opaque token, None when no key signed it.
+    """(user id, kinds) of an opaque token, None when no key made it.
     Raises SignatureExpired when one did, too long ago."""
-    for secret in _secrets():
-        signer = signing.TimestampSigner(key=secret, fallback_keys=[], salt=UNSUBSCRIBE_SALT)
-        try:
-            sealed = _unb64(signer.unsign(token, max_age=unsubscribe_max_age()))
-        except signing.SignatureExpired:
-            raise
-        except (signing.BadSignature, ValueError):
-            continue
-        nonce, cipher = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
-        try:
-            user_id, _, kinds = (
-                _xor(cipher, _keystream(secret, nonce, len(cipher))).decode().partition(":")
-            )
-            return int(user_id), kinds.split(",")
-        except ValueError:
-            return None
-    return None
+    sealed = (token + "=" * (-len(token) % 4)).encode()
+    fernet = _fernet()
+    try:
+        # Checked apart from decrypting, so an expired link gets its own page.
+        made_at = fernet.extract_timestamp(sealed)
+    except (InvalidToken, ValueError):
+        return None
+    if time.time() - made_at > unsubscribe_max_age().total_seconds():
+        raise signing.SignatureExpired("Unsubscribe link expired")
+    try:
+        user_id, _, kinds = fernet.decrypt(sealed).decode().partition(":")
+        return int(user_id), kinds.split(",")
+    except (InvalidToken, ValueError):
+        return None
 
 
 def _legacy_payload(token: str) -> tuple[object, object] | None:
