@@ -399,7 +399,9 @@ def evidence_add_file(
                 # Streams from the upload's temporary file (moved into place on
                 # a local folder), never reading it whole.
                 written = storage.save(name, upload, max_length=evidence.file.field.max_length)
-            except OSError as error:
+            except Exception as error:  # noqa: BLE001
+                # Any backend's failure, not only a folder's OSError: S3's
+                # client raises botocore's own errors.
                 logger.error(
                     "Evidence upload for task force %s could not be stored: %s",
                     task_force.pk,
@@ -421,7 +423,7 @@ def _discard(storage, name: str) -> None:
     """Delete what a failed upload left under `name`, if anything."""
     try:
         storage.delete(name)
-    except OSError:
+    except Exception:  # noqa: BLE001 (any backend's failure, as in evidence_upload)
         # A read-only folder refuses this too (and had nothing written);
         # anything left is listed by check_evidence_storage.
         logger.error("Could not delete %s from the evidence storage", name, exc_info=True)

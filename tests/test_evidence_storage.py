@@ -45,6 +45,20 @@ class ReadOnlyStorage(FileSystemStorage):
         raise PermissionError(errno.EACCES, "Permission denied", self.path(name))
 
 
+class ObjectStoreDownStorage(FileSystemStorage):
+    """An object store (S3) that refuses: its client raises its own error
+    type (botocore's ClientError), not an OSError."""
+
+    class ClientError(Exception):
+        pass
+
+    def _save(self, name, content):
+        raise self.ClientError("An error occurred (ServiceUnavailable) when calling PutObject")
+
+    def delete(self, name):
+        raise self.ClientError("An error occurred (ServiceUnavailable) when calling DeleteObject")
+
+
 def _use_storage(settings, folder, backend):
     settings.STORAGES = {
         **settings.STORAGES,
@@ -106,6 +120,16 @@ def test_a_read_only_folder_refuses_every_upload_with_a_clear_answer(
         assert response.context["file_form"].errors["file"] == [service.STORAGE_FAILED]
     assert Evidence.objects.count() == 0
     assert _files(evidence_dir) == []
+
+
+def test_an_object_store_that_refuses_gets_the_same_clear_answer(
+    coordinator_client, upload_url, evidence_dir, settings
+):
+    _use_storage(settings, evidence_dir, "ObjectStoreDownStorage")
+    response = _post(coordinator_client, upload_url, read("mou.pdf"))
+    assert response.status_code == 200
+    assert response.context["file_form"].errors["file"] == [service.STORAGE_FAILED]
+    assert Evidence.objects.count() == 0
 
 
 def test_the_service_raises_storage_failed_and_keeps_no_partial_file(
