@@ -37,6 +37,18 @@ def test_unsubscribe_tokens_are_masked():
     assert mask(line) == '"POST /unsubscribe/<token>/ HTTP/1.1"'
 
 
+@pytest.fixture(autouse=True)
+def _gunicorn_loggers_put_back():
+    """gunicorn's Logger adds its own handlers to the process-wide
+    gunicorn.error and gunicorn.access loggers; later tests that check every
+    configured handler must not find this test's."""
+    names = ("gunicorn.error", "gunicorn.access")
+    before = {name: list(logging.getLogger(name).handlers) for name in names}
+    yield
+    for name in names:
+        logging.getLogger(name).handlers[:] = before[name]
+
+
 def _access_logger():
     """gunicorn's logger as gunicorn.conf.py sets it up, writing to a buffer."""
     settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
