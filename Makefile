@@ -33,10 +33,11 @@ run: install
 	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# PYTEST_ARGS narrows the run, e.g. PYTEST_ARGS='-m "not e2e"' (CI's SQLite run).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .
