@@ -34,12 +34,13 @@ run: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # lint-imports: the import rule between feature packages (pyproject.toml,
-# docs/development.md).
+# docs/development.md). PYTEST_ARGS narrows the run, e.g.
+# PYTEST_ARGS='-m "not e2e"' (CI's SQLite run).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

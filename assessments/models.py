@@ -68,6 +68,7 @@ from assessments.notifications.models import (
     NotificationKind,
     NotificationPreference,
     NotificationPreferenceQuerySet,
+    ReminderRun,
     SentNotification,
 )
 from assessments.register.models import (
@@ -93,4 +94,5 @@ from assessments.roles import (
 from assessments.team.models import (
     Invitation,
     InvitationQuerySet,
+    InvitationReplacedLink,
 )

@@ -1,14 +1,13 @@
 """Accounts in the Django admin: who has two-factor sign-in, and a logged
-reset of it for someone who lost their phone."""
+reset of it for someone who lost their phone, which signs them out everywhere."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from taskforce_site.security import log_event
+from taskforce_site.second_factor import second_factor_reset
 
 User = get_user_model()
 
@@ -37,19 +36,11 @@ class SiteUserAdmin(UserAdmin):
     @admin.action(description="Reset two-factor sign-in (lost phone)")
     def reset_two_factor(self, request, queryset) -> None:
         for account in queryset:
-            devices = list(devices_for_user(account, confirmed=None))
-            for device in devices:
-                device.delete()
-            log_event(
-                "two_factor.reset_by_staff",
-                request,
-                target_user_id=account.pk,
-                target_username=account.get_username(),
-                devices_removed=len(devices),
-            )
+            second_factor_reset(account=account, request=request)
         self.message_user(
             request,
-            f"Two-factor sign-in reset for {queryset.count()} account(s). Anyone who must "
-            "use it sets it up again at their next sign-in.",
+            f"Two-factor sign-in reset for {queryset.count()} account(s), and they are "
+            "signed out everywhere. Anyone who must use it sets it up again after "
+            "signing in with their password.",
             messages.SUCCESS,
         )

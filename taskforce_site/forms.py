@@ -4,6 +4,7 @@ from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 
 from taskforce_site.mail import absolute_url, send_templated_mail
+from taskforce_site.security import log_event
 
 # Long enough for any passphrase; short enough that hashing it costs nothing.
 PASSWORD_MAX_LENGTH = 1024
@@ -28,8 +29,18 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
     Django skips accounts without a usable password; here those are invited
     people who have not chosen one yet, and this is how they get in when the
-    invitation e-mail is lost. The page says the same whether or not an
-    account exists."""
+    invitation e-mail is lost.
+
+    The answer is the same redirect to the same page whether the address is
+    unknown, known, or the mail server refused the message: any difference
+    would tell a stranger which addresses have an account. A failure goes to
+    the security log instead, and the page tells everyone what to do when
+    nothing arrives."""
+
+    def save(self, *args, request=None, **kwargs):
+        # Django does not pass the request on to send_mail; the log wants its IP.
+        self.request = request
+        return super().save(*args, request=request, **kwargs)
 
     def get_users(self, email):
         email_field = get_user_model().get_email_field_name()
@@ -46,8 +57,18 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         path = reverse(
             "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
         )
-        send_templated_mail(
-            to=[context["email"]],
-            template="password_reset",
-            context={"user": context["user"], "reset_url": absolute_url(path)},
-        )
+        try:
+            send_templated_mail(
+                to=[context["email"]],
+                template="password_reset",
+                context={"user": context["user"], "reset_url": absolute_url(path)},
+            )
+        except Exception as error:  # smtplib's and socket errors, or a backend's own
+            # The account's id, not the address, as Django's own form logs it;
+            # no error text, which may quote the address.
+            log_event(
+                "password_reset.mail_failed",
+                getattr(self, "request", None),
+                target_user_id=context["user"].pk,
+                error=error.__class__.__name__,
+            )

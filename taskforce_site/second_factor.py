@@ -8,22 +8,28 @@ here computes a code.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django_otp import user_has_device
+from django_otp import devices_for_user, user_has_device
 from two_factor import views as tf_views
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 
 from assessments.models import is_staff_or_program_manager
 from taskforce_site.forms import LoginForm
 from taskforce_site.security import log_event
+from taskforce_site.templatetags.site_tags import in_words
 
 
 def two_factor_required(user) -> bool:
@@ -45,12 +51,38 @@ CODE_LABELS = {
 }
 
 
+def _lockout_in_words() -> str:
+    return (
+        f"after {settings.AXES_FAILURE_LIMIT} wrong codes, signing in pauses for "
+        f"{in_words(settings.AXES_COOLOFF_TIME)}"
+    )
+
+
 def _plain_labels(form):
     for name, label in CODE_LABELS.items():
         if name in form.fields:
             form.fields[name].label = label
     if form.prefix == "backup" and "otp_token" in form.fields:
         form.fields["otp_token"].label = "Recovery code"
+    # The library's "Invalid token" and "Entered token is not valid" say
+    # nothing a person can act on. Copies: the messages are class attributes.
+    if hasattr(form, "otp_error_messages"):
+        wrong = (
+            "That recovery code did not work (each one works once)"
+            if form.prefix == "backup"
+            else "That code did not work. Type the code your authenticator app shows now"
+        )
+        form.otp_error_messages = {
+            **form.otp_error_messages,
+            "invalid_token": f"{wrong}; {_lockout_in_words()}.",
+            "n_failed_attempts": "Too many wrong codes in a row: wait a minute, then try again.",
+        }
+    if "invalid_token" in getattr(form, "error_messages", {}):
+        form.error_messages = {
+            **form.error_messages,
+            "invalid_token": "That code did not work. Type the code your authenticator app "
+            "shows now.",
+        }
     return form
 
 
@@ -88,15 +120,21 @@ class LoginView(tf_views.LoginView):
         return {"username": self.get_user().get_username()}
 
     def post(self, *args, **kwargs) -> HttpResponse:
+        # The step this form was filled in on: the stored one lags when the
+        # wizard was left half-way (a lockout page, then the password again).
+        posted_step = self.request.POST.get(f"{self.prefix}-current_step", self.steps.current)
+        # The lockout page (rendered here or by django-axes's middleware)
+        # blames codes, not the password, when the password was right.
+        self.request.second_factor_step = posted_step in self.CODE_STEPS
         # Locked out by wrong codes (or passwords): not even a right code gets
         # through until the cool-off ends.
         if (
-            self.steps.current in self.CODE_STEPS
+            self.request.second_factor_step
             and self.get_user()
             and not AxesProxyHandler.is_allowed(self.request, self._credentials())
         ):
             self.storage.reset()
-            return get_lockout_response(self.request, self._credentials())
+            return get_lockout_response(self.request, credentials=self._credentials())
         return super().post(*args, **kwargs)
 
     def render(self, form=None, **kwargs) -> HttpResponse:
@@ -212,3 +250,45 @@ class DisableView(tf_views.DisableView):
 
 def has_second_factor(user) -> bool:
     return user_has_device(user, confirmed=True)
+
+
+def end_sessions(*, user) -> int:
+    """End every session signed in as `user`; returns how many.
+
+    A password change ends the other sessions because each stores a hash of
+    the password, and deactivation because the backend refuses an inactive
+    user; a second-factor reset changes neither, so its sessions are deleted
+    from the store (always the database here) instead. Their holders are
+    anonymous at their next request, as after a password change."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    # Sessions do not say whose they are until decoded: read them all. A few
+    # hundred live sessions at most on this site.
+    live = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    user_id = str(user.pk)
+    ended = 0
+    for session in live.iterator():
+        if str(store().decode(session.session_data).get(SESSION_KEY)) == user_id:
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def second_factor_reset(*, account, request: HttpRequest) -> int:
+    """Remove `account`'s authenticators and recovery codes (a lost or stolen
+    phone) and sign the account out everywhere: a session left open could
+    otherwise set up a new authenticator without the password. Returns how
+    many devices were removed."""
+    devices = list(devices_for_user(account, confirmed=None))
+    for device in devices:
+        device.delete()
+    sessions_ended = end_sessions(user=account)
+    log_event(
+        "two_factor.reset_by_staff",
+        request,
+        target_user_id=account.pk,
+        target_username=account.get_username(),
+        devices_removed=len(devices),
+        sessions_ended=sessions_ended,
+    )
+    return len(devices)

@@ -162,6 +162,11 @@ if REGISTER_EXPIRY_WINDOW_DAYS < 0:
 # chose to get once a week (0 = Monday, as datetime.date.weekday()).
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DIGEST_WEEKDAY = WEEKDAYS.index(env_choice("DJANGO_DIGEST_WEEKDAY", WEEKDAYS, "monday"))
+# How long an e-mail's unsubscribe link works: a weekly e-mail read a few
+# weeks late must still unsubscribe, a leaked one must not work for ever.
+UNSUBSCRIBE_LINK_DAYS = env_int("DJANGO_UNSUBSCRIBE_LINK_DAYS", 60)
+if UNSUBSCRIBE_LINK_DAYS < 7:
+    raise ImproperlyConfigured("DJANGO_UNSUBSCRIBE_LINK_DAYS must be 7 or more (a weekly e-mail).")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -206,6 +211,16 @@ if EVIDENCE_MAX_BYTES < 1:
 EVIDENCE_RETENTION_DAYS = env_int("DJANGO_EVIDENCE_RETENTION_DAYS", 90)
 if EVIDENCE_RETENTION_DAYS < 0:
     raise ImproperlyConfigured("DJANGO_EVIDENCE_RETENTION_DAYS must be 0 or more.")
+# A runaway script or a misused account must not fill the evidence folder:
+# each person uploads at most this many documents an hour, and a task
+# force's documents (removed ones too, until purge_evidence deletes their
+# files) take at most this much room.
+EVIDENCE_UPLOADS_PER_HOUR = env_int("DJANGO_EVIDENCE_UPLOADS_PER_HOUR", 60)
+if EVIDENCE_UPLOADS_PER_HOUR < 1:
+    raise ImproperlyConfigured("DJANGO_EVIDENCE_UPLOADS_PER_HOUR must be 1 or more.")
+EVIDENCE_QUOTA_MB = env_int("DJANGO_EVIDENCE_QUOTA_MB", 1024)
+if EVIDENCE_QUOTA_MB < 1:
+    raise ImproperlyConfigured("DJANGO_EVIDENCE_QUOTA_MB must be 1 or more.")
 STORAGES["evidence"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {

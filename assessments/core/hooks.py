@@ -47,6 +47,6 @@ achieved_without_evidence = Provider("achieved_without_evidence", lambda statuse
 report_comparison = Provider("report_comparison", lambda task_force: {})
 # Help requests: the open requests statewide, for the weekly digest.
 open_help_summary = Provider("open_help_summary", lambda: None)
-# Team: the open invitations (a coordinator with one has never signed in, so
-# reminders skip them).
+# Team: the open invitations that gave an account its role before it ever
+# signed in (reminders skip those accounts).
 open_invitations = Provider("open_invitations", lambda: None)

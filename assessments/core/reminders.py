@@ -74,8 +74,8 @@ def coordinators_by_task_force() -> CoordinatorMap:
         .order_by("taskforce_id", "user_id")
         .values_list("taskforce_id", "user_id")
     )
-    # The team feature's open invitations (core.hooks): an account with one
-    # has never signed in.
+    # The team feature's invitations that made an account (core.hooks): an
+    # account with one open has never signed in.
     invitations = hooks.open_invitations()
     if invitations is not None:
         rows = rows.exclude(Exists(invitations.filter(user_id=OuterRef("user_id"))))

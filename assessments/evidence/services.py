@@ -6,13 +6,17 @@ An upload is judged by its content, never its name or the browser's claim:
 the size from the upload's own count before anything is read, then the type
 from the first bytes (filetype), then, for office documents, which are zip
 archives, the archive's directory (a real document, not a zip bomb, no
-macros). Only then is it written to the evidence storage, under a generated
-name; a refused file writes nothing.
+macros). Then the uploader's hourly limit and the task force's quota. Only
+then is it written to the evidence storage, under a generated name; a
+refused file writes nothing, and a write the storage fails (a full disk, a
+read-only folder) leaves no partial file behind.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import logging
 import re
 import unicodedata
 import zipfile
@@ -21,11 +25,11 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from assessments.core import page_cache
@@ -34,6 +38,8 @@ from assessments.core.services import RETIRED_MILESTONE_MESSAGE
 from assessments.evidence.models import Evidence, EvidenceChange, evidence_storage
 from assessments.roles import is_signed_in_and_active, is_state_program
 from stages.models import Milestone
+
+logger = logging.getLogger(__name__)
 
 STATEMENT = "This document contains no information that identifies a victim or survivor."
 STATEMENT_REQUIRED = (
@@ -45,6 +51,19 @@ STATEMENT_HELP = (
     "addresses, case numbers and photos of victims or survivors first; a "
     "document that identifies one must not be uploaded at all."
 )
+STORAGE_FAILED = (
+    "The file could not be stored, so nothing was saved. Try again later; if it "
+    "happens again, tell the site's administrators."
+)
+
+
+class UploadLimitReached(ValidationError):
+    """The uploader's hourly limit or the task force's quota: refused, nothing
+    stored. A ValidationError, shown above the form, and logged by the view."""
+
+
+class StorageFailed(ValidationError):
+    """The evidence storage refused the write (full disk, read-only folder)."""
 
 
 @dataclass(frozen=True)
@@ -328,8 +347,9 @@ def evidence_add_file(
 ) -> Evidence:
     """Store an uploaded document as evidence for `milestone`, with its
     history record. Raises ValidationError (by field), storing nothing, when
-    the statement is not ticked, the file is refused (see check_upload), or
-    the title or note is invalid."""
+    the statement is not ticked, the file is refused (see check_upload), the
+    title or note is invalid, or a limit is reached (UploadLimitReached);
+    StorageFailed, with nothing left in storage, when the write fails."""
     if not statement:
         raise _refuse("statement", STATEMENT_REQUIRED)
     if upload is None:
@@ -354,21 +374,143 @@ def evidence_add_file(
     _validate_fields(evidence)
     # The stored name's extension is the detected type's (evidence_upload_to).
     evidence.extension = accepted.extension
-    stored = ""
+    storage = evidence_storage()
+    # A new random name, chosen before the write, so that a write the storage
+    # fails part-way (a full disk) can be found and deleted under it.
+    name = evidence.file.field.generate_filename(evidence, upload.name or "upload")
+    written = ""
     try:
         with transaction.atomic():
             page_cache.bump([task_force.pk])  # the task force's row first: lock order
-            # Streams from the upload's temporary file (moved into place on a
-            # local folder), never reading it whole.
-            evidence.file.save(upload.name or "upload", upload, save=False)
-            stored = evidence.file.name
+            _check_limits(task_force=task_force, size=upload.size, user=user, now=now)
+            written = name  # before the write: a failed one may leave part of a file
+            try:
+                # Streams from the upload's temporary file (moved into place on
+                # a local folder), never reading it whole.
+                written = storage.save(name, upload, max_length=evidence.file.field.max_length)
+            except Exception as error:  # noqa: BLE001
+                # Any backend's failure, not only a folder's OSError: S3's
+                # client raises botocore's own errors.
+                logger.error(
+                    "Evidence upload for task force %s could not be stored: %s",
+                    task_force.pk,
+                    error,
+                    exc_info=True,
+                )
+                raise StorageFailed({"file": [STORAGE_FAILED]}) from error
+            evidence.file = written
             evidence.save(force_insert=True)
             _history(evidence, action=EvidenceChange.Action.ADDED, user=user, now=now)
     except BaseException:
-        if stored:
-            evidence_storage().delete(stored)  # no file without its row
+        if written:
+            _discard(storage, written)  # no file, whole or partial, without its row
         raise
     return evidence
+
+
+def _discard(storage, name: str) -> None:
+    """Delete what a failed upload left under `name`, if anything."""
+    try:
+        storage.delete(name)
+    except Exception:  # noqa: BLE001 (any backend's failure, as in evidence_upload)
+        # A read-only folder refuses this too (and had nothing written);
+        # anything left is listed by check_evidence_storage.
+        logger.error("Could not delete %s from the evidence storage", name, exc_info=True)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
+def _check_limits(
+    *, task_force: TaskForce, size: int, user: AbstractBaseUser | None, now: datetime.datetime
+) -> None:
+    """Refuse (UploadLimitReached) when `user` already uploaded
+    EVIDENCE_UPLOADS_PER_HOUR documents in the hour before `now`, or when
+    `size` more bytes would take the task force past EVIDENCE_QUOTA_MB.
+    Called with the task force's row locked, so uploads to it are counted
+    one after the other."""
+    per_hour = settings.EVIDENCE_UPLOADS_PER_HOUR
+    if user is not None:
+        recent = (
+            Evidence.objects.filter(
+                kind=Evidence.Kind.FILE,
+                added_by=user,
+                added_at__gt=now - datetime.timedelta(hours=1),
+            )
+            .order_by()
+            .count()
+        )
+        if recent >= per_hour:
+            raise UploadLimitReached(
+                {
+                    NON_FIELD_ERRORS: [
+                        f"You have uploaded {recent} documents in the last hour, the most "
+                        "allowed. Nothing was saved: try again later, or add a link to "
+                        "where the document is kept."
+                    ]
+                }
+            )
+    quota = settings.EVIDENCE_QUOTA_MB * 1024 * 1024
+    # Removed documents keep their files until purge_evidence deletes them.
+    used = (
+        Evidence.objects.filter(
+            task_force=task_force, kind=Evidence.Kind.FILE, purged_at__isnull=True
+        )
+        .order_by()
+        .aggregate(total=Sum("size"))["total"]
+        or 0
+    )
+    if used + size > quota:
+        raise UploadLimitReached(
+            {
+                NON_FIELD_ERRORS: [
+                    f"{task_force.name}'s documents take {_megabytes(used)} of the "
+                    f"{settings.EVIDENCE_QUOTA_MB:,} MB it may store, and this file "
+                    f"({_megabytes(size)}) would go past it. Nothing was saved. Remove "
+                    "documents that are no longer needed (removed ones count until their "
+                    f"files are deleted, {settings.EVIDENCE_RETENTION_DAYS} days later), "
+                    "add a link to where the document is kept, or ask the site's "
+                    "administrators for more room."
+                ]
+            }
+        )
+
+
+def same_as_previous_upload(evidence: Evidence) -> Evidence | None:
+    """The task force's upload just before `evidence`, when it is the same
+    document under the same title (a double submit, or the same file chosen
+    twice), for a warning; None otherwise, or when it has been removed. Both
+    files are read, in chunks, only when title, type and size already match."""
+    previous = (
+        Evidence.objects.filter(
+            task_force_id=evidence.task_force_id, kind=Evidence.Kind.FILE, pk__lt=evidence.pk
+        )
+        .select_related("milestone")
+        .order_by("-pk")
+        .first()
+    )
+    if (
+        previous is None
+        or previous.removed_at is not None
+        or not previous.file.name
+        or previous.title.strip().casefold() != evidence.title.strip().casefold()
+        or (previous.size, previous.content_type) != (evidence.size, evidence.content_type)
+    ):
+        return None
+    try:
+        same = _digest(previous.file.name) == _digest(evidence.file.name)
+    except OSError:
+        return None  # a missing file is check_evidence_storage's to report
+    return previous if same else None
+
+
+def _digest(name: str) -> bytes:
+    digest = hashlib.sha256()
+    with evidence_storage().open(name, "rb") as handle:
+        for chunk in iter(lambda: handle.read(64 * 1024), b""):
+            digest.update(chunk)
+    return digest.digest()
 
 
 def evidence_add_link(
@@ -544,6 +686,63 @@ def evidence_purge_removed(*, now: datetime.datetime | None = None) -> int:
             evidence_storage().delete(stored)
         purged += 1
     return purged
+
+
+@dataclass(frozen=True)
+class StorageCheck:
+    """What check_evidence_storage reports: stored files no evidence row
+    names, and document rows (not purged) whose file is not in storage."""
+
+    files_without_row: list[str]
+    # (evidence id, task force id, stored name)
+    rows_without_file: list[tuple[int, int, str]]
+    files_seen: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.files_without_row and not self.rows_without_file
+
+
+def _stored_names(storage, folder: str = ""):
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for file in files:
+        yield f"{folder}/{file}" if folder else file
+    for sub in folders:
+        yield from _stored_names(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def evidence_storage_check(
+    *, now: datetime.datetime | None = None, grace: datetime.timedelta = datetime.timedelta(hours=1)
+) -> StorageCheck:
+    """Compare the evidence storage with the rows, both ways. A file changed
+    less than `grace` before `now` is left out: an upload writes its file
+    before its row is committed."""
+    now = now or timezone.now()
+    storage = evidence_storage()
+    stored = set(_stored_names(storage))
+    rows = list(
+        Evidence.objects.filter(kind=Evidence.Kind.FILE, purged_at__isnull=True)
+        .exclude(file="")
+        .order_by("pk")
+        .values_list("pk", "task_force_id", "file")
+    )
+    named = {name for _, _, name in rows}
+    orphans = []
+    for name in sorted(stored - named):
+        try:
+            changed = storage.get_modified_time(name)
+        except (OSError, NotImplementedError):
+            changed = None
+        if changed is None or changed <= now - grace:
+            orphans.append(name)
+    return StorageCheck(
+        files_without_row=orphans,
+        rows_without_file=[row for row in rows if row[2] not in stored],
+        files_seen=len(stored),
+    )
 
 
 def evidence_to_review(task_force: TaskForce, milestones) -> list[Evidence]:

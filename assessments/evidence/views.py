@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -46,6 +47,16 @@ def _evidence(
     return get_object_or_404(evidence)
 
 
+# The upload and link forms share field names (title, note, share): their
+# own id prefixes keep each label tied to its own field.
+def _file_form(*args) -> EvidenceFileForm:
+    return EvidenceFileForm(*args, auto_id="id_upload_%s")
+
+
+def _link_form(*args) -> EvidenceLinkForm:
+    return EvidenceLinkForm(*args, auto_id="id_link_%s")
+
+
 def _list_url(task_force: TaskForce, milestone: Milestone) -> str:
     return reverse("assessments:evidence", args=[task_force.slug, milestone.slug])
 
@@ -73,8 +84,8 @@ def _render_page(
             "can_add": can_edit and milestone.is_active,
             "can_check": is_state_program(request.user),
             "can_restore": service.can_see_removed(request.user),
-            "file_form": file_form or EvidenceFileForm(),
-            "link_form": link_form or EvidenceLinkForm(),
+            "file_form": file_form or _file_form(),
+            "link_form": link_form or _link_form(),
             "retention_days": settings.EVIDENCE_RETENTION_DAYS,
         },
     )
@@ -92,7 +103,7 @@ def evidence_list(request: HttpRequest, slug: str, milestone_slug: str) -> HttpR
 def evidence_upload(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
     task_force = task_force_for_editing(request, slug)
     milestone = _milestone(milestone_slug)
-    form = EvidenceFileForm(request.POST, request.FILES)
+    form = _file_form(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -106,6 +117,9 @@ def evidence_upload(request: HttpRequest, slug: str, milestone_slug: str) -> Htt
                 shared_with_partners=data["shared_with_partners"],
                 user=request.user,
             )
+        except service.UploadLimitReached as error:
+            log_event("evidence.upload_limited", request, task_force=task_force.slug)
+            add_service_errors(form, error)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -113,15 +127,45 @@ def evidence_upload(request: HttpRequest, slug: str, milestone_slug: str) -> Htt
                 "evidence.added", request, task_force=task_force.slug, evidence_id=evidence.pk
             )
             messages.success(request, f"Added: {evidence.title}.")
+            _warn_if_same_as_previous(request, task_force, evidence)
             return redirect(_list_url(task_force, milestone))
+    # The statement is made for one file: the next file chosen needs it
+    # ticked again, so the refused form comes back with it unticked.
+    form.data = form.data.copy()
+    form.data.pop("statement", None)
     return _render_page(request, task_force, milestone, can_edit=True, file_form=form)
+
+
+def _warn_if_same_as_previous(
+    request: HttpRequest, task_force: TaskForce, evidence: Evidence
+) -> None:
+    """A double submit, or the same file chosen twice, is said at once: the
+    person may remove the copy."""
+    previous = service.same_as_previous_upload(evidence)
+    if previous is None:
+        return
+    remove_url = reverse(
+        "assessments:evidence_remove", args=[task_force.slug, evidence.milestone.slug, evidence.pk]
+    )
+    messages.warning(
+        request,
+        format_html(
+            "This is the same document, with the same title, as the previous upload to "
+            "{} ({}, added {}). If it was uploaded twice by mistake, "
+            '<a href="{}">remove this copy</a>.',
+            task_force.name,
+            previous.milestone.name,
+            date_filter(previous.added_at, "j F Y"),
+            remove_url,
+        ),
+    )
 
 
 @require_POST
 def evidence_link_add(request: HttpRequest, slug: str, milestone_slug: str) -> HttpResponse:
     task_force = task_force_for_editing(request, slug)
     milestone = _milestone(milestone_slug)
-    form = EvidenceLinkForm(request.POST)
+    form = _link_form(request.POST)
     if form.is_valid():
         try:
             evidence = service.evidence_add_link(

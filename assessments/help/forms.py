@@ -83,6 +83,9 @@ class HelpAssignForm(forms.Form):
     version = forms.IntegerField(**_VERSION)
 
     def __init__(self, *args, **kwargs):
+        # The thread page holds the reply, assign and close forms, each with a
+        # version field: ids of their own keep the page's ids unique.
+        kwargs.setdefault("auto_id", "id_assign_%s")
         super().__init__(*args, **kwargs)
         # Evaluated per form, so a new program manager is offered at once.
         self.fields["assignee"].queryset = state_program_people()
@@ -92,6 +95,10 @@ class HelpStateForm(forms.Form):
     """Close or reopen: only the version the page showed."""
 
     version = forms.IntegerField(**_VERSION)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_state_%s")  # see HelpAssignForm
+        super().__init__(*args, **kwargs)
 
 
 class HelpQueueFilters(QueryFilters):

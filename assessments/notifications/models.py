@@ -123,3 +123,39 @@ class AnnouncedItem(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.recipient_id}: {self.key}"
+
+
+class ReminderRun(models.Model):
+    """One `send_reminders` run: claimed before it sends, so that two runs
+    started at once (two hosts' cron, a slow run overlapping the next) cannot
+    both send. At most one row is RUNNING: a database guarantee, the partial
+    unique constraint below. A run that raised is FAILED and the next one
+    goes ahead; one that was killed stays RUNNING until it is taken over
+    (notifications/reminders.py, reminder_run_claim)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Sending"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Stopped"
+
+    day = models.DateField(help_text="The day the run sent reminders for.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=Q(status="running"),
+                name="one_reminder_run_at_a_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["running", "finished", "failed"]),
+                name="reminder_run_known_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"send_reminders {self.day} ({self.status})"

@@ -30,6 +30,14 @@ mail server accepted the message, and never sent to them again. So a second
 run the same day sends nothing new; a failed send records nothing and is
 retried by the next run.
 
+One run at a time: two runs at once would both plan before either records,
+and both send. Each run first claims a ReminderRun row, committed on its
+own, and at most one row may be RUNNING (a unique constraint, so the
+database decides between two runs on two hosts). The loser sends nothing.
+A run that raises marks its row FAILED on the way out; one that was killed
+leaves it RUNNING, and is taken over by a run with force=True, or by any run
+once it is STALE_AFTER old.
+
 Frequency (NotificationPreference): daily items go out on the first run
 that finds them; weekly ones wait for DIGEST_WEEKDAY's run, which sends
 what is still due then; never drops the kind. One e-mail per person per run
@@ -40,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
@@ -48,7 +57,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,6 +77,7 @@ from assessments.notifications.models import (
     AnnouncedItem,
     NotificationFrequency,
     NotificationPreference,
+    ReminderRun,
     SentNotification,
 )
 from assessments.notifications.services import digest_recipients_q, unsubscribe_url
@@ -77,6 +87,12 @@ TARGET_DATE_DAYS = 14
 # Records are written after every this many accepted e-mails: few queries
 # at 3,000 task forces, and a crash re-sends at most this many.
 RECORD_BATCH = 100
+# A run still marked as sending after this long was killed: a real one takes
+# seconds to minutes (README, "Performance"), and the next daily run must
+# not be blocked for good by one that died.
+STALE_AFTER = datetime.timedelta(hours=6)
+
+logger = logging.getLogger(__name__)
 
 
 @collector(Kind.TARGET_DATE)
@@ -200,6 +216,10 @@ class RunResult:
     sent: list[Message] = field(default_factory=list)
     failed: list[tuple[Message, str]] = field(default_factory=list)
     held: int = 0
+    # Another run was sending, so this one planned and sent nothing; `other`
+    # is that run, if it was still sending when asked.
+    busy: bool = False
+    other: ReminderRun | None = None
 
 
 def _is_weekday(today: datetime.date) -> bool:
@@ -345,12 +365,66 @@ def _record(sent: Iterable[Message], today: datetime.date) -> None:
 SEND_ERRORS = (smtplib.SMTPException, OSError)
 
 
-def send_reminders(*, today: datetime.date, dry_run: bool = False) -> RunResult:
+def reminder_run_claim(*, today: datetime.date, force: bool = False) -> ReminderRun | None:
+    """The ReminderRun this run sends under, or None when another run is
+    sending. Committed before anything is sent, so a run on another host
+    sees it. `force` takes over from a run marked as sending (one that was
+    killed); without it, only from one STALE_AFTER old."""
+    now = timezone.now()
+    running = ReminderRun.objects.filter(status=ReminderRun.Status.RUNNING)
+    if not force:
+        running = running.filter(started_at__lt=now - STALE_AFTER)
+    for abandoned in running:
+        # Conditional: of two runs taking over at once, one changes the row.
+        if ReminderRun.objects.filter(pk=abandoned.pk, status=ReminderRun.Status.RUNNING).update(
+            status=ReminderRun.Status.FAILED, finished_at=now
+        ):
+            logger.warning(
+                "send_reminders: taking over from the run for %s started at %s, "
+                "still marked as sending.",
+                abandoned.day,
+                abandoned.started_at.isoformat(timespec="seconds"),
+            )
+    try:
+        with transaction.atomic():
+            return ReminderRun.objects.create(day=today, started_at=now)
+    except IntegrityError:
+        return None
+
+
+def reminder_run_finish(*, run: ReminderRun, status: str) -> None:
+    # Conditional: a run taken over by --force does not overwrite its taker's row.
+    ReminderRun.objects.filter(pk=run.pk, status=ReminderRun.Status.RUNNING).update(
+        status=status, finished_at=timezone.now()
+    )
+
+
+def send_reminders(
+    *, today: datetime.date, dry_run: bool = False, force: bool = False
+) -> RunResult:
     """Plan `today`'s e-mails and send them, one per person, over one
-    connection. A refused send records nothing for that person (the next run
-    retries) and the others still go; the result lists the failures."""
+    connection, unless another run is sending (then `busy` is that run, and
+    nothing is sent). A refused send records nothing for that person (the
+    next run retries) and the others still go; the result lists the
+    failures."""
+    if dry_run:
+        return plan(today)
+    run = reminder_run_claim(today=today, force=force)
+    if run is None:
+        other = ReminderRun.objects.filter(status=ReminderRun.Status.RUNNING).first()
+        return RunResult(today=today, messages=[], busy=True, other=other)
+    try:
+        result = _send(today)
+    except BaseException:
+        reminder_run_finish(run=run, status=ReminderRun.Status.FAILED)
+        raise
+    reminder_run_finish(run=run, status=ReminderRun.Status.FINISHED)
+    return result
+
+
+def _send(today: datetime.date) -> RunResult:
     result = plan(today)
-    if dry_run or not result.messages:
+    if not result.messages:
         return result
     connection = get_connection()
     # One connection for the run; when the server is down, each send below

@@ -5,12 +5,24 @@ Each person chooses, per kind of e-mail, daily, weekly or never
 e-mail carries signed unsubscribe links: the token names the user and the
 kinds, is salted for this use only, and needs no login, so it works from any
 mail client (RFC 8058 one-click included).
+
+The token is opaque and expires: who and which kinds are encrypted and
+authenticated with a timestamp (cryptography's Fernet, a key derived from
+the secret key for this use only), so the link shows neither the user id nor
+the kinds, cannot be altered, and is refused after
+settings.UNSUBSCRIBE_LINK_DAYS (long enough for a weekly e-mail read late).
+A forwarded or leaked e-mail thus stops working in time.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime
+import time
 from collections.abc import Iterable, Mapping
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -19,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from assessments.notifications.models import (
     NotificationFrequency,
@@ -28,7 +41,12 @@ from assessments.notifications.models import (
 from assessments.roles import PROGRAM_MANAGERS_GROUP, READ_ALL_PERMISSION
 from taskforce_site.mail import absolute_url
 
-UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe"
+UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe.opaque"
+# Links mailed before tokens were opaque (signing.dumps of the user id and
+# kinds): honoured until they expire like the others, so no one's link broke
+# on the upgrade. Once UNSUBSCRIBE_LINK_DAYS have passed since, this and
+# _legacy_payload can go.
+LEGACY_UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe"
 
 REMINDER_KINDS = tuple(kind for kind in NotificationKind.values if kind != NotificationKind.DIGEST)
 
@@ -96,8 +114,27 @@ def notification_preferences_set(*, user: AbstractBaseUser, frequencies: Mapping
         )
 
 
+def _fernet() -> MultiFernet:
+    """Authenticated encryption (Fernet: AES with an HMAC and a timestamp),
+    one key per secret key, newest first, so a link mailed before a key
+    rotation works while the old key is a fallback."""
+    keys = [
+        base64.urlsafe_b64encode(
+            salted_hmac(UNSUBSCRIBE_SALT, "fernet-key", secret=secret, algorithm="sha256").digest()
+        )
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    ]
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def unsubscribe_max_age() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.UNSUBSCRIBE_LINK_DAYS)
+
+
 def unsubscribe_token(user_id: int, kinds: Iterable[str]) -> str:
-    return signing.dumps({"u": user_id, "k": sorted(set(kinds))}, salt=UNSUBSCRIBE_SALT)
+    """Opaque: whom and what it names is encrypted, and every token differs."""
+    plain = f"{user_id}:{','.join(sorted(set(kinds)))}".encode()
+    return _fernet().encrypt(plain).decode().rstrip("=")
 
 
 def unsubscribe_url(user_id: int, kinds: Iterable[str]) -> str:
@@ -106,16 +143,46 @@ def unsubscribe_url(user_id: int, kinds: Iterable[str]) -> str:
     )
 
 
-def read_unsubscribe_token(token: str) -> tuple[AbstractBaseUser, list[str]] | None:
-    """The active user and the known kinds a token names, or None for a
-    token that was tampered with, is garbage or names nobody."""
+def _payload(token: str) -> tuple[object, object] | None:
+    """(user id, kinds) of an opaque token, None when no key made it.
+    Raises SignatureExpired when one did, too long ago."""
+    sealed = (token + "=" * (-len(token) % 4)).encode()
+    fernet = _fernet()
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        # Checked apart from decrypting, so an expired link gets its own page.
+        made_at = fernet.extract_timestamp(sealed)
+    except (InvalidToken, ValueError):
+        return None
+    if time.time() - made_at > unsubscribe_max_age().total_seconds():
+        raise signing.SignatureExpired("Unsubscribe link expired")
+    try:
+        user_id, _, kinds = fernet.decrypt(sealed).decode().partition(":")
+        return int(user_id), kinds.split(",")
+    except (InvalidToken, ValueError):
+        return None
+
+
+def _legacy_payload(token: str) -> tuple[object, object] | None:
+    try:
+        data = signing.loads(token, salt=LEGACY_UNSUBSCRIBE_SALT, max_age=unsubscribe_max_age())
+    except signing.SignatureExpired:
+        raise
     except signing.BadSignature:
         return None
     if not isinstance(data, dict):
         return None
-    user_id, kinds = data.get("u"), data.get("k")
+    return data.get("u"), data.get("k")
+
+
+def read_unsubscribe_token(token: str) -> tuple[AbstractBaseUser, list[str]] | None:
+    """The active user and the known kinds a token names, or None for a
+    token that was tampered with, is garbage or names nobody. Raises
+    signing.SignatureExpired for a genuine token older than
+    UNSUBSCRIBE_LINK_DAYS."""
+    payload = _payload(token) or _legacy_payload(token)
+    if payload is None:
+        return None
+    user_id, kinds = payload
     if not isinstance(user_id, int) or not isinstance(kinds, list) or not kinds:
         return None
     if any(kind not in NotificationKind.values for kind in kinds):

@@ -4,8 +4,10 @@ record of reminder e-mails sent (staff)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -66,7 +68,7 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 
 
 # No login and no CSRF token: the signed token in the URL is the whole
-# authority, and RFC 8058 one-click unsubscribe is a POST that mail clients
+# authority (until it expires), and RFC 8058 one-click unsubscribe is a POST that mail clients
 # send without cookies or a form of ours. All the token allows is turning
 # its own user's e-mails of its kinds off, so a forged request can do nothing
 # worse; GET only shows a button, so link scanners change nothing.
@@ -75,7 +77,16 @@ def notification_preferences(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    found = notifications.read_unsubscribe_token(token)
+    try:
+        found = notifications.read_unsubscribe_token(token)
+    except signing.SignatureExpired:
+        # 410: the link was real, and is gone for good; the page says what to do.
+        return render(
+            request,
+            "assessments/notifications/unsubscribe_expired.html",
+            {"days": settings.UNSUBSCRIBE_LINK_DAYS},
+            status=410,
+        )
     if found is None:
         # 404, as for a wrong invitation or partner link: nothing is there.
         return render(request, "assessments/notifications/unsubscribe_invalid.html", status=404)

@@ -15,7 +15,10 @@ from assessments.team.models import Invitation
 
 @hooks.open_invitations.provide
 def _open_invitations():
-    return Invitation.objects.open()
+    # Accounts made by inviting, not yet signed in. An existing account's
+    # open invitation (waiting for its yes or no) does not stop what it
+    # already gets.
+    return Invitation.objects.giving_access()
 
 
 @collector(Kind.INVITATION_PENDING)

@@ -15,9 +15,21 @@ from assessments.roles import is_signed_in_and_active
 
 class InvitationQuerySet(models.QuerySet):
     def open(self) -> InvitationQuerySet:
-        """Neither accepted nor withdrawn; expired ones included, since they
-        can still be resent."""
-        return self.filter(accepted_at__isnull=True, withdrawn_at__isnull=True)
+        """Not answered (accepted or declined) nor withdrawn; expired ones
+        included, since they can still be resent."""
+        return self.filter(
+            accepted_at__isnull=True, declined_at__isnull=True, withdrawn_at__isnull=True
+        )
+
+    def closed(self) -> InvitationQuerySet:
+        return self.exclude(
+            accepted_at__isnull=True, declined_at__isnull=True, withdrawn_at__isnull=True
+        )
+
+    def giving_access(self) -> InvitationQuerySet:
+        """Open invitations of accounts made by inviting: those give their
+        role from the moment of inviting, until withdrawn."""
+        return self.open().filter(existing_account=False)
 
     def visible_to(self, user) -> InvitationQuerySet:
         """Staff see every invitation; coordinators those to their own task
@@ -34,11 +46,16 @@ class InvitationQuerySet(models.QuerySet):
 
 class Invitation(models.Model):
     """An e-mail asking someone to coordinate task forces or to manage the
-    program. The account exists (without a password) and has its role from
-    the moment of inviting; the link lets its holder choose a password.
+    program. For a new address the account exists (without a password) and
+    has its role from the moment of inviting; the link lets its holder choose
+    a password. An account that already has a password gets the role only
+    when its holder, signed in, accepts (`existing_account`).
+
+    Each inviter's invitation stays their own: inviting an address again
+    makes another invitation, never changes an open one.
 
     Only a hash of the link's token is stored; resending makes a new token,
-    so the old link stops working.
+    so the old link stops working (and says so, InvitationReplacedLink).
     """
 
     class Role(models.TextChoices):
@@ -49,6 +66,7 @@ class Invitation(models.Model):
         PENDING = "pending", "Pending"
         EXPIRED = "expired", "Expired"
         ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     user = models.ForeignKey(
@@ -66,13 +84,15 @@ class Invitation(models.Model):
     )
     # Kept as text too, so the list still says who after an account is deleted.
     invited_by_name = models.CharField(max_length=150, blank=True)
-    # The person already had an account: it was given the role, no link sent.
+    # The person already had an account with a password: the e-mail asks them
+    # to accept or decline, signed in; the role waits for their answer.
     existing_account = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -87,15 +107,12 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-sent_at", "-pk"]
         constraints = [
-            # A second invitation to the same person extends the open one.
-            models.UniqueConstraint(
-                fields=["user"],
-                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
-                name="one_open_invitation_per_user",
-            ),
+            # Closed once: accepted, declined or withdrawn, at most one of them.
             models.CheckConstraint(
-                condition=Q(accepted_at__isnull=True) | Q(withdrawn_at__isnull=True),
-                name="invitation_not_accepted_and_withdrawn",
+                condition=Q(accepted_at__isnull=True, declined_at__isnull=True)
+                | Q(accepted_at__isnull=True, withdrawn_at__isnull=True)
+                | Q(declined_at__isnull=True, withdrawn_at__isnull=True),
+                name="invitation_closed_once",
             ),
         ]
 
@@ -105,6 +122,8 @@ class Invitation(models.Model):
     def state(self, now: datetime.datetime | None = None) -> str:
         if self.accepted_at is not None:
             return self.State.ACCEPTED
+        if self.declined_at is not None:
+            return self.State.DECLINED
         if self.withdrawn_at is not None:
             return self.State.WITHDRAWN
         if self.expires_at <= (now or timezone.now()):
@@ -117,4 +136,18 @@ class Invitation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.accepted_at is None and self.withdrawn_at is None
+        return self.accepted_at is None and self.declined_at is None and self.withdrawn_at is None
+
+
+class InvitationReplacedLink(models.Model):
+    """The hash of a link a resend replaced, so that link can say "replaced:
+    use the newest e-mail" rather than "not valid"."""
+
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="replaced_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Replaced link of {self.invitation}"

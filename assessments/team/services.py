@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from assessments.core.models import PartnerLink, TaskForce, hash_token
 from assessments.roles import PROGRAM_MANAGERS_GROUP, is_signed_in_and_active
-from assessments.team.models import Invitation
+from assessments.team.models import Invitation, InvitationReplacedLink
 from taskforce_site.mail import absolute_url, send_templated_mail
 from taskforce_site.security import log_event
 
@@ -31,9 +31,25 @@ User = get_user_model()
 @dataclass(frozen=True)
 class InviteOutcome:
     invitation: Invitation
-    # "invited": a new account and a link; "extended": an open invitation now
-    # covers more and was sent again; "added": an existing account got the role.
+    # "invited": an account without a password, its role and a link to choose
+    # one; "offered": an existing account, asked to accept or decline. Only
+    # for the security log: the inviter is told the same either way, so
+    # inviting does not reveal whether an address has an account.
     kind: str
+
+
+class InvitationUnusable(Exception):
+    """The link no longer works: `state` is the invitation's (expired,
+    accepted, declined, withdrawn), "replaced" for a link a resend replaced,
+    or None for a token that names nothing."""
+
+    def __init__(self, state: str | None, invitation: Invitation | None = None):
+        super().__init__(state)
+        self.state = state
+        self.invitation = invitation
+
+
+REPLACED = "replaced"
 
 
 def _expiry() -> datetime.datetime:
@@ -90,6 +106,23 @@ def _grant(account: AbstractBaseUser, role: str, task_forces: list[TaskForce]) -
         account.groups.add(Group.objects.get(name=PROGRAM_MANAGERS_GROUP))
 
 
+def _revoke(invitation: Invitation) -> None:
+    """Take back what `invitation` gave, except what another of the account's
+    open invitations gives too: each inviter's withdrawal undoes only their
+    own invitation."""
+    account = invitation.user
+    others = account.invitations.giving_access().exclude(pk=invitation.pk)
+    kept = set(others.values_list("task_forces", flat=True))
+    for task_force in invitation.task_forces.all():
+        if task_force.pk not in kept:
+            task_force.coordinators.remove(account)
+    if (
+        invitation.role == Invitation.Role.PROGRAM_MANAGER
+        and not others.filter(role=Invitation.Role.PROGRAM_MANAGER).exists()
+    ):
+        account.groups.remove(Group.objects.get(name=PROGRAM_MANAGERS_GROUP))
+
+
 def _check_inviter(invited_by: AbstractBaseUser, role: str, task_forces: list[TaskForce]) -> None:
     """Staff invite anyone; coordinators invite coordinators to their own task
     forces and nowhere else."""
@@ -101,24 +134,36 @@ def _check_inviter(invited_by: AbstractBaseUser, role: str, task_forces: list[Ta
         raise PermissionDenied("Coordinators invite only to their own task forces.")
 
 
-def _send_link(invitation: Invitation) -> None:
-    """A new token (the previous link dies), a new expiry, and the e-mail."""
+def _send(invitation: Invitation, *, replacing: bool) -> None:
+    """A new token (the previous link dies, and says it was replaced), a new
+    expiry, and the e-mail: a link to choose a password, or, to an existing
+    account, a link (behind login) to accept or decline. Names, dates and
+    links only."""
+    if replacing and not invitation.existing_account:
+        InvitationReplacedLink.objects.create(
+            invitation=invitation, token_hash=invitation.token_hash
+        )
     token = PartnerLink.new_token()
     invitation.token_hash = hash_token(token)
     invitation.sent_at = timezone.now()
     invitation.expires_at = _expiry()
     invitation.save()
-    send_templated_mail(
-        to=[invitation.email],
-        template="invitation",
-        context={
-            "invitation": invitation,
-            "name": invitation.user.get_full_name(),
-            "inviter": invitation.invited_by_name,
-            "task_forces": list(invitation.task_forces.all()),
-            "accept_url": absolute_url(reverse("assessments:invitation_accept", args=[token])),
-        },
-    )
+    context = {
+        "invitation": invitation,
+        "name": invitation.user.get_full_name(),
+        "inviter": invitation.invited_by_name,
+        "task_forces": list(invitation.task_forces.all()),
+    }
+    if invitation.existing_account:
+        # The token is never sent: the answer page is the account's own, behind login.
+        context["answer_url"] = absolute_url(
+            reverse("assessments:invitation_answer", args=[invitation.pk])
+        )
+        template = "role_offered"
+    else:
+        context["accept_url"] = absolute_url(reverse("assessments:invitation_accept", args=[token]))
+        template = "invitation"
+    send_templated_mail(to=[invitation.email], template=template, context=context)
 
 
 @transaction.atomic
@@ -137,53 +182,27 @@ def invitation_create(
         raise ValidationError({"task_forces": "Choose at least one task force."})
     _check_inviter(invited_by, role, task_forces)
     account, created = _account_for(email=email, first_name=first_name, last_name=last_name)
-    _grant(account, role, task_forces)
-
-    if account.has_usable_password():
-        # Attach the account that exists instead of making a second one. A
-        # password chosen through "Forgot your password?" answers any open
-        # invitation.
-        invitations_accepted_by_sign_in(account)
-        invitation = Invitation.objects.create(
-            user=account,
-            email=account.email,
-            role=role,
-            invited_by=invited_by,
-            invited_by_name=_display_name(invited_by),
-            existing_account=True,
-            expires_at=timezone.now(),
-            accepted_at=timezone.now(),
-            token_hash=hash_token(PartnerLink.new_token()),
-        )
-        invitation.task_forces.set(task_forces)
-        send_templated_mail(
-            to=[account.email],
-            template="role_added",
-            context={
-                "name": account.get_full_name(),
-                "inviter": invitation.invited_by_name,
-                "invitation": invitation,
-                "task_forces": task_forces,
-                "login_url": absolute_url(reverse("login")),
-            },
-        )
-        kind = "added"
-    else:
-        invitation = account.invitations.open().select_for_update().first()
-        kind = "extended" if invitation else "invited"
-        if invitation is None:
-            invitation = Invitation(
-                user=account, email=account.email, invited_by=invited_by, expires_at=_expiry()
-            )
-        invitation.invited_by = invited_by
-        invitation.invited_by_name = _display_name(invited_by)
-        if role == Invitation.Role.PROGRAM_MANAGER:
-            invitation.role = role
-        # A token hash is required before the first save; _send_link replaces it.
-        invitation.token_hash = invitation.token_hash or hash_token(PartnerLink.new_token())
-        invitation.save()
-        invitation.task_forces.add(*task_forces)
-        _send_link(invitation)
+    # A password means someone already uses the account: they decide. Without
+    # one, nobody can sign in to it but through a link or a password reset.
+    existing = account.has_usable_password()
+    invitation = Invitation(
+        user=account,
+        email=account.email,
+        role=role,
+        invited_by=invited_by,
+        invited_by_name=_display_name(invited_by),
+        existing_account=existing,
+        expires_at=_expiry(),
+        # Replaced by _send before anything is sent; required to save, and
+        # saved first since the e-mail to an existing account links by id.
+        token_hash=hash_token(PartnerLink.new_token()),
+    )
+    invitation.save()
+    invitation.task_forces.set(task_forces)
+    if not existing:
+        _grant(account, role, task_forces)
+    _send(invitation, replacing=False)
+    kind = "offered" if existing else "invited"
     log_event(
         "invitation.created",
         request,
@@ -226,7 +245,7 @@ def invitation_resend(
 ) -> None:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _require_open(invitation)
-    _send_link(invitation)
+    _send(invitation, replacing=True)
     log_event("invitation.resent", request, user=by, invitation_id=invitation.pk)
 
 
@@ -235,34 +254,124 @@ def invitation_withdraw(
     *, invitation: Invitation, by: AbstractBaseUser, request: HttpRequest | None = None
 ) -> None:
     """The link stops working and the account loses what the invitation gave
-    it. The account stays (without a password), so the record says who was
-    invited, and a later invitation reuses it."""
+    it (an existing account was given nothing yet). The account stays
+    (without a password), so the record says who was invited, and a later
+    invitation reuses it."""
+    # Locked: an accept of the same link waits, then finds it withdrawn.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _require_open(invitation)
     invitation.withdrawn_at = timezone.now()
     invitation.withdrawn_by = by
     # The token is kept, so its link can say "withdrawn" and who to ask.
     invitation.save()
-    account = invitation.user
-    for task_force in invitation.task_forces.all():
-        task_force.coordinators.remove(account)
-    if invitation.role == Invitation.Role.PROGRAM_MANAGER:
-        account.groups.remove(Group.objects.get(name=PROGRAM_MANAGERS_GROUP))
+    if not invitation.existing_account:
+        _revoke(invitation)
     log_event("invitation.withdrawn", request, user=by, invitation_id=invitation.pk)
 
 
-def invitation_for_token(token: str) -> Invitation | None:
-    return (
+def invitation_for_token(token: str) -> Invitation:
+    """The invitation whose link can still choose a password, else
+    InvitationUnusable saying why not."""
+    token_hash = hash_token(token)
+    invitation = (
         Invitation.objects.select_related("user", "invited_by")
-        .filter(token_hash=hash_token(token))
+        .filter(token_hash=token_hash, existing_account=False)
+        .first()
+    )
+    if invitation is None:
+        replaced = (
+            InvitationReplacedLink.objects.select_related("invitation__invited_by")
+            .filter(token_hash=token_hash)
+            .first()
+        )
+        if replaced is None:
+            raise InvitationUnusable(None)
+        raise InvitationUnusable(REPLACED, replaced.invitation)
+    state = invitation.current_state
+    if state != Invitation.State.PENDING:
+        raise InvitationUnusable(state, invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, password: str, request: HttpRequest | None = None
+) -> Invitation:
+    """Set the password the link's holder chose and spend the link, or raise
+    InvitationUnusable. The invitation's row is locked and its state read
+    again in the transaction that sets the password: of several browsers
+    using the link at once, or a browser and a withdrawal or resend, one
+    wins, and the others find the link spent, withdrawn or replaced."""
+    locked = (
+        Invitation.objects.select_for_update()
+        .filter(token_hash=hash_token(token), existing_account=False)
+        .first()
+    )
+    if locked is None:
+        invitation_for_token(token)  # raises: the link was replaced, or is not valid
+        raise InvitationUnusable(None)
+    state = locked.current_state
+    if state != Invitation.State.PENDING:
+        raise InvitationUnusable(state, locked)
+    invitation = locked
+    account = invitation.user
+    account.set_password(password)
+    account.save()
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    log_event("invitation.accepted", request, user=account, invitation_id=invitation.pk)
+    return invitation
+
+
+def invitation_to_answer(user: AbstractBaseUser, pk: int) -> Invitation | None:
+    """The invitation `pk` if it asks `user`'s own existing account, else None."""
+    if not is_signed_in_and_active(user):
+        return None
+    return (
+        Invitation.objects.select_related("invited_by")
+        .filter(pk=pk, user=user, existing_account=True)
         .first()
     )
 
 
+@transaction.atomic
+def invitation_answer(
+    *,
+    invitation: Invitation,
+    user: AbstractBaseUser,
+    accept: bool,
+    request: HttpRequest | None = None,
+) -> Invitation:
+    """The invited account's own yes (it gets the role now) or no (nothing
+    changes), once; InvitationUnusable if it was answered, withdrawn or has
+    expired meanwhile."""
+    invitation = Invitation.objects.select_for_update().get(
+        pk=invitation.pk, user=user, existing_account=True
+    )
+    state = invitation.current_state
+    if state != Invitation.State.PENDING:
+        raise InvitationUnusable(state, invitation)
+    if accept:
+        invitation.accepted_at = timezone.now()
+        _grant(user, invitation.role, list(invitation.task_forces.all()))
+    else:
+        invitation.declined_at = timezone.now()
+    invitation.save(update_fields=["accepted_at", "declined_at"])
+    log_event(
+        "invitation.accepted" if accept else "invitation.declined",
+        request,
+        user=user,
+        invitation_id=invitation.pk,
+    )
+    return invitation
+
+
 def invitations_accepted_by_sign_in(account: AbstractBaseUser) -> int:
     """Signing in at all (through the link, or after "Forgot your password?")
-    is accepting: the open invitation's link then says it was used."""
-    return account.invitations.open().update(accepted_at=timezone.now())
+    accepts what an account without a password was invited to: those links
+    then say they were used. An existing account's invitations wait for its
+    answer."""
+    return account.invitations.giving_access().update(accepted_at=timezone.now())
 
 
 @transaction.atomic

@@ -16,4 +16,5 @@ urlpatterns = [
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("invitations/<int:pk>/answer/", views.invitation_answer, name="invitation_answer"),
 ]

@@ -8,8 +8,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -63,21 +62,13 @@ def _create_from_form(request: HttpRequest, form: InvitationForm) -> bool:
             "invited. Try again later, or ask an administrator to check the mail settings.",
         )
         return False
-    invitation = outcome.invitation
-    if outcome.kind == "added":
-        text = (
-            f"{invitation.email} already had an account: it now has this access, "
-            "and they were told by e-mail."
-        )
-    elif outcome.kind == "extended":
-        text = (
-            f"{invitation.email} had an open invitation: it now covers this too, "
-            "and a new link was sent."
-        )
-    else:
-        days = settings.INVITATION_DAYS
-        text = f"Invitation sent to {invitation.email}. The link works for {days} days."
-    messages.success(request, text)
+    # The same words whatever the address: whether it has an account, or
+    # another invitation, is not the inviter's to learn.
+    messages.success(
+        request,
+        f"Invitation sent to {outcome.invitation.email}. "
+        f"The link works for {settings.INVITATION_DAYS} days.",
+    )
     return True
 
 
@@ -95,11 +86,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "open_invitations": list(visible.open()),
-            "closed_invitations": list(
-                visible.filter(Q(accepted_at__isnull=False) | Q(withdrawn_at__isnull=False))[
-                    :RECENT_CLOSED
-                ]
-            ),
+            "closed_invitations": list(visible.closed()[:RECENT_CLOSED]),
             "invitation_days": settings.INVITATION_DAYS,
         },
         status=400 if form.is_bound else 200,
@@ -139,6 +126,21 @@ def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "assessments/team/invitation_withdraw.html", {"invitation": invitation})
 
 
+def _unusable(request: HttpRequest, gone: invitations.InvitationUnusable) -> HttpResponse:
+    """Why a link no longer works and who to ask: 410, or 404 for a token
+    that never named an invitation."""
+    return render(
+        request,
+        "assessments/team/invitation_unusable.html",
+        {
+            "state": gone.state,
+            "invitation": gone.invitation,
+            "support_email": settings.SUPPORT_EMAIL,
+        },
+        status=404 if gone.state is None else 410,
+    )
+
+
 @login_not_required
 @never_cache
 @sensitive_post_parameters("new_password1", "new_password2")
@@ -146,24 +148,25 @@ def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Choose a password, then (where required) set up two-factor sign-in,
     then the task force. A link that no longer works says why and who to ask."""
-    invitation = invitations.invitation_for_token(token)
-    if invitation is None:
-        return render(
-            request, "assessments/team/invitation_unusable.html", {"state": None}, status=404
-        )
-    state = invitation.current_state
-    if state != Invitation.State.PENDING:
-        return render(
-            request,
-            "assessments/team/invitation_unusable.html",
-            {"state": state, "invitation": invitation, "support_email": settings.SUPPORT_EMAIL},
-            status=410,
-        )
+    try:
+        invitation = invitations.invitation_for_token(token)
+    except invitations.InvitationUnusable as gone:
+        return _unusable(request, gone)
     account = invitation.user
     form = SetPasswordForm(account, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        # Signing in accepts the invitation (assessments/signals.py): the link is spent.
+        try:
+            # Checked again under a lock: another browser, a withdrawal or a
+            # resend may have come first since the page was checked above.
+            invitation = invitations.invitation_accept(
+                token=token, password=form.cleaned_data["new_password1"], request=request
+            )
+        except invitations.InvitationUnusable as gone:
+            return _unusable(request, gone)
+        # The account as saved: its new password hash is what the session keeps.
+        account = invitation.user
+        # Signing in also accepts the account's other such invitations
+        # (assessments/signals.py).
         login(request, account, backend=LOGIN_BACKEND)
         task_forces = list(invitation.task_forces.all())
         landing = (
@@ -187,6 +190,37 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         # 200 even with errors: Django logs the path of every 4xx response,
         # and this path holds a live token.
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """An existing account's invitation: its holder, signed in, accepts or
+    declines. Anyone else gets 404, the inviter included."""
+    invitation = invitations.invitation_to_answer(request.user, pk)
+    if invitation is None:
+        raise Http404("No such invitation for this account")
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        if answer not in ("accept", "decline"):
+            return HttpResponseBadRequest("Answer accept or decline.")
+        try:
+            invitation = invitations.invitation_answer(
+                invitation=invitation, user=request.user, accept=answer == "accept", request=request
+            )
+        except invitations.InvitationUnusable as gone:
+            return _unusable(request, gone)
+        task_forces = list(invitation.task_forces.all())
+        if answer == "decline":
+            messages.success(request, "You declined the invitation; nothing was changed.")
+            return redirect("assessments:dashboard")
+        messages.success(request, "You accepted the invitation.")
+        if len(task_forces) == 1:
+            return redirect("assessments:task_force", slug=task_forces[0].slug)
+        return redirect("assessments:dashboard")
+    state = invitation.current_state
+    if state != Invitation.State.PENDING:
+        return _unusable(request, invitations.InvitationUnusable(state, invitation))
+    return render(request, "assessments/team/invitation_answer.html", {"invitation": invitation})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -2,6 +2,7 @@
 hostile file refused at the field with nothing written to storage."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -404,3 +405,92 @@ def test_program_manager_cannot_upload(client, task_force, upload_url, evidence_
     assert _post(client, upload_url, read("mou.pdf")).status_code == 403
     assert _stored_files(evidence_dir) == []
     assert Client().post(upload_url).status_code == 302  # to the login page
+
+
+def _statement_checkbox(html: str) -> str:
+    [checkbox] = re.findall(r'<input[^>]*name="statement"[^>]*>', html)
+    return checkbox
+
+
+def test_after_a_refused_upload_the_statement_must_be_ticked_again(
+    coordinator_client, upload_url, evidence_dir
+):
+    """The statement is made for one file: the next one chosen needs it again."""
+    response = _post(coordinator_client, upload_url, b"Just some words.\n", title="Kept title")
+    assert response.status_code == 200
+    assert "checked" not in _statement_checkbox(response.content.decode())
+    assert 'value="Kept title"' in response.content.decode()  # the rest is kept
+    assert Evidence.objects.count() == 0
+
+
+def test_the_upload_and_link_forms_label_their_own_fields(
+    coordinator_client, task_force, milestone
+):
+    html = coordinator_client.get(
+        reverse("assessments:evidence", args=[task_force.slug, milestone.slug])
+    ).content.decode()
+    share_ids = re.findall(r'<input[^>]*name="shared_with_partners"[^>]*id="([^"]+)"', html)
+    share_ids += re.findall(r'<input[^>]*id="([^"]+)"[^>]*name="shared_with_partners"', html)
+    assert len(share_ids) == len(set(share_ids)) == 2
+    for share_id in share_ids:
+        assert html.count(f'for="{share_id}"') == 1
+
+
+def _warnings(response):
+    return [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+
+
+def test_the_same_file_and_title_twice_in_a_row_is_pointed_out(
+    coordinator_client, upload_url, task_force
+):
+    first = coordinator_client.post(
+        upload_url,
+        {"title": "Signed MOU", "file": SimpleUploadedFile("a.pdf", pdf()), "statement": "on"},
+        follow=True,
+    )
+    assert _warnings(first) == []
+    again = coordinator_client.post(
+        upload_url,
+        {"title": "signed mou ", "file": SimpleUploadedFile("b.pdf", pdf()), "statement": "on"},
+        follow=True,
+    )
+    [warning] = _warnings(again)
+    assert "the same document, with the same title, as the previous upload" in warning
+    newest = Evidence.objects.order_by("-pk").first()
+    remove_url = reverse(
+        "assessments:evidence_remove", args=[task_force.slug, newest.milestone.slug, newest.pk]
+    )
+    assert f'<a href="{remove_url}">remove this copy</a>' in again.content.decode()
+    assert Evidence.objects.count() == 2  # told, not refused
+
+
+@pytest.mark.parametrize(
+    ("second_title", "second_content"),
+    [
+        ("Signed MOU", pdf() + b"%% another copy\n"),  # another file, same title
+        ("Protocol", pdf()),  # same file, another title
+    ],
+)
+def test_another_file_or_title_is_not_pointed_out(
+    coordinator_client, upload_url, second_title, second_content
+):
+    _post(coordinator_client, upload_url, pdf(), title="Signed MOU")
+    response = coordinator_client.post(
+        upload_url,
+        {
+            "title": second_title,
+            "file": SimpleUploadedFile("b.pdf", second_content),
+            "statement": "on",
+        },
+        follow=True,
+    )
+    assert _warnings(response) == []
+    assert Evidence.objects.count() == 2
+
+
+def test_a_removed_previous_upload_is_not_pointed_out(coordinator_client, upload_url, coordinator):
+    _post(coordinator_client, upload_url, pdf())
+    service.evidence_remove(evidence=Evidence.objects.get(), user=coordinator)
+    response = _post(coordinator_client, upload_url, pdf())
+    assert response.status_code == 302
+    assert _warnings(coordinator_client.get(response.url)) == []

@@ -3,21 +3,26 @@ person's choices, and failed sends retried."""
 
 import datetime
 import email
+import io
 import smtplib
 import socket
+import threading
 from email import policy
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connections, transaction
 from django.urls import reverse
 
 from assessments.models import (
     AnnouncedItem,
     MouStatus,
     NotificationPreference,
+    ReminderRun,
     SentNotification,
     Status,
 )
@@ -236,12 +241,13 @@ def _populate(count):
 def test_a_run_takes_a_constant_number_of_queries(db, django_assert_max_num_queries, count):
     _populate(count)
     # Collectors and coordinators (6), digest readers, people, preferences,
-    # what was sent (4), the digest (4), and the records (3: a transaction
-    # of two inserts per RECORD_BATCH e-mails).
-    with django_assert_max_num_queries(17):
+    # what was sent (4), the digest (4), the records (3: a transaction
+    # of two inserts per RECORD_BATCH e-mails), and the run's claim (5: a
+    # look for a killed run, the insert in its own savepoint, the finish).
+    with django_assert_max_num_queries(22):
         result = reminders.send_reminders(today=NEXT_MONDAY)
     assert len(result.sent) == count + 1
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(15):
         again = reminders.send_reminders(today=NEXT_MONDAY)
     assert again.messages == []
 
@@ -293,3 +299,108 @@ def test_through_a_real_smtp_server_one_message_holds_all_items(busy, settings):
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "County Health" in html
     assert SentNotification.objects.count() == 2
+
+
+class WaitingBackend(LocmemBackend):
+    """Holds every send until `release` is set (or a few seconds pass), so a
+    run is still sending while the other one starts."""
+
+    release = threading.Event()
+
+    def send_messages(self, messages):
+        self.release.wait(timeout=5)
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_runs_started_at_once_send_each_email_once(settings):
+    """Two hosts' cron starting the same minute: one run sends, the other
+    says so and sends nothing. PostgreSQL and SQLite alike."""
+    task_force = TaskForceFactory(name="Lane County")
+    task_force.coordinators.add(UserFactory(email="robin@example.org"))
+    MilestoneStatusFactory(task_force=task_force, status=Status.PLANNING, target_date=days(5))
+    settings.EMAIL_BACKEND = "tests.test_send_reminders.WaitingBackend"
+    WaitingBackend.release.clear()
+    start = threading.Barrier(2)
+    outputs: list = [None, None]
+
+    def run(n):
+        out = io.StringIO()
+        try:
+            start.wait()
+            call_command("send_reminders", date=TODAY.isoformat(), stdout=out)
+            outputs[n] = out.getvalue()
+        except Exception as error:  # noqa: BLE001 - an escaped error is the finding
+            outputs[n] = error
+        finally:
+            # The first run to finish is the one that did not send.
+            WaitingBackend.release.set()
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert all(isinstance(output, str) for output in outputs), outputs
+    assert [m.to for m in mail.outbox] == [["robin@example.org"]]
+    assert SentNotification.objects.count() == 1
+    assert sorted("1 e-mail(s) sent" in output for output in outputs) == [False, True]
+    (skipped,) = [output for output in outputs if "1 e-mail(s) sent" not in output]
+    assert "Another send_reminders run" in skipped and "sent nothing" in skipped
+
+
+NOW = datetime.datetime(2026, 6, 10, 7, 0, tzinfo=datetime.UTC)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_run_that_raised_does_not_block_the_next(busy, monkeypatch):
+    def broken(message):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setattr(reminders, "email_for", broken)
+    with pytest.raises(RuntimeError):
+        _run()
+    assert ReminderRun.objects.get().status == ReminderRun.Status.FAILED
+    monkeypatch.undo()
+    _run()
+    assert len(mail.outbox) == 2
+    assert ReminderRun.objects.filter(status=ReminderRun.Status.FINISHED).count() == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_killed_run_blocks_until_forced(busy, capsys):
+    ReminderRun.objects.create(day=TODAY, started_at=NOW - datetime.timedelta(minutes=30))
+    _run()
+    assert mail.outbox == [] and not SentNotification.objects.exists()
+    out = capsys.readouterr().out
+    assert "Another send_reminders run (for 2026-06-10, started " in out
+    assert "sent nothing" in out and "--force" in out
+    _run(force=True)
+    assert len(mail.outbox) == 2
+    assert list(ReminderRun.objects.order_by("pk").values_list("status", flat=True)) == [
+        "failed",
+        "finished",
+    ]
+
+
+def test_a_run_still_sending_after_hours_was_killed_and_is_taken_over(busy):
+    with time_machine.travel(NOW, tick=False):
+        ReminderRun.objects.create(day=days(-1), started_at=NOW - reminders.STALE_AFTER)
+        _run()
+        assert mail.outbox == []
+    with time_machine.travel(NOW + datetime.timedelta(minutes=1), tick=False):
+        _run()
+    assert len(mail.outbox) == 2
+
+
+def test_dry_run_claims_nothing(busy):
+    ReminderRun.objects.create(day=TODAY)
+    _run(dry_run=True)
+    assert ReminderRun.objects.count() == 1
+
+
+def test_the_database_refuses_a_second_running_run(db):
+    ReminderRun.objects.create(day=TODAY)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReminderRun.objects.create(day=days(1))

@@ -1,16 +1,19 @@
-"""One-click unsubscribe: a signed token, no login; GET only asks."""
+"""One-click unsubscribe: a signed, opaque token that expires, no login;
+GET only asks."""
 
+import base64
 import datetime
 import re
 
 import pytest
+import time_machine
 from django.core import mail, signing
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from assessments.models import NotificationPreference, Status
-from assessments.notifications.services import UNSUBSCRIBE_SALT, unsubscribe_token
+from assessments.notifications.services import LEGACY_UNSUBSCRIBE_SALT, unsubscribe_token
 from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory
 
 
@@ -71,25 +74,82 @@ def test_garbage_tokens_are_refused(client, robin, token):
 
 
 def test_a_tampered_token_is_refused(client, robin):
-    other = UserFactory()
     token = unsubscribe_token(robin.pk, ["target_date"])
-    payload, rest = token.split(":", 1)
-    forged_payload = signing.dumps({"u": other.pk, "k": ["target_date"]}, salt=UNSUBSCRIBE_SALT)
-    tampered = forged_payload.split(":", 1)[0] + ":" + rest
-    assert client.post(_url(tampered)).status_code == 404
-    # Signed for another purpose (a different salt): refused too.
-    other_purpose = signing.dumps({"u": robin.pk, "k": ["target_date"]})
-    assert client.post(_url(other_purpose)).status_code == 404
+    middle = len(token) // 2
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    assert client.post(_url(flipped)).status_code == 404
+    # Made with another secret key (another site, or a key since retired): refused too.
+    with override_settings(SECRET_KEY="another-site-secret-key-0123456789abcdefghijklmnop"):
+        foreign = unsubscribe_token(robin.pk, ["target_date"])
+    assert client.post(_url(foreign)).status_code == 404
     assert not NotificationPreference.objects.exists()
 
 
 def test_unknown_kinds_and_inactive_users_are_refused(client, robin):
-    bad_kind = signing.dumps({"u": robin.pk, "k": ["everything"]}, salt=UNSUBSCRIBE_SALT)
+    bad_kind = signing.dumps({"u": robin.pk, "k": ["everything"]}, salt=LEGACY_UNSUBSCRIBE_SALT)
     assert client.post(_url(bad_kind)).status_code == 404
     robin.is_active = False
     robin.save()
     assert client.post(_url(unsubscribe_token(robin.pk, ["target_date"]))).status_code == 404
     assert not NotificationPreference.objects.exists()
+
+
+def _decoded_parts(token):
+    """Every part of a token, base64-decoded where it decodes."""
+    parts = []
+    for part in re.split(r"[:.]", token):
+        try:
+            parts.append(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        except ValueError:
+            parts.append(part.encode())
+    return b" ".join(parts) + token.encode()
+
+
+def test_the_token_does_not_show_who_or_what():
+    user_id = 987654321
+    token = unsubscribe_token(user_id, ["target_date", "mou_renewal"])
+    readable = _decoded_parts(token)
+    for shown in (str(user_id).encode(), b"target_date", b"mou_renewal", b'"u"'):
+        assert shown not in readable
+    # The same user and kinds make a different token each time.
+    assert unsubscribe_token(user_id, ["target_date", "mou_renewal"]) != token
+
+
+MAILED = datetime.datetime(2026, 6, 10, 7, 0, tzinfo=datetime.UTC)
+
+
+def test_a_token_works_for_sixty_days(client, robin, settings):
+    assert settings.UNSUBSCRIBE_LINK_DAYS == 60
+    with time_machine.travel(MAILED, tick=False):
+        token = unsubscribe_token(robin.pk, ["target_date"])
+    with time_machine.travel(MAILED + datetime.timedelta(days=60), tick=False):
+        assert client.get(_url(token)).status_code == 200
+        assert client.post(_url(token)).status_code == 200
+    assert _frequency(robin, "target_date") == "never"
+
+
+def test_an_expired_token_says_so_and_changes_nothing(client, robin, settings):
+    settings.UNSUBSCRIBE_LINK_DAYS = 14
+    with time_machine.travel(MAILED, tick=False):
+        token = unsubscribe_token(robin.pk, ["target_date"])
+    with time_machine.travel(MAILED + datetime.timedelta(days=15), tick=False):
+        for response in (client.get(_url(token)), client.post(_url(token))):
+            assert response.status_code == 410
+            assert b"This unsubscribe link has expired" in response.content
+            assert b"work for 14 days" in response.content
+            preferences = reverse("assessments:notification_preferences").encode()
+            assert b'href="' + preferences + b'"' in response.content
+    assert not NotificationPreference.objects.exists()
+
+
+def test_a_link_mailed_before_tokens_were_opaque_works_until_it_expires(client, robin):
+    with time_machine.travel(MAILED, tick=False):
+        legacy = signing.dumps({"u": robin.pk, "k": ["review_due"]}, salt=LEGACY_UNSUBSCRIBE_SALT)
+    with time_machine.travel(MAILED + datetime.timedelta(days=61), tick=False):
+        assert client.post(_url(legacy)).status_code == 410
+    with time_machine.travel(MAILED + datetime.timedelta(days=59), tick=False):
+        assert client.post(_url(legacy)).status_code == 200
+    assert _frequency(robin, "review_due") == "never"
 
 
 def test_the_links_of_a_real_reminder_unsubscribe_from_that_kind(client, robin, settings):
@@ -116,3 +176,12 @@ def test_the_links_of_a_real_reminder_unsubscribe_from_that_kind(client, robin, 
     mail.outbox.clear()
     call_command("send_reminders", date="2026-06-13")
     assert mail.outbox == []
+
+
+def test_a_link_mailed_before_a_key_rotation_works_while_the_old_key_is_a_fallback(client, robin):
+    old_key = "the-key-before-rotation-0123456789abcdefghijklmnopqrs"
+    with override_settings(SECRET_KEY=old_key):
+        token = unsubscribe_token(robin.pk, ["target_date"])
+    with override_settings(SECRET_KEY_FALLBACKS=[old_key]):
+        assert client.post(_url(token)).status_code == 200
+    assert NotificationPreference.objects.get(user=robin, kind="target_date").frequency == "never"

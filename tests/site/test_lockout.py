@@ -35,6 +35,8 @@ def test_repeated_failures_lock_that_username_and_ip(client, coordinator):
     html = response.content.decode()
     assert "Too many failed log-in attempts" in html
     assert "paused here for 15 minutes" in html  # so people know when to retry
+    # Whoever reads the screen knows whose account it is.
+    assert coordinator.get_username() not in html
 
 
 def test_the_right_password_is_refused_while_locked(client, coordinator):

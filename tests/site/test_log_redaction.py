@@ -1,5 +1,6 @@
-"""No partner, invitation or password-reset token in any log line the app
-writes: Django's own request warnings write the path ("Not Found: /p/...",
+"""No partner, invitation, password-reset or unsubscribe token in any log
+line the app writes, and no raw control character either (a path with
+%0d%0a would forge a line): Django's own request warnings write the path ("Not Found: /p/...",
 "Method Not Allowed", "Forbidden (Referer checking failed...)", "Internal
 Server Error"), and every configured handler masks it."""
 
@@ -12,7 +13,8 @@ from django.test import Client
 
 from assessments.core import services
 from assessments.models import PartnerLinkQuerySet
-from tests.factories import PartnerLinkFactory
+from assessments.notifications.services import unsubscribe_token
+from tests.factories import PartnerLinkFactory, UserFactory
 from tests.routes import INVITATION_TOKEN, VALID_TOKEN
 
 RESET_TOKEN = "set-password-4kq-0123456789abcdef0123456789"
@@ -99,3 +101,43 @@ def test_no_token_reaches_the_logs(world, log_output, monkeypatch):
         assert expected in logged
     for secret in SECRETS:
         assert secret not in logged
+
+
+def test_an_unsubscribe_token_is_masked_in_not_found_lines(db, log_output):
+    token = unsubscribe_token(UserFactory().pk, ["target_date"])
+    client = Client(raise_request_exception=False)
+    # Unknown kinds in a token: "not valid", logged as Not Found.
+    response = client.get(f"/unsubscribe/{token}x/")
+    assert response.status_code == 404
+    logged = log_output.getvalue()
+    assert "Not Found: /unsubscribe/<token>/" in logged
+    assert token not in logged
+
+
+def test_control_characters_in_a_path_cannot_forge_a_log_line(world, log_output, monkeypatch):
+    def outage(self, token):
+        raise OperationalError(f"connection lost while reading {token}")
+
+    monkeypatch.setattr(PartnerLinkQuerySet, "for_token", outage)
+    client = Client(raise_request_exception=False)
+    assert client.get("/p/abc%0d%0aINFO%20forged%20line%00%1b[2J/").status_code == 500
+    logged = log_output.getvalue()
+    assert "connection lost while reading abc\\x0d\\x0aINFO forged line\\x00\\x1b[2J\n" in logged
+    assert not any(line.startswith("INFO forged") for line in logged.splitlines())
+    assert "\r" not in logged and "\x00" not in logged and "\x1b" not in logged
+
+
+def test_control_characters_in_an_exception_message_stay_on_its_line(log_output):
+    try:
+        raise OperationalError("connection lost while reading /x\r\nINFO forged line\x00")
+    except OperationalError:
+        logging.getLogger("django.request").exception("Internal Server Error: /x\r\n")
+    logged = log_output.getvalue()
+    assert "Internal Server Error: /x\\x0d\\x0a\n" in logged
+    assert "Traceback (most recent call last):\n" in logged
+    assert '  File "' in logged  # the traceback keeps its lines
+    assert (
+        "OperationalError: connection lost while reading /x\\x0d\\x0aINFO forged line\\x00\n"
+        in logged
+    )
+    assert not any(line.startswith("INFO forged") for line in logged.splitlines())

@@ -1,6 +1,8 @@
 """Every HTML page of the site has one h1, landmarks, and announced errors."""
 
 import re
+from collections import Counter
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
@@ -21,6 +23,9 @@ SITE_PAGES = [
     and "logout" not in route
     and route != "livez"
     and "resend" not in route
+    # Only its invitee sees an invitation's answer page, and the world has none:
+    # tests/team/test_invitations.py checks its structure.
+    and not route.endswith("/answer/")
     # Review cycles: saving and deciding are POST-only.
     and not route.endswith(("/save/", "/decide/"))
     # Review cycle downloads: a comparison's CSV, a plan's XLSX or PDF.
@@ -43,8 +48,7 @@ SITE_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("route", SITE_PAGES)
-def test_every_page_has_one_h1_and_landmarks(world, route):
+def _get(world, route):
     client = Client()
     public = (
         "p/",
@@ -68,6 +72,12 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
         client.force_login(world["users"]["coordinator"])
     response = client.get(url_for(route, world, "partner"))
     assert response.status_code == 200, route
+    return response
+
+
+@pytest.mark.parametrize("route", SITE_PAGES)
+def test_every_page_has_one_h1_and_landmarks(world, route):
+    response = _get(world, route)
     html = response.content.decode()
     assert len(re.findall(r"<h1[\s>]", html)) == 1, route
     assert "<main" in html, route
@@ -80,6 +90,25 @@ def test_every_page_has_one_h1_and_landmarks(world, route):
         route
     )
     assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in html, route
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = Counter()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id":
+                self.ids[value] += 1
+
+
+@pytest.mark.parametrize("route", SITE_PAGES)
+def test_no_page_repeats_an_id(world, route):
+    """A repeated id ties a label, or an error message, to another form's field."""
+    parser = _Ids()
+    parser.feed(_get(world, route).content.decode())
+    assert [value for value, count in parser.ids.items() if count > 1] == [], route
 
 
 def test_field_errors_are_announced_and_tied_to_their_fields(
@@ -101,3 +130,19 @@ def test_a_failed_login_is_announced_once(client, coordinator):
     html = client.post(reverse("login"), login_data(coordinator.username, "wrong")).content.decode()
     assert html.count('role="alert"') == 1
     assert html.count("Please enter a correct username and password") == 1
+
+
+def test_the_help_thread_repeats_no_id_for_the_state_program(world):
+    """Program managers see the reply, assign and close forms together."""
+    client = Client()
+    client.force_login(world["users"]["program_manager"])
+    route = "task-forces/<slug:slug>/help/<int:request_id>/"
+    response = client.get(url_for(route, world, "partner"))
+    assert (
+        'action="'
+        + reverse("assessments:help_assign", args=[world["own"].slug, world["help_request"].pk])
+        in response.content.decode()
+    )
+    parser = _Ids()
+    parser.feed(response.content.decode())
+    assert [value for value, count in parser.ids.items() if count > 1] == []

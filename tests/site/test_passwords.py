@@ -1,8 +1,11 @@
 """Password reset by e-mail, password rules, long passphrases."""
 
 import re
+import smtplib
 
+import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 
 from tests.login import login_data
@@ -28,6 +31,50 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, db):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+class MailServerDown(BaseEmailBackend):
+    error: Exception = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    def send_messages(self, email_messages):
+        raise self.error
+
+
+class MailServerUnreachable(MailServerDown):
+    error = ConnectionRefusedError(111, "Connection refused")
+
+
+def _ask_for_a_reset(client, email):
+    return client.post(reverse("password_reset"), {"email": email}, follow=True)
+
+
+def test_the_reset_page_says_what_to_do_when_nothing_arrives(client, db, settings):
+    page = _ask_for_a_reset(client, "nobody@example.org").content.decode()
+    assert "If an account has that address" in page
+    assert "try again later" in page
+    assert settings.PROGRAM_NAME in page
+
+
+@pytest.mark.parametrize("backend", [MailServerDown, MailServerUnreachable])
+def test_a_mail_failure_answers_as_an_unknown_address_does_and_is_logged(
+    client, coordinator, settings, events, backend
+):
+    unknown = _ask_for_a_reset(client, "nobody@example.org")
+    known = _ask_for_a_reset(client, coordinator.email)
+    settings.EMAIL_BACKEND = f"{__name__}.{backend.__name__}"
+    failed = _ask_for_a_reset(client, coordinator.email)
+
+    # Nothing tells which addresses have an account: the same redirect, to
+    # the same page, whether the address is unknown, known, or the mail
+    # server refused the message.
+    assert [r.redirect_chain for r in (known, failed)] == [unknown.redirect_chain] * 2
+    assert [r.status_code for r in (known, failed)] == [unknown.status_code] * 2
+    assert [r.content for r in (known, failed)] == [unknown.content] * 2
+    (logged,) = events("password_reset.mail_failed")
+    assert logged.target_user_id == coordinator.pk
+    assert logged.error == backend.error.__class__.__name__
+    # The address is not written down: an address says who asked.
+    assert coordinator.email not in str(vars(logged))
 
 
 def test_a_used_or_made_up_reset_link_says_so(client, db):

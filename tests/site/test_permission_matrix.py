@@ -202,6 +202,8 @@ SITE = {
     ("GET", "invitations/<int:pk>/withdraw/"): _row(200, 404, 200, 404, "login", "login"),
     # Whoever holds the link (no account needed); a wrong token is 404.
     ("GET", "invitations/accept/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
+    # An existing account's own invitation to accept or decline: nobody else's.
+    ("GET", "invitations/<int:pk>/answer/"): _row(404, 404, 404, 404, "login", "login"),
     # Review cycles: everyone signed in has the list (their own submissions);
     # opening and the cycle page are for program managers and staff; a
     # submission is read as its task force is, edited by its coordinators

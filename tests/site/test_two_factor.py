@@ -6,6 +6,7 @@ from base64 import b32decode
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -110,6 +111,7 @@ def test_set_up_shows_a_server_drawn_qr_code_and_the_secret_then_turns_it_on(
         setup, {"setup_view-current_step": "generator", "generator-token": "000000"}
     )
     assert wrong.status_code == 200
+    assert "That code did not work" in wrong.content.decode()
     assert not TOTPDevice.objects.filter(user=staff_user).exists()
 
     code = str(totp(b32decode(secret))).zfill(6)
@@ -151,6 +153,10 @@ def test_a_wrong_code_does_not_sign_in_and_is_logged(client, staff_user, events)
     _password_step(client, staff_user)
     response = _code_step(client, "000000")
     assert response.status_code == 200
+    page = response.content.decode()
+    assert "That code did not work" in page
+    assert "after 5 wrong codes, signing in pauses for 15 minutes" in page
+    assert "Invalid token" not in page
     assert "_auth_user_id" not in client.session
     (failure,) = events("login.second_factor.failure")
     assert failure.attempted_username == staff_user.get_username()
@@ -165,8 +171,16 @@ def test_wrong_codes_count_toward_the_lockout(client, staff_user, settings):
         assert _code_step(client, "000000").status_code == 200
     locked = _code_step(client, "000000")
     assert locked.status_code == 429
+    # The password was right: the page blames the codes, in plain words, and
+    # names nobody (whoever reads the screen knows who they are).
+    page = locked.content.decode()
+    assert "After 5 wrong codes, signing in is paused here for 15 minutes" in page
+    assert "wrong password" not in page
+    assert staff_user.get_username() not in page
     # Even the right code, or the password again, is refused during the cool-off.
-    assert _code_step(client, _code(device)).status_code == 429
+    right_code = _code_step(client, _code(device))
+    assert right_code.status_code == 429
+    assert "wrong codes" in right_code.content.decode()
     assert _password_step(client, staff_user).status_code == 429
     assert "_auth_user_id" not in client.session
 
@@ -192,6 +206,7 @@ def test_a_recovery_code_works_once(client, staff_user, events):
     )
     again = _code_step(client, "abcd1234", step="backup")
     assert again.status_code == 200
+    assert "That recovery code did not work" in again.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -241,6 +256,49 @@ def test_staff_reset_someones_second_factor_in_the_admin_and_it_is_logged(
     (reset,) = events("two_factor.reset_by_staff")
     assert reset.target_user_id == lost.pk
     assert reset.user_id == admin_user.pk
+
+
+def _reset_in_the_admin(admin_user, account) -> None:
+    """An admin, signed in with their own code in another browser, resets
+    `account`'s second factor."""
+    device = _with_device(admin_user)
+    admin_browser = Client()
+    _password_step(admin_browser, admin_user)
+    _code_step(admin_browser, _code(device))
+    response = admin_browser.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "reset_two_factor", "_selected_action": [account.pk]},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("rule", ["staff", "optional"])
+def test_a_staff_reset_signs_the_account_out_everywhere(client, admin_user, settings, rule):
+    settings.TWO_FACTOR_REQUIRED = rule
+    lost = UserFactory(is_staff=True)
+    device = _with_device(lost)
+    _password_step(client, lost)
+    _code_step(client, _code(device))
+    assert client.get(reverse("assessments:dashboard")).status_code == 200
+
+    _reset_in_the_admin(admin_user, lost)
+
+    # Whoever holds the old session (the lost phone's browser, say) must give
+    # the password before setting up a new authenticator.
+    assert "_auth_user_id" not in client.session
+    setup = client.get(reverse("two_factor:setup"))
+    assert setup.status_code == 302
+    assert setup["Location"].startswith(reverse("login"))
+    dashboard = client.get(reverse("assessments:dashboard"))
+    assert dashboard["Location"].startswith(reverse("login"))
+
+
+def test_a_staff_reset_leaves_other_accounts_signed_in(client, admin_user, coordinator):
+    lost = UserFactory(is_staff=True)
+    _with_device(lost)
+    client.force_login(coordinator)
+    _reset_in_the_admin(admin_user, lost)
+    assert client.get(reverse("assessments:dashboard")).status_code == 200
 
 
 def test_the_admins_own_login_page_leads_to_the_sites_sign_in(client, db):

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from assessments.models import Invitation, TaskForce
 from assessments.team import services as invitations
@@ -186,7 +186,7 @@ def test_resending_sends_a_new_link_and_the_old_one_stops_working(
     new_link = _link(mailoutbox[1])
     assert new_link != old_link
 
-    assert visitor.get(old_link).status_code == 404
+    assert visitor.get(old_link).status_code == 410
     assert visitor.get(new_link).status_code == 200
 
 
@@ -224,31 +224,40 @@ def test_a_withdrawn_invitation_cannot_be_resent(staff_client, task_force, mailo
     assert len(mailoutbox) == 1
 
 
-def test_inviting_an_existing_account_attaches_it_instead_of_making_another(
+def test_inviting_an_existing_account_asks_it_instead_of_making_another(
     staff_client, task_force, mailoutbox
 ):
     existing = UserFactory(email="Robin@Example.org")
     response = _invite(staff_client, [task_force], email="robin@example.org")
     assert response.status_code == 302
     assert User.objects.filter(email__iexact="robin@example.org").count() == 1
-    assert task_force.coordinators.filter(pk=existing.pk).exists()
     invitation = Invitation.objects.get()
-    assert invitation.existing_account and invitation.current_state == Invitation.State.ACCEPTED
+    assert invitation.user == existing
+    assert invitation.existing_account and invitation.current_state == Invitation.State.PENDING
     (message,) = mailoutbox
-    assert "accept" not in message.body
-    assert "/accounts/login/" in message.body
+    # No link that sets a password: the answer page is behind login.
+    assert "/invitations/accept/" not in message.body
+    assert f"/invitations/{invitation.pk}/answer/" in message.body
 
 
-def test_inviting_someone_already_invited_extends_the_open_invitation(
-    staff_client, task_force, mailoutbox
+def test_inviting_someone_already_invited_makes_a_second_invitation_with_its_own_link(
+    staff_client, visitor, task_force, mailoutbox
 ):
     second = TaskForceFactory()
     _invite(staff_client, [task_force])
     _invite(staff_client, [second])
-    invitation = Invitation.objects.get()
-    assert set(invitation.task_forces.all()) == {task_force, second}
-    assert len(mailoutbox) == 2
+    first, latest = Invitation.objects.order_by("pk")
+    assert first.user == latest.user
+    assert set(first.task_forces.all()) == {task_force}
+    assert set(latest.task_forces.all()) == {second}
     assert second.name in mailoutbox[1].body
+    # Both links work; using one signs in and spends both.
+    assert visitor.get(_link(mailoutbox[0])).status_code == 200
+    visitor.post(
+        _link(mailoutbox[1]), {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert visitor.get(_link(mailoutbox[0])).status_code == 410
+    assert not Invitation.objects.open().exists()
 
 
 def test_two_accounts_with_the_address_is_a_clear_error_and_saves_nothing(
@@ -416,3 +425,235 @@ def test_the_invitation_link_is_not_in_the_security_log(
     visitor.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert token not in caplog.text
     assert TaskForce.objects.count() == 1
+
+
+# Another task force's invitation, existing accounts, and the link's races ---
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.fixture
+def other_team(db):
+    """A second task force and its coordinator, in a browser of their own."""
+    task_force = TaskForceFactory()
+    coordinator = UserFactory(first_name="Blake", last_name="Other")
+    task_force.coordinators.add(coordinator)
+    browser = Client()
+    browser.force_login(coordinator)
+    return task_force, coordinator, browser
+
+
+def _team_invite(browser, task_force, email="robin@example.org"):
+    return browser.post(
+        reverse("assessments:team", args=[task_force.slug]),
+        {
+            "first_name": "Robin",
+            "last_name": "Reyes",
+            "email": email,
+            "task_forces": [task_force.pk],
+        },
+        follow=True,
+    )
+
+
+def test_inviting_an_address_another_task_force_invited_leaves_its_invitation_alone(
+    coordinator_client, task_force, other_team, visitor, mailoutbox
+):
+    other, other_coordinator, other_browser = other_team
+    _team_invite(other_browser, other)
+    theirs = Invitation.objects.get()
+    their_link = _link(mailoutbox[0])
+
+    response = _team_invite(coordinator_client, task_force)
+    assert response.status_code == 200
+    # Nothing tells this inviter the address was already invited.
+    assert _messages(response) == [
+        "Invitation sent to robin@example.org. The link works for 7 days."
+    ]
+
+    theirs.refresh_from_db()
+    assert set(theirs.task_forces.all()) == {other}
+    assert theirs.invited_by == other_coordinator
+    assert visitor.get(their_link).status_code == 200
+    mine = Invitation.objects.exclude(pk=theirs.pk).get()
+    assert set(mine.task_forces.all()) == {task_force}
+    assert mine.user == theirs.user
+
+    # Their coordinator still manages their own invitation; withdrawing it
+    # leaves what this task force gave.
+    resend = other_browser.post(reverse("assessments:invitation_resend", args=[theirs.pk]))
+    assert resend.status_code == 302
+    withdraw = other_browser.post(reverse("assessments:invitation_withdraw", args=[theirs.pk]))
+    assert withdraw.status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.current_state == Invitation.State.WITHDRAWN
+    assert task_force.coordinators.filter(pk=mine.user.pk).exists()
+    assert not other.coordinators.filter(pk=mine.user.pk).exists()
+    assert visitor.get(_link(mailoutbox[1])).status_code == 200
+
+
+def test_the_inviter_is_told_the_same_for_a_new_and_an_existing_account(
+    coordinator_client, task_force, mailoutbox
+):
+    UserFactory(email="known@example.org")
+    new = _team_invite(coordinator_client, task_force, email="new@example.org")
+    known = _team_invite(coordinator_client, task_force, email="known@example.org")
+    assert [m.replace("new@", "known@") for m in _messages(new)] == _messages(known)
+
+
+def test_an_existing_account_gets_no_role_until_it_accepts_the_e_mail(
+    coordinator_client, coordinator, task_force, visitor, mailoutbox
+):
+    coordinator.first_name, coordinator.last_name = "Casey", "Coord"
+    coordinator.save()
+    existing = UserFactory(email="robin@example.org", first_name="Robin", last_name="Reyes")
+    _team_invite(coordinator_client, task_force)
+    invitation = Invitation.objects.get()
+    assert invitation.existing_account and invitation.is_open
+    assert not task_force.coordinators.filter(pk=existing.pk).exists()
+
+    (message,) = mailoutbox
+    answer_url = reverse("assessments:invitation_answer", args=[invitation.pk])
+    assert message.to == ["robin@example.org"]
+    assert "Casey Coord" in message.subject
+    for part in (message.body, message.alternatives[0][0]):
+        assert "Robin Reyes" in part and "Casey Coord" in part and task_force.name in part
+        assert f"http://testserver{answer_url}" in part
+        assert dateformat.format(timezone.localtime(invitation.expires_at), "j F Y") in part
+        assert "accept or decline" in part
+
+    # Signing in is not accepting.
+    visitor.force_login(existing)
+    invitation.refresh_from_db()
+    assert invitation.is_open
+    assert visitor.get(reverse("assessments:task_force", args=[task_force.slug])).status_code == 404
+
+    page = visitor.get(answer_url)
+    assert page.status_code == 200
+    assert b"Casey Coord" in page.content and task_force.name.encode() in page.content
+    html = page.content.decode()
+    assert len(re.findall(r"<h1[\s>]", html)) == 1 and "<main" in html
+    response = visitor.post(answer_url, {"answer": "accept"})
+    assert response.status_code == 302
+    assert task_force.coordinators.filter(pk=existing.pk).exists()
+    invitation.refresh_from_db()
+    assert invitation.current_state == Invitation.State.ACCEPTED
+
+
+def test_an_existing_account_can_decline_and_gets_nothing(
+    coordinator_client, task_force, visitor, mailoutbox
+):
+    existing = UserFactory(email="robin@example.org")
+    _team_invite(coordinator_client, task_force)
+    invitation = Invitation.objects.get()
+    visitor.force_login(existing)
+    answer_url = reverse("assessments:invitation_answer", args=[invitation.pk])
+    assert visitor.post(answer_url, {"answer": "decline"}).status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.current_state == Invitation.State.DECLINED
+    assert not task_force.coordinators.filter(pk=existing.pk).exists()
+    # Answered once: accepting afterwards changes nothing.
+    assert visitor.post(answer_url, {"answer": "accept"}).status_code == 410
+    assert not task_force.coordinators.filter(pk=existing.pk).exists()
+
+
+def test_only_the_invited_account_may_answer(coordinator_client, task_force, visitor, mailoutbox):
+    UserFactory(email="robin@example.org")
+    _team_invite(coordinator_client, task_force)
+    answer_url = reverse("assessments:invitation_answer", args=[Invitation.objects.get().pk])
+    anonymous = visitor.get(answer_url)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    someone_else = UserFactory()
+    visitor.force_login(someone_else)
+    assert visitor.post(answer_url, {"answer": "accept"}).status_code == 404
+    # Not even the inviter.
+    assert coordinator_client.get(answer_url).status_code == 404
+    assert not task_force.coordinators.filter(pk=someone_else.pk).exists()
+
+
+def test_withdrawing_an_unanswered_offer_keeps_the_access_the_account_had(
+    coordinator_client, task_force, mailoutbox
+):
+    colleague = UserFactory(email="robin@example.org")
+    task_force.coordinators.add(colleague)
+    _team_invite(coordinator_client, task_force)
+    invitation = Invitation.objects.get()
+    coordinator_client.post(reverse("assessments:invitation_withdraw", args=[invitation.pk]))
+    invitation.refresh_from_db()
+    assert invitation.current_state == Invitation.State.WITHDRAWN
+    assert task_force.coordinators.filter(pk=colleague.pk).exists()
+
+
+def test_an_open_offer_does_not_stop_the_reminders_a_coordinator_gets(
+    coordinator_client, task_force, other_team, mailoutbox
+):
+    from assessments.reminders import coordinators_by_task_force
+
+    other, other_coordinator, _ = other_team
+    _team_invite(coordinator_client, task_force, email=other_coordinator.email)
+    assert Invitation.objects.get().is_open
+    assert other_coordinator.pk in coordinators_by_task_force()[other.pk]
+
+
+def test_a_link_replaced_by_a_resend_says_so(staff_client, visitor, task_force, mailoutbox):
+    _invite(staff_client, [task_force])
+    old_link = _link(mailoutbox[0])
+    staff_client.post(reverse("assessments:invitation_resend", args=[Invitation.objects.get().pk]))
+    response = visitor.post(
+        old_link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response.status_code == 410
+    assert b"This link was replaced: use the newest e-mail" in response.content
+    assert not User.objects.get(email="robin@example.org").has_usable_password()
+
+
+def _act_while_the_password_is_checked(monkeypatch, action):
+    """Run `action` after the accept form is validated and before its answer
+    is saved: what another request can do in that gap."""
+    from django.contrib.auth.forms import SetPasswordForm
+
+    class Racing(SetPasswordForm):
+        def clean(self):
+            cleaned = super().clean()
+            action()
+            return cleaned
+
+    monkeypatch.setattr("assessments.team_views.SetPasswordForm", Racing)
+
+
+def test_a_link_withdrawn_while_the_password_is_checked_sets_nothing(
+    staff_client, staff_user, visitor, task_force, mailoutbox, monkeypatch
+):
+    _invite(staff_client, [task_force])
+    link = _link(mailoutbox[0])
+    invitation = Invitation.objects.get()
+    _act_while_the_password_is_checked(
+        monkeypatch,
+        lambda: invitations.invitation_withdraw(invitation=invitation, by=staff_user),
+    )
+    response = visitor.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 410
+    assert b"was withdrawn" in response.content
+    assert not User.objects.get(email="robin@example.org").has_usable_password()
+    assert "_auth_user_id" not in visitor.session
+    invitation.refresh_from_db()
+    assert invitation.current_state == Invitation.State.WITHDRAWN
+
+
+def test_a_link_resent_while_the_password_is_checked_sets_nothing(
+    staff_client, staff_user, visitor, task_force, mailoutbox, monkeypatch
+):
+    _invite(staff_client, [task_force])
+    link = _link(mailoutbox[0])
+    invitation = Invitation.objects.get()
+    _act_while_the_password_is_checked(
+        monkeypatch,
+        lambda: invitations.invitation_resend(invitation=invitation, by=staff_user),
+    )
+    response = visitor.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert response.status_code == 410
+    assert b"This link was replaced" in response.content
+    assert not User.objects.get(email="robin@example.org").has_usable_password()
+    assert "_auth_user_id" not in visitor.session

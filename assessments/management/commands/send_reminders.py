@@ -3,7 +3,7 @@ import datetime
 from django.core.management import BaseCommand, CommandError
 from django.utils import timezone
 
-from assessments.notifications.reminders import send_reminders
+from assessments.notifications.reminders import STALE_AFTER, send_reminders
 
 
 def _day(value: str) -> datetime.date:
@@ -18,7 +18,8 @@ class Command(BaseCommand):
         "E-mail coordinators what is due on their task forces (target dates, reviews, "
         "MOU renewals, pending invitations) and, on DJANGO_DIGEST_WEEKDAY, the weekly "
         "digest to program managers: one e-mail per person, each item once. Run daily "
-        "(cron or a systemd timer); a second run the same day sends nothing new."
+        "(cron or a systemd timer); a second run the same day sends nothing new, and "
+        "a run started while another is sending sends nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -30,10 +31,33 @@ class Command(BaseCommand):
             action="store_true",
             help="Say who would get what; send and record nothing.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help=(
+                "Take over from a run still marked as sending, one that was killed (after "
+                f"{STALE_AFTER.total_seconds() / 3600:g} hours any run does). Only when no "
+                "other run is really sending: two at once send everything twice."
+            ),
+        )
 
-    def handle(self, *args, date=None, dry_run=False, **options) -> None:
+    def handle(self, *args, date=None, dry_run=False, force=False, **options) -> None:
         today = _day(date) if date else timezone.localdate()
-        result = send_reminders(today=today, dry_run=dry_run)
+        result = send_reminders(today=today, dry_run=dry_run, force=force)
+        if result.busy:
+            # Not an error: cron on two hosts, or a slow run overlapping the
+            # next, is expected, and the run that is sending covers the day.
+            other = result.other
+            started = (
+                f" (for {other.day}, started {timezone.localtime(other.started_at):%Y-%m-%d %H:%M})"
+                if other
+                else ""
+            )
+            self.stdout.write(
+                f"Another send_reminders run{started} is sending; this one sent nothing. "
+                "If that run was killed, run again with --force."
+            )
+            return
         if dry_run:
             for message in result.messages:
                 self.stdout.write(
