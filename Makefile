@@ -47,7 +47,7 @@ clean:
 
 # Page times and query counts at N=36 and N=3,143, throughput (gunicorn + wrk),
 # and a two-instance scale-out check. Needs PostgreSQL on 127.0.0.1:5432
-# (BENCH_ARGS="--database-url ..." otherwise); writes bench.json. See bench/README.md.
+# (BENCH_ARGS="--database-url ..." otherwise); writes bench/bench.json. See bench/README.md.
 BENCH_ARGS ?=
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
