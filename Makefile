@@ -10,7 +10,7 @@ PORT ?= 8000
 .PHONY: install run test lint format migrate clean bench
 
 # Reinstalls only when a requirements file changes. Development installs
-# both files; production installs requirements.txt only (docs: Deploying).
+# both files; production installs requirements.txt only (docs/deploying.md).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
