@@ -10,7 +10,7 @@ PORT ?= 8000
 .PHONY: install run test lint format migrate clean bench
 
 # Reinstalls only when a requirements file changes. Development installs
-# both files; production installs requirements.txt only (docs: Deploying).
+# both files; production installs requirements.txt only (docs/deploying.md).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -51,7 +51,7 @@ clean:
 
 # Page times and query counts at N=36 and N=3,143, throughput (gunicorn + wrk),
 # and a two-instance scale-out check. Needs PostgreSQL on 127.0.0.1:5432
-# (BENCH_ARGS="--database-url ..." otherwise); writes bench.json. See bench/README.md.
+# (BENCH_ARGS="--database-url ..." otherwise); writes bench/bench.json. See bench/README.md.
 BENCH_ARGS ?=
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)

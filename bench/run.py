@@ -1,6 +1,6 @@
 """`make bench`: page times and query counts at each N, the import and export
 of every status, throughput through gunicorn and the scale-out check; prints
-a table and writes bench.json. See bench/README.md."""
+a table and writes bench/bench.json. See bench/README.md."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 from bench.common import DEFAULT_DATABASE_URL, Phases, bench_environment, log  # noqa: E402
 
 NETWORK_N = 36  # throughput and scale-out run at this size
-OUTPUT = ROOT / "bench.json"
+OUTPUT = Path(__file__).resolve().parent / "bench.json"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -24,7 +24,7 @@ def check_email(app_configs, **kwargs) -> list[Warning]:
                 f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}: invitations and password "
                 "resets would never reach anyone.",
                 hint="Set DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend "
-                "and DJANGO_EMAIL_HOST (README, Deploying).",
+                "and DJANGO_EMAIL_HOST (docs/configuration.md#e-mail-settings).",
                 id="taskforce.W001",
             )
         )

@@ -1,7 +1,7 @@
 """Settings for the task force progress site.
 
 Everything that differs between a laptop and production comes from the
-environment (see README, "Configuration"). The defaults are safe: DEBUG is off
+environment (see docs/configuration.md). The defaults are safe: DEBUG is off
 unless DJANGO_DEBUG says otherwise, and then a real secret key is required.
 """
 
@@ -192,7 +192,7 @@ STORAGES = {
     },
 }
 
-# Evidence for milestones (README, "Evidence"): uploaded documents, kept
+# Evidence for milestones (docs/security.md#evidence-files): uploaded documents, kept
 # outside static/ and the web root and served only through a view that
 # applies the task force's access rules. The default folder suits a laptop;
 # production sets DJANGO_EVIDENCE_ROOT (and backs it up with the database).
@@ -239,7 +239,8 @@ if EVIDENCE_S3_BUCKET:
     except ImportError:
         raise ImproperlyConfigured(
             "DJANGO_EVIDENCE_S3_BUCKET is set but boto3 is not installed: "
-            "pip install 'django-storages[s3]' (README, \"Evidence\")."
+            "pip install 'django-storages[s3]' "
+            "(docs/configuration.md#evidence-on-s3-compatible-storage)."
         ) from None
     STORAGES["evidence"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
@@ -366,7 +367,7 @@ AXES_VERBOSE = False  # the security log says it once, in one format
 # 0: trust only the socket address (REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
-# Behind a TLS-terminating proxy (see README, "Production").
+# Behind a TLS-terminating proxy (see docs/deploying.md#nginx-in-front-https).
 if env_bool("DJANGO_BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

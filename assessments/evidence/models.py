@@ -44,7 +44,7 @@ def _evidence_storage_changed(*, setting: str, **kwargs) -> None:
 
 
 def evidence_storage():
-    """Where evidence files live: never a public URL (see README, "Evidence")."""
+    """Where evidence files live: never a public URL (docs/security.md#evidence-files)."""
     return _evidence_storage
 
 

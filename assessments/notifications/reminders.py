@@ -88,7 +88,7 @@ TARGET_DATE_DAYS = 14
 # at 3,000 task forces, and a crash re-sends at most this many.
 RECORD_BATCH = 100
 # A run still marked as sending after this long was killed: a real one takes
-# seconds to minutes (README, "Performance"), and the next daily run must
+# seconds to minutes (bench/README.md#reminders), and the next daily run must
 # not be blocked for good by one that died.
 STALE_AFTER = datetime.timedelta(hours=6)
 

@@ -248,6 +248,6 @@ def test_loading_the_stages_fixture_shows_the_guidance_text_at_once(link):
     Milestone.objects.filter(pk=milestone.pk).update(description="Edited by hand")
     page_cache.bump_all()
     assert "Edited by hand" in _partner()
-    call_command("loaddata", "stages", verbosity=0)  # the README's reset
+    call_command("loaddata", "stages", verbosity=0)  # the reset in docs/user-guide/admins.md
     html = _partner()
     assert original in html and "Edited by hand" not in html

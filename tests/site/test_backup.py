@@ -1,4 +1,4 @@
-"""Backup and restore with dumpdata/loaddata, as the README describes."""
+"""Backup and restore with dumpdata/loaddata, as docs/deploying.md describes."""
 
 import json
 import re

@@ -1,7 +1,7 @@
-"""A backup is the database and the evidence files (README, "Backup and
-restore"): restoring both, the database from its dump and the files copied
-into a new storage folder, brings every piece of evidence back, downloadable
-under the same access rules."""
+"""A backup is the database and the evidence files (docs/deploying.md#backups):
+restoring both, the database from its dump and the files copied into a new
+storage folder, brings every piece of evidence back, downloadable under the
+same access rules."""
 
 import shutil
 from io import StringIO

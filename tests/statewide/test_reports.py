@@ -16,7 +16,7 @@ from tests.factories import TaskForceFactory
 
 try:
     import weasyprint  # noqa: F401
-except OSError as error:  # Pango missing: the README says how to install it
+except OSError as error:  # Pango missing: docs/configuration.md says how to install it
     if os.environ.get("CI"):
         raise
     pytestmark = pytest.mark.skip(f"WeasyPrint cannot load Pango here: {error}")
