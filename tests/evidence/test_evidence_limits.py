@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments import evidence as service
+from assessments.evidence import services as service
 from assessments.models import Evidence
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import pdf, read

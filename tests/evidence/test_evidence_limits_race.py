@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 
-from assessments import evidence as service
+from assessments.evidence import services as service
 from assessments.models import Evidence
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import pdf

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessments import evidence as service
+from assessments.evidence import services as service
 from assessments.models import Evidence, EvidenceChange, TaskForce, evidence_storage
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import pdf, read

@@ -319,7 +319,7 @@ def test_two_runs_started_at_once_send_each_email_once(settings):
     task_force = TaskForceFactory(name="Lane County")
     task_force.coordinators.add(UserFactory(email="robin@example.org"))
     MilestoneStatusFactory(task_force=task_force, status=Status.PLANNING, target_date=days(5))
-    settings.EMAIL_BACKEND = "tests.test_send_reminders.WaitingBackend"
+    settings.EMAIL_BACKEND = "tests.notifications.test_send_reminders.WaitingBackend"
     WaitingBackend.release.clear()
     start = threading.Barrier(2)
     outputs: list = [None, None]

@@ -51,7 +51,7 @@ def _gunicorn_loggers_put_back():
 
 def _access_logger():
     """gunicorn's logger as gunicorn.conf.py sets it up, writing to a buffer."""
-    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    settings = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
     config = Config()
     for name in ("accesslog", "access_log_format", "logger_class"):
         config.set(name, settings[name])

@@ -59,7 +59,7 @@ def _hold_after_validation(monkeypatch, barrier):
             barrier.wait(timeout=20)
             return cleaned
 
-    monkeypatch.setattr("assessments.team_views.SetPasswordForm", Held)
+    monkeypatch.setattr("assessments.team.views.SetPasswordForm", Held)
 
 
 def _run(targets):

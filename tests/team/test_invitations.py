@@ -589,7 +589,7 @@ def test_withdrawing_an_unanswered_offer_keeps_the_access_the_account_had(
 def test_an_open_offer_does_not_stop_the_reminders_a_coordinator_gets(
     coordinator_client, task_force, other_team, mailoutbox
 ):
-    from assessments.reminders import coordinators_by_task_force
+    from assessments.core.reminders import coordinators_by_task_force
 
     other, other_coordinator, _ = other_team
     _team_invite(coordinator_client, task_force, email=other_coordinator.email)
@@ -620,7 +620,7 @@ def _act_while_the_password_is_checked(monkeypatch, action):
             action()
             return cleaned
 
-    monkeypatch.setattr("assessments.team_views.SetPasswordForm", Racing)
+    monkeypatch.setattr("assessments.team.views.SetPasswordForm", Racing)
 
 
 def test_a_link_withdrawn_while_the_password_is_checked_sets_nothing(
