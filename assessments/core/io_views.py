@@ -1,19 +1,15 @@
-"""The status spreadsheet import: check, preview, apply. (The exports are
-the task force page's: assessments/pages/exports.py.)"""
+"""The status spreadsheet import: check, preview, apply, through the one
+import flow (core/import_flow.py). (The exports are the task force page's:
+assessments/pages/exports.py.)"""
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.common import importing as import_flow
-from assessments.core import importing
+from assessments.core import import_flow, importing
 from assessments.core.models import ImportBatch, Status, TaskForce
 from assessments.roles import can_import_statuses
 from stages.models import Milestone
-from taskforce_site.security import log_event
 
 
 class ImportForm(forms.Form):
@@ -24,85 +20,79 @@ class ImportForm(forms.Form):
     )
 
 
-def _require_importer(request: HttpRequest) -> None:
-    if not can_import_statuses(request.user):
-        raise PermissionDenied
+def _preview_rows(batch: ImportBatch) -> list[dict]:
+    task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])
+    milestones = Milestone.objects.in_bulk([c["milestone"] for c in batch.changes])
+    labels = {choice.value: choice.label for choice in Status}
+
+    def shown(name: str, value):
+        # A status by its label; an empty value as a dash.
+        return (labels.get(value, value) if name == "status" else value) or "—"
+
+    rows = []
+    for change in batch.changes:
+        milestone = milestones.get(change["milestone"])
+        rows.append(
+            {
+                "task_force": task_forces.get(change["task_force"]),
+                "subject": milestone.name if milestone else "",
+                "added": False,
+                "differences": [
+                    (name.replace("_", " ").capitalize(), shown(name, old), shown(name, new))
+                    for name, (old, new) in change["differences"].items()
+                ],
+            }
+        )
+    return rows
+
+
+def _summary(batch: ImportBatch, rows: list[dict], applied: bool) -> str:
+    n, unchanged = len(rows), batch.unchanged
+    statuses = f"{n} status{'' if n == 1 else 'es'}"
+    row_s = f"{unchanged} row{'' if unchanged == 1 else 's'}"
+    if applied:
+        was = "was" if unchanged == 1 else "were"
+        return f"{statuses} changed; {row_s} already matched and {was} left alone."
+    matches = "matches" if unchanged == 1 else "match"
+    return f"{statuses} will change; {row_s} already {matches} and will be left alone."
+
+
+STATUSES = import_flow.ImportKind(
+    batch_kind=ImportBatch.Kind.STATUSES,
+    form_class=ImportForm,
+    may_import=can_import_statuses,
+    # Only the batch's owner sees it; everyone else gets 404, importer or not.
+    guard_batch_pages=False,
+    check_file=importing.check_file,
+    save_plan=importing.save_plan,
+    apply_plan=importing.apply_plan,
+    upload_url="import",
+    preview_url="import_preview",
+    apply_url="import_apply",
+    task_force_url="task_force",
+    log_prefix="import",
+    title="Import statuses",
+    heading="Import statuses from a spreadsheet",
+    instructions_template="assessments/core/_import_instructions.html",
+    preview_title="Check the import",
+    applied_title="Import applied",
+    subject_label="Milestone",
+    preview_rows=_preview_rows,
+    summary=_summary,
+    applied_message=lambda count: f"Imported: {count} status{'es' if count != 1 else ''} changed.",
+)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
-    _require_importer(request)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    errors, stopped_at = [], None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        # Read one byte past the limit, so a too-large file is recognised
-        # without reading all of it.
-        content = upload.read(import_flow.MAX_FILE_BYTES + 1)
-        check = importing.check_file(content=content, user=request.user)
-        if check.ok:
-            batch = importing.save_plan(check=check, user=request.user, filename=upload.name)
-            log_event("import.checked", request, batch=batch.pk, changes=len(batch.changes))
-            return redirect("assessments:import_preview", pk=batch.pk)
-        errors, stopped_at = check.errors, check.stopped_at
-        log_event("import.refused", request, problems=len(errors))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "assessments/core/import.html",
-        {"form": form, "errors": errors, "stopped_at": stopped_at},
-        status=status,
-    )
-
-
-def _get_batch(request: HttpRequest, pk: int) -> ImportBatch:
-    # Another user's import is somebody else's business: 404; so is a
-    # register import (assessments/register/io_views.py has its own pages).
-    return get_object_or_404(
-        ImportBatch, pk=pk, created_by=request.user, kind=ImportBatch.Kind.STATUSES
-    )
+    return import_flow.upload(request, STATUSES)
 
 
 @require_safe
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _get_batch(request, pk)
-    task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])
-    milestones = Milestone.objects.in_bulk([c["milestone"] for c in batch.changes])
-    labels = {choice.value: choice.label for choice in Status}
-    rows = [
-        {
-            "task_force": task_forces.get(change["task_force"]),
-            "milestone": milestones.get(change["milestone"]),
-            "differences": [
-                (
-                    name.replace("_", " ").capitalize(),
-                    labels.get(old, old) if name == "status" else old,
-                    labels.get(new, new) if name == "status" else new,
-                )
-                for name, (old, new) in change["differences"].items()
-            ],
-        }
-        for change in batch.changes
-    ]
-    return render(request, "assessments/core/import_preview.html", {"batch": batch, "rows": rows})
+    return import_flow.preview(request, STATUSES, pk)
 
 
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _get_batch(request, pk)
-    try:
-        count = importing.apply_plan(batch=batch, user=request.user)
-    except importing.ImportConflict as error:
-        messages.error(
-            request, f"Nothing was changed. {error} Upload the file again to re-check it."
-        )
-        return redirect("assessments:import_preview", pk=batch.pk)
-    log_event("import.applied", request, batch=batch.pk, changes=count)
-    messages.success(request, f"Imported: {count} status{'es' if count != 1 else ''} changed.")
-    # Back to the task force the file was about; for several, to the list of
-    # what changed.
-    task_force_ids = {change["task_force"] for change in batch.changes}
-    if len(task_force_ids) == 1:
-        task_force = TaskForce.objects.only("slug").get(pk=task_force_ids.pop())
-        return redirect("assessments:task_force", slug=task_force.slug)
-    return redirect("assessments:import_preview", pk=batch.pk)
+    return import_flow.apply(request, STATUSES, pk)

@@ -1,15 +1,12 @@
 """The partner register's exports (CSV, XLSX) and its spreadsheet import:
-check, preview, apply, as for statuses (assessments/core/io_views.py)."""
+check, preview, apply, through the one import flow (core/import_flow.py)."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import export_scope
-from assessments.common import importing as import_flow
 from assessments.common.downloads import table_download
+from assessments.core import import_flow
 from assessments.core.io_views import ImportForm
 from assessments.core.models import ImportBatch, TaskForce
 from assessments.register import exports as register_exports
@@ -36,92 +33,85 @@ class RegisterImportForm(ImportForm):
         )
 
 
-def _require_editor(request: HttpRequest) -> None:
-    # Program managers only read registers: every register import page is
-    # 403 for them, as for anyone who edits no task force.
-    if not edits_some_task_force(request.user):
-        raise PermissionDenied
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
-    _require_editor(request)
-    form = RegisterImportForm(request.POST or None, request.FILES or None)
-    errors, stopped_at = [], None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        content = upload.read(import_flow.MAX_FILE_BYTES + 1)
-        check = register_import.check_file(content=content, user=request.user)
-        if check.ok:
-            batch = register_import.save_plan(check=check, user=request.user, filename=upload.name)
-            changes = len(batch.changes)
-            log_event("register_import.checked", request, batch=batch.pk, changes=changes)
-            return redirect("assessments:register_import_preview", pk=batch.pk)
-        errors, stopped_at = check.errors, check.stopped_at
-        log_event("register_import.refused", request, problems=len(errors))
-    return render(
-        request,
-        "assessments/register/register_import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "stopped_at": stopped_at,
-            "sectors": Sector.objects.all(),
-            "partnership_types": PartnershipType.values,
-            "mou_statuses": MouStatus.values,
-        },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-def _get_batch(request: HttpRequest, pk: int) -> ImportBatch:
-    _require_editor(request)
-    # Another user's import, or a status import, is not this page's: 404.
-    return get_object_or_404(
-        ImportBatch, pk=pk, created_by=request.user, kind=ImportBatch.Kind.REGISTER
-    )
-
-
-@require_safe
-def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _get_batch(request, pk)
+def _preview_rows(batch: ImportBatch) -> list[dict]:
     task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])
-    rows = [
+    return [
         {
             "task_force": task_forces.get(change["task_force"]),
-            "name": change["name"],
+            "subject": change["name"],
             "added": change["agency"] is None,
             # In words, as the task force's history will show them.
             "differences": RegisterChange(changes=change["differences"]).field_changes,
         }
         for change in batch.changes
     ]
+
+
+def _summary(batch: ImportBatch, rows: list[dict], applied: bool) -> str:
     added = sum(1 for row in rows if row["added"])
-    return render(
-        request,
-        "assessments/register/register_import_preview.html",
-        {"batch": batch, "rows": rows, "added": added, "changed": len(rows) - added},
+    changed, unchanged = len(rows) - added, batch.unchanged
+    agencies = f"{added} agenc{'y' if added == 1 else 'ies'}"
+    row_s = f"{unchanged} row{'' if unchanged == 1 else 's'}"
+    if applied:
+        was = "was" if unchanged == 1 else "were"
+        return (
+            f"{agencies} added and {changed} changed; {row_s} already matched and {was} left alone."
+        )
+    matches = "matches" if unchanged == 1 else "match"
+    return (
+        f"{agencies} will be added and {changed} changed; {row_s} already {matches} "
+        "and will be left alone."
     )
+
+
+def _instructions_context() -> dict:
+    return {
+        "sectors": Sector.objects.all(),
+        "partnership_types": PartnershipType.values,
+        "mou_statuses": MouStatus.values,
+    }
+
+
+PARTNERS = import_flow.ImportKind(
+    batch_kind=ImportBatch.Kind.REGISTER,
+    form_class=RegisterImportForm,
+    # Program managers only read registers: every register import page is
+    # 403 for them, as for anyone who edits no task force.
+    may_import=edits_some_task_force,
+    guard_batch_pages=True,
+    check_file=register_import.check_file,
+    save_plan=register_import.save_plan,
+    apply_plan=register_import.apply_plan,
+    upload_url="register_import",
+    preview_url="register_import_preview",
+    apply_url="register_import_apply",
+    task_force_url="register",
+    log_prefix="register_import",
+    title="Import partner agencies",
+    heading="Import partner agencies from a spreadsheet",
+    instructions_template="assessments/register/_register_import_instructions.html",
+    instructions_context=_instructions_context,
+    preview_title="Check the partner import",
+    applied_title="Partner import applied",
+    subject_label="Agency",
+    preview_rows=_preview_rows,
+    summary=_summary,
+    applied_message=lambda count: (
+        f"Imported: {count} partner agenc{'ies' if count != 1 else 'y'} added or changed."
+    ),
+)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    return import_flow.upload(request, PARTNERS)
+
+
+@require_safe
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    return import_flow.preview(request, PARTNERS, pk)
 
 
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _get_batch(request, pk)
-    try:
-        count = register_import.apply_plan(batch=batch, user=request.user)
-    except register_import.ImportConflict as error:
-        messages.error(
-            request, f"Nothing was changed. {error} Upload the file again to re-check it."
-        )
-        return redirect("assessments:register_import_preview", pk=batch.pk)
-    log_event("register_import.applied", request, batch=batch.pk, changes=count)
-    messages.success(
-        request, f"Imported: {count} partner agenc{'ies' if count != 1 else 'y'} added or changed."
-    )
-    # A file about one task force returns to its register, where the changes
-    # show; a file about several, to the list of what changed.
-    task_force_ids = {change["task_force"] for change in batch.changes}
-    if len(task_force_ids) == 1:
-        task_force = TaskForce.objects.get(pk=task_force_ids.pop())
-        return redirect("assessments:register", slug=task_force.slug)
-    return redirect("assessments:register_import_preview", pk=batch.pk)
+    return import_flow.apply(request, PARTNERS, pk)
