@@ -7,13 +7,8 @@ from assessments.core.models import (
     NOTES_MAX_LENGTH,
 )
 from assessments.evidence.models import EVIDENCE_NOTE_HELP
-from assessments.evidence.services import (
-    ACCEPT_ATTRIBUTE,
-    ACCEPTED_TEXT,
-    STATEMENT,
-    STATEMENT_HELP,
-    STATEMENT_REQUIRED,
-)
+from assessments.evidence.services import STATEMENT, STATEMENT_HELP, STATEMENT_REQUIRED
+from assessments.evidence.uploads import ACCEPT_ATTRIBUTE, ACCEPTED_TEXT
 
 NO_VICTIM_DETAILS = "Do not record anything that identifies a victim or survivor."
 

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from assessments.evidence import services as service
+from assessments.evidence import storage
 from assessments.models import Evidence, EvidenceChange, TaskForce, evidence_storage
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import pdf, read
@@ -209,7 +210,7 @@ def test_a_purged_record_is_not_missing_its_file(
     piece = _add(task_force, milestone, coordinator)
     service.evidence_remove(evidence=piece, user=coordinator, at=LONG_AGO)
     assert service.evidence_purge_removed() == 1
-    assert service.evidence_storage_check().ok
+    assert storage.evidence_storage_check().ok
 
 
 @pytest.mark.parametrize(("minutes_later", "listed"), [(10, False), (61, True)])
@@ -219,7 +220,7 @@ def test_a_recent_file_with_no_record_may_be_an_upload_in_progress(
     """An upload writes its file before its record is committed."""
     written = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
     name = _orphan(evidence_dir, changed=written)
-    check = service.evidence_storage_check(
+    check = storage.evidence_storage_check(
         now=written + datetime.timedelta(minutes=minutes_later),
         grace=datetime.timedelta(hours=1),
     )
@@ -234,5 +235,5 @@ def test_an_empty_or_missing_folder_is_fine(evidence_dir, settings, tmp_path, db
             "OPTIONS": {"location": tmp_path / "not-made-yet"},
         },
     }
-    check = service.evidence_storage_check()
+    check = storage.evidence_storage_check()
     assert check.ok and check.files_seen == 0

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.evidence import services as service
+from assessments.evidence import uploads
 from assessments.models import Evidence, EvidenceChange, TaskForce
 from stages.models import Milestone
 from tests.evidence_samples.make_samples import SAMPLES, docx, pdf, read
@@ -110,7 +111,7 @@ def _zip_bomb() -> bytes:
 
 def _many_parts() -> bytes:
     members = [("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")]
-    members += [(f"word/part{n}.xml", b"") for n in range(service.OFFICE_MAX_MEMBERS)]
+    members += [(f"word/part{n}.xml", b"") for n in range(uploads.OFFICE_MAX_MEMBERS)]
     return _zip(members)
 
 
@@ -306,7 +307,7 @@ def test_a_ten_megabyte_upload_arrives_as_a_temporary_file_and_streams_to_storag
     assert response.status_code == 302
     assert seen["class"] is TemporaryUploadedFile
     # The checks read the head only, never the whole file at once.
-    assert reads and all(0 < size <= service.HEAD_BYTES for size in reads)
+    assert reads and all(0 < size <= uploads.HEAD_BYTES for size in reads)
     [stored] = _stored_files(evidence_dir)
     assert stored.stat().st_size == len(content)
 

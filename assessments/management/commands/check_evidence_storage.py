@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management import BaseCommand, CommandError
 
-from assessments.evidence.services import evidence_storage_check
+from assessments.evidence.storage import evidence_storage_check
 
 
 class Command(BaseCommand):
