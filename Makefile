@@ -35,7 +35,7 @@ run: install
 
 # lint-imports: the import rule between feature packages (pyproject.toml,
 # docs/development.md). PYTEST_ARGS narrows the run, e.g.
-# PYTEST_ARGS='-m "not e2e"' (CI's SQLite run).
+# PYTEST_ARGS='-m "not e2e"' (CI's PostgreSQL run).
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
