@@ -54,6 +54,29 @@ class PlannedChange:
     differences: dict = field(default_factory=dict)
 
 
+class ImportTaskForces:
+    """The task forces an import's rows may name, for both kinds of import:
+    those the importer may read, and of those only the ones they may edit.
+    Each task force's edit right is asked once, however many rows name it."""
+
+    def __init__(self, user: AbstractBaseUser) -> None:
+        self.user = user
+        self.readable = {tf.slug: tf for tf in TaskForce.objects.visible_to(user)}
+        self._editable: dict[str, bool] = {}
+
+    def named(self, slug: str, problems: list[str]) -> TaskForce | None:
+        """The task force a row names, or None; what is wrong goes to `problems`."""
+        task_force = self.readable.get(slug)
+        if task_force is None:
+            problems.append(f"unknown task force '{slug}'")
+            return None
+        if slug not in self._editable:
+            self._editable[slug] = task_force.can_edit(self.user)
+        if not self._editable[slug]:
+            problems.append(f"you may not change task force '{slug}'")
+        return task_force
+
+
 def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
     """Every problem in the file, or the changes it makes (common/importing.py)."""
     return importing.check_file(
@@ -73,22 +96,14 @@ def _check_rows(
 ) -> list[tuple[TaskForce, Milestone, dict]]:
     """Check each row as it is read (common/importing.py stops after MAX_ERRORS)."""
 
-    readable = {tf.slug: tf for tf in TaskForce.objects.visible_to(user)}
+    task_forces = ImportTaskForces(user)
     milestones = {m.slug: m for m in Milestone.objects.all()}
-    editable: dict[str, bool] = {}
     seen: dict[tuple[str, str], int] = {}
     planned: list[tuple[TaskForce, Milestone, dict]] = []
 
     for number, cells in importing.rows_to_check(check, rows, header, REQUIRED_COLUMNS):
         problems = []
-        task_force = readable.get(cells["task_force"])
-        if task_force is None:
-            problems.append(f"unknown task force '{cells['task_force']}'")
-        else:
-            if task_force.slug not in editable:
-                editable[task_force.slug] = task_force.can_edit(user)
-            if not editable[task_force.slug]:
-                problems.append(f"you may not change task force '{task_force.slug}'")
+        task_force = task_forces.named(cells["task_force"], problems)
         milestone = milestones.get(cells["milestone"])
         if milestone is None:
             problems.append(f"unknown milestone '{cells['milestone']}'")

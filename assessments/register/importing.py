@@ -38,6 +38,7 @@ from assessments.common.importing import (  # noqa: F401  (the limits, as the st
     plain,
 )
 from assessments.core import page_cache, services
+from assessments.core.importing import ImportTaskForces
 from assessments.core.models import ImportBatch, TaskForce
 from assessments.register.models import (
     MouStatus,
@@ -112,24 +113,16 @@ def _check_rows(
     user: AbstractBaseUser,
     today: datetime.date,
 ) -> list[tuple[TaskForce, str, dict]]:
-    readable = {tf.slug: tf for tf in TaskForce.objects.visible_to(user)}
+    task_forces = ImportTaskForces(user)
     sectors: dict[str, Sector] = {}
     for sector in Sector.objects.all():
         sectors[sector.name.lower()] = sectors[sector.slug] = sector
-    editable: dict[str, bool] = {}
     seen: dict[tuple[str, str], int] = {}
     planned: list[tuple[TaskForce, str, dict]] = []
 
     for number, cells in importing.rows_to_check(check, rows, header, IMPORT_COLUMNS):
         problems = []
-        task_force = readable.get(cells["task_force"])
-        if task_force is None:
-            problems.append(f"unknown task force '{cells['task_force']}'")
-        else:
-            if task_force.slug not in editable:
-                editable[task_force.slug] = task_force.can_edit(user)
-            if not editable[task_force.slug]:
-                problems.append(f"you may not change task force '{task_force.slug}'")
+        task_force = task_forces.named(cells["task_force"], problems)
         name = cells["agency"]
         if not name:
             problems.append("the agency name is empty")
