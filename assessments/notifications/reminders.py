@@ -50,6 +50,7 @@ import contextlib
 import datetime
 import logging
 import smtplib
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -365,11 +366,28 @@ def _record(sent: Iterable[Message], today: datetime.date) -> None:
 SEND_ERRORS = (smtplib.SMTPException, OSError)
 
 
+# SQLite answers a write that meets another connection's open write with
+# "database table is locked" at once, where PostgreSQL waits: two runs
+# claiming in the same instant retry a few times, briefly, before giving up.
+CLAIM_ATTEMPTS = 5
+
+
 def reminder_run_claim(*, today: datetime.date, force: bool = False) -> ReminderRun | None:
     """The ReminderRun this run sends under, or None when another run is
     sending. Committed before anything is sent, so a run on another host
     sees it. `force` takes over from a run marked as sending (one that was
     killed); without it, only from one STALE_AFTER old."""
+    for attempt in range(1, CLAIM_ATTEMPTS + 1):
+        try:
+            return _claim(today=today, force=force)
+        except OperationalError:
+            if attempt == CLAIM_ATTEMPTS:
+                raise
+            time.sleep(0.1 * attempt)
+    return None  # not reached: the last attempt returns or raises
+
+
+def _claim(*, today: datetime.date, force: bool) -> ReminderRun | None:
     now = timezone.now()
     running = ReminderRun.objects.filter(status=ReminderRun.Status.RUNNING)
     if not force:
