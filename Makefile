@@ -19,7 +19,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# Local development: DEBUG on, SQLite file unless DATABASE_URL is set.
+# Local development: DEBUG on, SQLite file unless DATABASE_URL is set, and a
+# job worker (imports, e-mail, large exports) beside the web server.
 # Demo data is seeded only when the SQLite database did not exist yet.
 run: export DJANGO_DEBUG ?= 1
 # Links in e-mails (printed in this terminal) point at this server.
@@ -30,7 +31,9 @@ run: install
 	$(PY) manage.py load_stages && \
 	if [ -n "$$new_db" ]; then $(PY) manage.py seed_demo; \
 	else echo "Log in with the accounts you created (demo accounts: 'python manage.py seed_demo' resets their passwords)."; fi
-	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Serving at http://$(HOST):$(PORT)/ with a job worker beside it (Ctrl-C stops both)"
+	@$(PY) manage.py run_worker --interval 0.5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # lint-imports: the import rule between feature packages (pyproject.toml,

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "two_factor",
     "formtools",
+    # Background jobs: Django's tasks API (the django-tasks backport of
+    # Django 6's django.tasks) on a queue kept in the database.
+    "django_tasks",
+    "django_tasks_db",
     "taskforce_site.apps.SiteConfig",
     "stages",
     "assessments",
@@ -124,6 +128,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the job worker write to one file: WAL lets pages
+    # read while a job writes, IMMEDIATE takes the write lock at the start
+    # of a transaction (so a writer waits its turn instead of failing half
+    # way), and `timeout` is how long it waits, in seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -285,6 +302,22 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
+
+# Background jobs (taskforce_site/jobs.py): imports, e-mail and large
+# exports run off the request, on a queue kept in the database, so no other
+# server is needed; any number of `manage.py run_worker` processes, on any
+# machine that reaches the database, share it. docs/deploying.md says how
+# to run the worker and how to move to Redis (RQ) for a large deployment.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "mail"],
+    }
+}
+# A worker not seen for this many seconds makes /healthz answer 503. Workers
+# record that they are alive every WORKER_HEARTBEAT_SECONDS, busy or idle.
+WORKER_HEARTBEAT_SECONDS = env_int("DJANGO_WORKER_HEARTBEAT_SECONDS", 15)
+WORKER_STALE_AFTER_SECONDS = env_int("DJANGO_WORKER_STALE_AFTER_SECONDS", 120)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -47,6 +47,7 @@ urlpatterns = [
     path("accounts/two-factor/", include(two_factor_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("livez", views.livez, name="livez"),
     path("", include("assessments.urls")),
 ]

@@ -6,10 +6,12 @@ from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.template import loader
+from django.utils import timezone
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from taskforce_site import jobs
 from taskforce_site.security import log_event
 
 
@@ -42,21 +44,55 @@ def _cache_answers(alias: str) -> bool:
     return answered
 
 
-@login_not_required
-@never_cache
-@require_safe
-def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when every backend that requests depend on answers: the database,
-    and the shared cache when there is one (page parts are kept in it). 503
-    otherwise, naming what failed, so a load balancer stops sending people
-    here. For load balancers and uptime checks, so no login."""
+def _request_backends_failing() -> list[str]:
     failed = [] if _database_answers() else ["database"]
     failed += [f"cache {alias!r}" for alias in _shared_caches() if not _cache_answers(alias)]
+    return failed
+
+
+def _worker_failing() -> list[str]:
+    """The job-queue worker, by its heartbeat: an idle worker still beats,
+    so a quiet day with no job due is not a failure."""
+    last_seen = jobs.worker_last_seen()
+    if last_seen is None:
+        return ["worker (none has run)"]
+    silent = (timezone.now() - last_seen).total_seconds()
+    if silent > jobs.stale_after().total_seconds():
+        return [f"worker (last seen {int(silent)} s ago)"]
+    return []
+
+
+def _health(failed: list[str]) -> HttpResponse:
     if failed:
         return HttpResponse(
             f"unavailable: {', '.join(failed)}\n", status=503, content_type="text/plain"
         )
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The whole service, for uptime checks: 200 when the database, the
+    shared cache when there is one, and a job-queue worker all answer; 503
+    otherwise, naming what failed (a worker not seen for
+    WORKER_STALE_AFTER_SECONDS means imports and e-mail wait). No login."""
+    failed = _request_backends_failing()
+    if "database" not in failed:
+        failed += _worker_failing()
+    return _health(failed)
+
+
+@login_not_required
+@never_cache
+@require_safe
+def readyz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 200 when every backend that requests depend on
+    answers (the database, and the shared cache, where page parts are kept),
+    503 naming what failed, so the balancer stops sending people here. The
+    worker is not asked: pages work while it is away."""
+    return _health(_request_backends_failing())
 
 
 @login_not_required

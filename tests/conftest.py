@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import zoneinfo
+from unittest import mock
 
 import pytest
 import time_machine
@@ -78,6 +79,75 @@ def _second_factor_optional(settings):
     # factor; tests/site/test_two_factor.py and the invitation tests turn the
     # production rule ("staff") back on.
     settings.TWO_FACTOR_REQUIRED = "optional"
+
+
+def _run_jobs():
+    from django.db import connection
+
+    from taskforce_site.worker import run_pending_jobs
+
+    # The worker closes connections it thinks are left over between jobs; a
+    # test's connection is inside the test's transaction and must stay open.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        run_pending_jobs()
+    assert connection.connection is not None
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Run the jobs that are due, as a worker would, in this test's
+    transaction: call it where a worker would have picked them up."""
+    return _run_jobs
+
+
+@pytest.fixture(autouse=True)
+def _worker_after_each_request(request):
+    """A site in service has a worker taking jobs as soon as they are queued.
+    Here the test client's requests stand in for that: after each request,
+    the jobs it queued run, in the test's transaction, before the test
+    looks at the result. A test that wants to see a job waiting (its
+    progress page, a failed send) marks itself `no_worker` and calls the
+    `run_jobs` fixture when it chooses."""
+    if request.node.get_closest_marker("no_worker") or request.node.get_closest_marker("e2e"):
+        yield
+        return
+    from django.test.client import Client
+    from django_tasks.signals import task_enqueued
+
+    original = Client.request
+    queued = []
+
+    def remember(sender, task_result, **kwargs):
+        queued.append(task_result.id)
+
+    def request_then_run_jobs(self, **kwargs):
+        queued.clear()
+        response = original(self, **kwargs)
+        # Only after a request that queued something: the query counts of
+        # the others stay the page's own.
+        if queued:
+            _run_jobs()
+        return response
+
+    task_enqueued.connect(remember)
+    try:
+        with mock.patch.object(Client, "request", request_then_run_jobs):
+            yield
+    finally:
+        task_enqueued.disconnect(remember)
+
+
+@pytest.fixture
+def worker_alive(db):
+    """A job-queue worker that said it was alive just now."""
+    from django.utils import timezone
+
+    from taskforce_site.models import WorkerHeartbeat
+
+    now = timezone.now()
+    return WorkerHeartbeat.objects.create(
+        worker_id="test-worker", hostname="test", pid=1, started_at=now, last_seen=now
+    )
 
 
 @pytest.fixture
