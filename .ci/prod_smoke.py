@@ -156,10 +156,18 @@ def parse(page: Response) -> PageParser:
 
 
 def check_healthz(client: Client) -> None:
-    r = client.request("GET", "/healthz")
+    r = client.request("GET", "/readyz")
+    check(r.status == 200 and r.text.strip() == "ok", f"GET /readyz: {r.status} {r.text[:200]!r}")
+    # /healthz also asks for the job worker, started beside gunicorn; its
+    # first heartbeat may take a moment after start-up.
+    for _ in range(50):
+        r = client.request("GET", "/healthz")
+        if r.status == 200:
+            break
+        time.sleep(0.2)
     check(r.status == 200, f"GET /healthz: {r.status}, expected 200: {r.text[:200]!r}")
     check(r.text.strip() == "ok", f"GET /healthz: body {r.text[:200]!r}, expected 'ok'")
-    ok("healthz 200 ok")
+    ok("readyz and healthz 200 ok (database, and a worker's heartbeat)")
 
 
 def check_https_redirect(client: Client) -> None:

@@ -12,6 +12,8 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from assessments.core import services
 from assessments.cycles import services as cycles
@@ -29,6 +31,8 @@ from assessments.models import (
 from assessments.notifications.services import unsubscribe_token
 from assessments.register import services as register
 from stages.models import Milestone
+from taskforce_site import jobs
+from taskforce_site.models import WorkerHeartbeat
 from tests.factories import (
     EvidenceFactory,
     PartnerLinkFactory,
@@ -64,6 +68,15 @@ def admin_model_of(route: str) -> str | None:
         if parts[1] not in {"r", "login", "logout", "password_change", "autocomplete", "jsi18n"}:
             return candidate
     return None
+
+
+@task()
+def example_job() -> None:
+    """A job on the queue, for the admin's job pages."""
+
+
+# The admin's index of one app: its pattern names every app with a model admin.
+ADMIN_APP_INDEX = "admin/^(?P<app_label>auth|axes|django_tasks_database|stages|assessments)/$"
 
 
 def build_world() -> dict:
@@ -111,8 +124,16 @@ def build_world() -> dict:
         "stages/stage": milestone.stage.history.latest().history_id,
     }
 
+    # A site in service has a job worker that says it is alive (/healthz).
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(
+        worker_id="world-worker", hostname="test", pid=1, started_at=now, last_seen=now
+    )
+    job = DBTaskResult.objects.get(pk=jobs.enqueue(example_job).id)
+
     attempt = {"username": "someone", "ip_address": "10.0.0.1"}
     object_ids = {
+        "django_tasks_database/dbtaskresult": job.pk,
         "auth/group": program_managers.pk,
         "auth/user": coordinator.pk,
         "axes/accessattempt": AccessAttempt.objects.create(failures_since_start=1, **attempt).pk,
@@ -235,7 +256,7 @@ def url_for(route: str, world: dict, role: str) -> str:
         model = admin_model_of(route)
         object_id = str(world["ids"][model]) if model else ""
         concrete = {
-            "admin/^(?P<app_label>auth|axes|stages|assessments)/$": "admin/assessments/",
+            ADMIN_APP_INDEX: "admin/assessments/",
             "admin/(?P<url>.*)$": "admin/no-such-page/",
             "admin/r/<path:content_type_id>/<path:object_id>/": (
                 f"admin/r/{ContentType.objects.get_for_model(LogEntry).pk}/1/"

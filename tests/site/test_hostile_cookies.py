@@ -20,7 +20,7 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_a_malformed_session_cookie_is_no_session(db, value):
+def test_a_malformed_session_cookie_is_no_session(worker_alive, value):
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = value
     login = client.get("/accounts/login/")

@@ -21,7 +21,7 @@ SITE_PAGES = [
     and "confirm" not in route
     and route != "healthz"
     and "logout" not in route
-    and route != "livez"
+    and route not in ("livez", "readyz")
     and "resend" not in route
     # Only its invitee sees an invitation's answer page, and the world has none:
     # tests/team/test_invitations.py checks its structure.

@@ -17,7 +17,7 @@ from django.test import Client
 
 from assessments.models import MilestoneStatus, PartnerLink, Status
 from tests.factories import TaskForceFactory, UserFactory
-from tests.routes import ALL_ROUTES, ROLES, admin_model_of, url_for
+from tests.routes import ADMIN_APP_INDEX, ALL_ROUTES, ROLES, admin_model_of, url_for
 
 
 def _row(admin, program_manager, coordinator, other_coordinator, partner, anonymous):
@@ -247,6 +247,7 @@ SITE = {
     ("GET", "unsubscribe/<str:token>/"): _row(200, 200, 200, 200, 200, 404),
     ("GET", "healthz"): _everyone(200),
     ("GET", "livez"): _everyone(200),
+    ("GET", "readyz"): _everyone(200),
     ("GET", "accounts/login/"): _everyone(200),
     ("POST", "accounts/logout/"): _everyone("login"),
     ("GET", "accounts/password_change/"): _row(200, 200, 200, 200, "login", "login"),
@@ -273,7 +274,7 @@ SITE = {
     ("GET", "admin/jsi18n/"): ADMIN_SITE,
     # Log entries have no "view on site" URL.
     ("GET", "admin/r/<path:content_type_id>/<path:object_id>/"): {**ADMIN_SITE, "admin": 404},
-    ("GET", "admin/^(?P<app_label>auth|axes|stages|assessments)/$"): ADMIN_SITE,
+    ("GET", ADMIN_APP_INDEX): ADMIN_SITE,
     # The admin's catch-all for unknown admin URLs.
     ("GET", "admin/(?P<url>.*)$"): {**ADMIN_SITE, "admin": 404},
 }
@@ -286,6 +287,9 @@ ADMIN_MODELS = {
     "axes/accessattempt": {"add": 403},
     "axes/accesslog": {"add": 403},
     "axes/accessfailurelog": {"add": 403},
+    # The job queue (django-tasks-db): read-only, jobs are never added or
+    # deleted by hand.
+    "django_tasks_database/dbtaskresult": {"add": 403, "delete": 403},
     "stages/stage": {},
     "stages/milestone": {},
     "assessments/area": {},
