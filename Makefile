@@ -33,7 +33,7 @@ run: install
 	else echo "Log in with the accounts you created (demo accounts: 'python manage.py seed_demo' resets their passwords)."; fi
 	@echo "Serving at http://$(HOST):$(PORT)/ with a job worker beside it (Ctrl-C stops both)"
 	@$(PY) manage.py run_worker --interval 0.5 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	trap 'pkill -TERM -P $$worker 2>/dev/null; kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # lint-imports: the import rule between feature packages (pyproject.toml,
