@@ -224,7 +224,7 @@ def _act(
 @require_POST
 def help_request_reply(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
     def act(help_request: HelpRequest, data: dict) -> str:
-        message = help_requests.help_request_reply(
+        help_requests.help_request_reply(
             request=help_request,
             body=data["body"],
             user=request.user,

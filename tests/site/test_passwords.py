@@ -10,7 +10,6 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from taskforce_site.models import OutgoingEmail
-
 from tests.login import login_data
 
 LONG = "correct horse battery staple " * 4  # 116 characters
