@@ -29,6 +29,7 @@ from assessments.models import (
 from assessments.notifications.services import unsubscribe_token
 from assessments.register import services as register
 from stages.models import Milestone
+from taskforce_site.models import OutgoingEmail
 from tests.factories import (
     EvidenceFactory,
     PartnerLinkFactory,
@@ -117,6 +118,9 @@ def build_world() -> dict:
         "auth/user": coordinator.pk,
         "axes/accessattempt": AccessAttempt.objects.create(failures_since_start=1, **attempt).pk,
         "axes/accesslog": AccessLog.objects.create(**attempt).pk,
+        "taskforce_site/outgoingemail": OutgoingEmail.objects.create(
+            to="invitee@example.org", subject="You are invited", template="invitation"
+        ).pk,
         "axes/accessfailurelog": AccessFailureLog.objects.create(**attempt).pk,
         "stages/stage": milestone.stage_id,
         "stages/milestone": milestone.pk,
