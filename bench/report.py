@@ -100,15 +100,20 @@ def print_report(output: dict) -> None:
             )
 
     if output.get("reminders"):
-        print("\nsend_reminders (every task force, digest day, in-memory mail; one run each)")
+        print(
+            "\nsend_reminders (every task force, digest day; the run queues, the worker "
+            "sends with in-memory mail; one run each)"
+        )
         print(
             f"{'n':>6} {'e-mails':>8} {'items':>7} {'dry s':>7} {'dry q':>6} "
-            f"{'send s':>7} {'send q':>7} {'again s':>8} {'again q':>8}"
+            f"{'queue s':>8} {'queue q':>8} {'send s':>7} {'send q':>7} "
+            f"{'again s':>8} {'again q':>8}"
         )
         for e in output["reminders"]:
             print(
                 f"{e['n']:>6} {e['emails']:>8} {e['items']:>7} {e['dry_run_s']:>7.2f} "
-                f"{e['dry_run_queries']:>6} {e['send_s']:>7.2f} {e['send_queries']:>7} "
+                f"{e['dry_run_queries']:>6} {e['queue_s']:>8.2f} {e['queue_queries']:>8} "
+                f"{e['worker_s']:>7.2f} {e['worker_queries']:>7} "
                 f"{e['second_run_s']:>8.2f} {e['second_run_queries']:>8}"
             )
 

@@ -130,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
 
     notes["trivial"] = "/livez"
     notes["reminders"] = (
-        "manage.py send_reminders' work on a digest weekday, in process with the in-memory "
-        "mail backend: dry run, the run (every e-mail rendered and recorded), a second run"
+        "manage.py send_reminders' work on a digest weekday, in process: dry run, the run "
+        "(every e-mail rendered, queued and recorded), the job worker sending them all "
+        "with the in-memory mail backend, a second run"
     )
     notes["import"] = (
         "every task force x every active milestone, each status changed, as XLSX in the "

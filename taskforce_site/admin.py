@@ -1,5 +1,6 @@
 """Accounts in the Django admin: who has two-factor sign-in, and a logged
-reset of it for someone who lost their phone, which signs them out everywhere."""
+reset of it for someone who lost their phone, which signs them out
+everywhere. Outgoing e-mails: what failed, and sending it again."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -7,6 +8,8 @@ from django.contrib.auth.admin import UserAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from taskforce_site.mail import requeue
+from taskforce_site.models import OutgoingEmail
 from taskforce_site.second_factor import second_factor_reset
 
 User = get_user_model()
@@ -44,3 +47,47 @@ class SiteUserAdmin(UserAdmin):
             "signing in with their password.",
             messages.SUCCESS,
         )
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """Every e-mail the site queued, for staff to see what did not go and
+    send it again. Read-only: a message is what was decided when it was
+    queued. Its bodies are never shown (a password reset's link is a
+    key to the account); the subject and the template say what it was."""
+
+    list_display = ["created_at", "to", "template", "status", "attempts", "last_error"]
+    list_filter = ["status", "template"]
+    search_fields = ["to"]
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+    fields = [
+        "to",
+        "template",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Send again (failed ones)", permissions=["change"])
+    def send_again(self, request, queryset) -> None:
+        skipped = queryset.exclude(status=OutgoingEmail.Status.FAILED).count()
+        count = requeue(queryset)
+        self.message_user(
+            request,
+            f"{count} failed e-mail(s) queued again."
+            + (f" {skipped} not failed, left as they are." if skipped else ""),
+            messages.SUCCESS if count else messages.WARNING,
+        )
+
+
+# The admin index says how many e-mails failed (templates/admin/site_index.html).
+admin.site.index_template = "admin/site_index.html"

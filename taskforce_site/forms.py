@@ -1,9 +1,10 @@
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxLengthValidator
+from django.db import transaction
 from django.urls import reverse
 
-from taskforce_site.mail import absolute_url, send_templated_mail
+from taskforce_site.mail import absolute_url, queue_templated_mail
 from taskforce_site.security import log_event
 
 # Long enough for any passphrase; short enough that hashing it costs nothing.
@@ -32,10 +33,12 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     invitation e-mail is lost.
 
     The answer is the same redirect to the same page whether the address is
-    unknown, known, or the mail server refused the message: any difference
-    would tell a stranger which addresses have an account. A failure goes to
-    the security log instead, and the page tells everyone what to do when
-    nothing arrives."""
+    unknown, known, or the mail server refuses the message: any difference
+    would tell a stranger which addresses have an account. The message is
+    queued, not sent here, so a known address no longer waits on the mail
+    server either (a timing difference). The worker retries a refusal;
+    a failure to queue goes to the security log, and the page tells everyone
+    what to do when nothing arrives."""
 
     def save(self, *args, request=None, **kwargs):
         # Django does not pass the request on to send_mail; the log wants its IP.
@@ -58,12 +61,14 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             "password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
         )
         try:
-            send_templated_mail(
-                to=[context["email"]],
-                template="password_reset",
-                context={"user": context["user"], "reset_url": absolute_url(path)},
-            )
-        except Exception as error:  # smtplib's and socket errors, or a backend's own
+            # A savepoint: a failure here leaves the request's transaction usable.
+            with transaction.atomic():
+                queue_templated_mail(
+                    to=[context["email"]],
+                    template="password_reset",
+                    context={"user": context["user"], "reset_url": absolute_url(path)},
+                )
+        except Exception as error:  # a template or database error
             # The account's id, not the address, as Django's own form logs it;
             # no error text, which may quote the address.
             log_event(

@@ -338,6 +338,11 @@ EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
+# Every e-mail is sent by the job worker (queue "mail"), not by the request
+# that decided it. A refusal or a server that does not answer is tried again
+# after 1, 5, 30, 120, 120 ... minutes, this many attempts in all; then the
+# e-mail is failed, and staff see it on the admin index and resend it there.
+EMAIL_MAX_ATTEMPTS = env_int("DJANGO_EMAIL_MAX_ATTEMPTS", 5)
 # What every e-mail and page calls the product and the state program, and the
 # public address links in e-mails start with (never the request's Host header,
 # which a client chooses).

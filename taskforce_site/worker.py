@@ -7,7 +7,8 @@ can tell a stopped worker from an idle one. A job still marked as running
 by a worker not seen for WORKER_STALE_AFTER_SECONDS was cut off (a restart,
 a crash, a killed machine): it is marked as failed, so whoever waits on it
 sees that, instead of a job that runs forever. Whatever it wrote was in
-an open transaction, which the database rolled back.
+an open transaction, which the database rolled back. An e-mail it was
+sending is marked failed for staff to judge (taskforce_site/mail.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django_tasks_db.management.commands.db_worker import Worker as DatabaseWork
 from django_tasks_db.models import DBTaskResult
 
 from taskforce_site.jobs import stale_after
+from taskforce_site.mail import fail_interrupted_mail
 from taskforce_site.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -86,6 +88,7 @@ class Heartbeat(threading.Thread):
                 close_old_connections()
                 beat(self.worker_id, started_at=self.started_at)
                 fail_abandoned_jobs()
+                fail_interrupted_mail()
             except Exception:
                 # A database that is briefly away must not end the worker;
                 # the next beat tries again, and /healthz shows the gap.

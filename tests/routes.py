@@ -32,7 +32,7 @@ from assessments.notifications.services import unsubscribe_token
 from assessments.register import services as register
 from stages.models import Milestone
 from taskforce_site import jobs
-from taskforce_site.models import WorkerHeartbeat
+from taskforce_site.models import OutgoingEmail, WorkerHeartbeat
 from tests.factories import (
     EvidenceFactory,
     PartnerLinkFactory,
@@ -76,7 +76,9 @@ def example_job() -> None:
 
 
 # The admin's index of one app: its pattern names every app with a model admin.
-ADMIN_APP_INDEX = "admin/^(?P<app_label>auth|axes|django_tasks_database|stages|assessments)/$"
+ADMIN_APP_INDEX = (
+    "admin/^(?P<app_label>auth|axes|django_tasks_database|taskforce_site|stages|assessments)/$"
+)
 
 
 def build_world() -> dict:
@@ -138,6 +140,9 @@ def build_world() -> dict:
         "auth/user": coordinator.pk,
         "axes/accessattempt": AccessAttempt.objects.create(failures_since_start=1, **attempt).pk,
         "axes/accesslog": AccessLog.objects.create(**attempt).pk,
+        "taskforce_site/outgoingemail": OutgoingEmail.objects.create(
+            to="invitee@example.org", subject="You are invited", template="invitation"
+        ).pk,
         "axes/accessfailurelog": AccessFailureLog.objects.create(**attempt).pk,
         "stages/stage": milestone.stage_id,
         "stages/milestone": milestone.pk,

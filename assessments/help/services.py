@@ -35,7 +35,7 @@ from assessments.help.models import (
 )
 from assessments.roles import is_state_program
 from stages.models import Milestone
-from taskforce_site.mail import absolute_url, send_templated_mail
+from taskforce_site.mail import absolute_url, queue_templated_mail
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,8 @@ def help_request_reply(
     puts the request back in the queue: assigned if someone has it, open
     otherwise. Refused, saving nothing, for a closed request, an empty or
     too long message, or someone who may not write in it. The e-mail to the
-    coordinators is notify_help_reply's, after this has committed."""
+    coordinators is notify_help_reply's, queued in the same transaction:
+    sent by the worker once the reply is saved, never for one that is not."""
     if not can_write(user, request):
         raise PermissionDenied
     text = _text(body, "body", label="message", limit=HELP_BODY_MAX_LENGTH)
@@ -238,6 +239,7 @@ def help_request_reply(
             user=user,
             now=now,
         )
+        notify_help_reply(request=current, message=message)
     return message
 
 
@@ -285,17 +287,16 @@ def help_request_reopen(
     return current
 
 
-def notify_help_reply(*, request: HelpRequest, message: HelpMessage) -> bool:
-    """E-mail the task force's coordinators that the state program replied:
-    the task force's name, the milestone's, the day and a link to the thread
-    behind login. Never the subject or the message: a coordinator wrote the
-    one and either may name a person. The one place this e-mail is sent
-    from (per-person e-mail preferences can route it here).
-
-    False when the mail server refused it: the reply is saved regardless
-    (the caller tells the person); a warning is logged, without addresses."""
+def notify_help_reply(*, request: HelpRequest, message: HelpMessage) -> None:
+    """Queue the e-mail to the task force's coordinators that the state
+    program replied, one per coordinator: the task force's name, the
+    milestone's, the day and a link to the thread behind login. Never the
+    subject or the message: a coordinator wrote the one and either may name
+    a person. The one place this e-mail is sent from (per-person e-mail
+    preferences can route it here). Called in the reply's transaction; the
+    worker sends, and retries while the mail server refuses."""
     if not message.from_state_program:
-        return True
+        return
     recipients = sorted(
         {
             person.email
@@ -304,25 +305,18 @@ def notify_help_reply(*, request: HelpRequest, message: HelpMessage) -> bool:
         }
     )
     if not recipients:
-        return True
+        return
     path = reverse(
         "assessments:help_request",
         kwargs={"slug": request.task_force.slug, "request_id": request.pk},
     )
-    try:
-        send_templated_mail(
-            to=recipients,
-            template="help_reply",
-            context={
-                "task_force_name": request.task_force.name,
-                "about": request.about,
-                "replied_on": timezone.localtime(message.changed_at),
-                "thread_url": absolute_url(path),
-            },
-        )
-    except Exception:  # smtplib's and socket errors, or a backend's own
-        logger.warning(
-            "Could not send the help reply e-mail for help request %s.", request.pk, exc_info=True
-        )
-        return False
-    return True
+    queue_templated_mail(
+        to=recipients,
+        template="help_reply",
+        context={
+            "task_force_name": request.task_force.name,
+            "about": request.about,
+            "replied_on": timezone.localtime(message.changed_at),
+            "thread_url": absolute_url(path),
+        },
+    )

@@ -74,9 +74,11 @@ class NotificationPreference(models.Model):
 
 
 class SentNotification(AppendOnly):
-    """One reminder or digest e-mail that the mail server accepted: to whom,
-    about what (kinds and item keys, never the items' text), for which run
-    day. Append-only; staff read it at /reminders/sent/ and in the admin."""
+    """One reminder or digest e-mail, recorded when it was queued (in the
+    same transaction; the job queue sends it once, retrying refusals, and
+    its delivery is in the admin's Outgoing e-mails): to whom, about what
+    (kinds and item keys, never the items' text), for which run day.
+    Append-only; staff read it at /reminders/sent/ and in the admin."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,5 +1,5 @@
 """The daily reminders (`manage.py send_reminders`): what is due, for whom,
-and sending it once.
+and queueing it once.
 
 Collectors: one per kind, each ONE query over all task forces, returning an
 Item per coordinator to tell. Who is told: the coordinators of the item's
@@ -24,16 +24,19 @@ Kinds and when each item is announced (its "occasion", part of its key):
   submitted or accepted, cycle not closed): once when its due date is in the
   next CYCLE_DUE_DAYS days, once more when it is late (late_q).
 
-Idempotence: a key (kind, item, occasion) sent to a person is recorded
-(AnnouncedItem) in the same transaction as the SentNotification, after the
-mail server accepted the message, and never sent to them again. So a second
-run the same day sends nothing new; a failed send records nothing and is
-retried by the next run.
+Idempotence: each person's e-mail is queued (taskforce_site/mail.py, one
+OutgoingEmail and one send job) in the same transaction as its
+SentNotification and the AnnouncedItem of each key (kind, item, occasion)
+it carries, and a key announced to a person is never queued for them
+again. Queued is as good as sent: the job queue sends each message once and
+retries while the mail server refuses (what still fails shows to staff in
+the admin). So a second run the same day queues nothing new, and a run
+that stops half way has queued and recorded whole batches, nothing half.
 
 One run at a time: two runs at once would both plan before either records,
 and both send. Each run first claims a ReminderRun row, committed on its
 own, and at most one row may be RUNNING (a unique constraint, so the
-database decides between two runs on two hosts). The loser sends nothing.
+database decides between two runs on two hosts). The loser queues nothing.
 A run that raises marks its row FAILED on the way out; one that was killed
 leaves it RUNNING, and is taken over by a run with force=True, or by any run
 once it is STALE_AFTER old.
@@ -46,18 +49,14 @@ groups everything, by task force, with the weekly digest when it is due.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import logging
-import smtplib
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import get_connection
 from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -82,11 +81,11 @@ from assessments.notifications.models import (
     SentNotification,
 )
 from assessments.notifications.services import digest_recipients_q, unsubscribe_url
-from taskforce_site.mail import absolute_url, build_templated_mail
+from taskforce_site.mail import absolute_url, build_templated_mail, queue_messages
 
 TARGET_DATE_DAYS = 14
-# Records are written after every this many accepted e-mails: few queries
-# at 3,000 task forces, and a crash re-sends at most this many.
+# E-mails are queued and recorded this many at a time, each batch in one
+# transaction of four inserts: few queries at 3,000 task forces.
 RECORD_BATCH = 100
 # A run still marked as sending after this long was killed: a real one takes
 # seconds to minutes (bench/README.md#reminders), and the next daily run must
@@ -214,10 +213,9 @@ class Message:
 class RunResult:
     today: datetime.date
     messages: list[Message]
-    sent: list[Message] = field(default_factory=list)
-    failed: list[tuple[Message, str]] = field(default_factory=list)
+    queued: list[Message] = field(default_factory=list)
     held: int = 0
-    # Another run was sending, so this one planned and sent nothing; `other`
+    # Another run was sending, so this one planned and queued nothing; `other`
     # is that run, if it was still sending when asked.
     busy: bool = False
     other: ReminderRun | None = None
@@ -335,12 +333,15 @@ def email_for(message: Message):
     )
 
 
-def _record(sent: Iterable[Message], today: datetime.date) -> None:
-    sent = list(sent)
-    if not sent:
+def _queue_and_record(batch: list[Message], today: datetime.date) -> None:
+    """Queue `batch`'s e-mails and record them as sent, together: a
+    rollback takes both, a commit keeps both."""
+    if not batch:
         return
+    emails = [("reminders", email_for(m)) for m in batch]
     now = timezone.now()
     with transaction.atomic():
+        queue_messages(emails)
         SentNotification.objects.bulk_create(
             SentNotification(
                 recipient_id=m.recipient_id,
@@ -350,20 +351,17 @@ def _record(sent: Iterable[Message], today: datetime.date) -> None:
                 run_date=today,
                 sent_at=now,
             )
-            for m in sent
+            for m in batch
         )
         AnnouncedItem.objects.bulk_create(
             (
                 AnnouncedItem(recipient_id=m.recipient_id, key=key, run_date=today)
-                for m in sent
+                for m in batch
                 for key in dict.fromkeys(m.keys)
             ),
             # Two runs at once both sending: the second record is the same fact.
             ignore_conflicts=True,
         )
-
-
-SEND_ERRORS = (smtplib.SMTPException, OSError)
 
 
 # SQLite answers a write that meets another connection's open write with
@@ -420,11 +418,9 @@ def reminder_run_finish(*, run: ReminderRun, status: str) -> None:
 def send_reminders(
     *, today: datetime.date, dry_run: bool = False, force: bool = False
 ) -> RunResult:
-    """Plan `today`'s e-mails and send them, one per person, over one
-    connection, unless another run is sending (then `busy` is that run, and
-    nothing is sent). A refused send records nothing for that person (the
-    next run retries) and the others still go; the result lists the
-    failures."""
+    """Plan `today`'s e-mails and queue them, one per person, unless another
+    run is at it (then `busy` is that run, and nothing is queued). The job
+    queue sends them, retrying what the mail server refuses."""
     if dry_run:
         return plan(today)
     run = reminder_run_claim(today=today, force=force)
@@ -432,7 +428,7 @@ def send_reminders(
         other = ReminderRun.objects.filter(status=ReminderRun.Status.RUNNING).first()
         return RunResult(today=today, messages=[], busy=True, other=other)
     try:
-        result = _send(today)
+        result = _queue(today)
     except BaseException:
         reminder_run_finish(run=run, status=ReminderRun.Status.FAILED)
         raise
@@ -440,35 +436,10 @@ def send_reminders(
     return result
 
 
-def _send(today: datetime.date) -> RunResult:
+def _queue(today: datetime.date) -> RunResult:
     result = plan(today)
-    if not result.messages:
-        return result
-    connection = get_connection()
-    # One connection for the run; when the server is down, each send below
-    # tries again on its own and fails for its recipient.
-    with contextlib.suppress(*SEND_ERRORS):
-        connection.open()
-    pending: list[Message] = []
-    try:
-        for message in result.messages:
-            email = email_for(message)
-            email.connection = connection
-            try:
-                email.send()
-            except SEND_ERRORS as error:
-                result.failed.append((message, f"{type(error).__name__}: {error}"))
-                # A broken connection is reopened for the next person.
-                with contextlib.suppress(*SEND_ERRORS):
-                    connection.close()
-                continue
-            result.sent.append(message)
-            pending.append(message)
-            if len(pending) >= RECORD_BATCH:
-                _record(pending, today)
-                pending = []
-    finally:
-        _record(pending, today)
-        with contextlib.suppress(*SEND_ERRORS):
-            connection.close()
+    for start in range(0, len(result.messages), RECORD_BATCH):
+        batch = result.messages[start : start + RECORD_BATCH]
+        _queue_and_record(batch, today)
+        result.queued += batch
     return result

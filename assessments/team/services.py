@@ -22,7 +22,7 @@ from django.utils import timezone
 from assessments.core.models import PartnerLink, TaskForce, hash_token
 from assessments.roles import PROGRAM_MANAGERS_GROUP, is_signed_in_and_active
 from assessments.team.models import Invitation, InvitationReplacedLink
-from taskforce_site.mail import absolute_url, send_templated_mail
+from taskforce_site.mail import absolute_url, queue_templated_mail
 from taskforce_site.security import log_event
 
 User = get_user_model()
@@ -163,7 +163,9 @@ def _send(invitation: Invitation, *, replacing: bool) -> None:
     else:
         context["accept_url"] = absolute_url(reverse("assessments:invitation_accept", args=[token]))
         template = "invitation"
-    send_templated_mail(to=[invitation.email], template=template, context=context)
+    # Queued in the invitation's transaction: sent once it commits, retried
+    # by the worker if the mail server refuses.
+    queue_templated_mail(to=[invitation.email], template=template, context=context)
 
 
 @transaction.atomic

@@ -2,6 +2,8 @@ import datetime
 
 from django import template
 
+from taskforce_site.mail import failed_count
+
 register = template.Library()
 
 
@@ -22,3 +24,9 @@ def in_words(value: datetime.timedelta) -> str:
 def field_error_count(form) -> int:
     """How many fields have errors (errors about the whole form not counted)."""
     return sum(1 for name in form.errors if name != "__all__")
+
+
+@register.simple_tag
+def failed_email_count() -> int:
+    """E-mails the job queue gave up on (taskforce_site/mail.py), for staff."""
+    return failed_count()

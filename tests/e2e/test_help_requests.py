@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
 from assessments.models import HelpRequest
+from tests.e2e.jobs import run_worker
 from tests.e2e.support import VIEWPORTS, describe_violations, is_blocking, log_in, run_axe
 from tests.factories import UserFactory
 
@@ -77,6 +78,7 @@ def test_coordinator_asks_a_program_manager_replies_and_the_coordinator_sees_it(
 
     request = HelpRequest.objects.get()
     assert request.state == HelpRequest.State.ANSWERED and request.first_reply_at is not None
+    run_worker()
     (message,) = mailoutbox
     assert ANSWER not in message.body and f"/help/{request.pk}/" in message.body
 

@@ -17,6 +17,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
+from tests.e2e.jobs import run_worker
 from tests.e2e.support import PASSWORD
 from tests.factories import TaskForceFactory, UserFactory
 
@@ -89,6 +90,7 @@ def test_an_invitation_travels_by_smtp_and_its_link_leads_to_a_working_sign_in(
     expect(page.get_by_role("status").filter(has_text="Invitation sent to")).to_be_visible()
     expect(page.locator("table")).to_contain_text("robin@example.org")
 
+    run_worker()
     (message,) = smtp_inbox.messages
     assert message["To"] == "robin@example.org"
     assert message["From"] == "Oregon Task Force Stages <no-reply@tf.example.org>"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from assessments.models import NotificationPreference, Status
+from tests.e2e.jobs import run_worker
 from tests.e2e.support import VIEWPORTS, describe_violations, is_blocking, log_in, run_axe
 from tests.factories import MilestoneStatusFactory, UserFactory
 
@@ -53,6 +54,7 @@ def test_choices_and_one_click_unsubscribe(
     )
 
     call_command("send_reminders")
+    run_worker()
     # The coordinator's own e-mail: on the digest's weekday staff get one too.
     (message,) = [m for m in mail.outbox if m.to == [coordinator.email]]
     link = re.search(r"Unsubscribe from \"Target dates[^\"]*\": (\S+)", message.body).group(1)

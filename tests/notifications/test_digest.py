@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 
 from assessments.models import (
@@ -20,6 +19,7 @@ from assessments.models import (
 from assessments.notifications.digest import weekly_digest
 from stages.models import Milestone, Stage
 from tests.factories import TaskForceFactory, UserFactory
+from tests.notifications.helpers import run_reminders
 
 MONDAY = datetime.date(2026, 6, 15)
 
@@ -114,22 +114,22 @@ def test_sent_on_the_weekday_to_program_managers_once(guidance, manager):
         MONDAY - datetime.timedelta(2),
         notes="A note that stays in the app",
     )
-    call_command("send_reminders", date=(MONDAY - datetime.timedelta(1)).isoformat())
+    run_reminders(date=(MONDAY - datetime.timedelta(1)).isoformat())
     assert mail.outbox == []  # Sunday: no digest
-    call_command("send_reminders", date=MONDAY.isoformat())
+    run_reminders(date=MONDAY.isoformat())
     (message,) = mail.outbox
     assert message.to == ["pm@example.org"]
     assert "Weekly digest" in message.subject
     assert "Milestones achieved: 1 (Lane)" in message.body
     assert "A note that stays in the app" not in message.body + message.alternatives[0][0]
     assert SentNotification.objects.get().kinds == ["digest"]
-    call_command("send_reminders", date=MONDAY.isoformat())
+    run_reminders(date=MONDAY.isoformat())
     assert len(mail.outbox) == 1
 
 
 def test_a_manager_who_chose_never_gets_no_digest(guidance, manager):
     NotificationPreference.objects.create(user=manager, kind="digest", frequency="never")
-    call_command("send_reminders", date=MONDAY.isoformat())
+    run_reminders(date=MONDAY.isoformat())
     assert mail.outbox == []
 
 
@@ -166,7 +166,7 @@ def test_open_help_requests_are_counted_never_quoted(guidance, manager):
     assert summary.count == 2
     assert summary.by_state == [("Open", 1), ("Answered", 1)]
     assert summary.task_forces.names == ["Lane"]
-    call_command("send_reminders", date=MONDAY.isoformat())
+    run_reminders(date=MONDAY.isoformat())
     (message,) = mail.outbox
     assert "Help requests open now: 2 (open 1, answered 1)" in message.body
     assert "from Lane" in message.body
@@ -181,7 +181,7 @@ def test_readers_are_program_managers_by_group_or_permission_and_staff(guidance,
     UserFactory(email="staff@example.org", is_staff=True)
     UserFactory(email="coordinator@example.org")
     UserFactory(email="gone@example.org", is_staff=True, is_active=False)
-    call_command("send_reminders", date=MONDAY.isoformat())
+    run_reminders(date=MONDAY.isoformat())
     assert sorted(m.to[0] for m in mail.outbox) == [
         "direct@example.org",
         "pm@example.org",

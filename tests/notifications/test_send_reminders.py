@@ -1,5 +1,5 @@
 """`manage.py send_reminders`: one e-mail per person, each item once, the
-person's choices, and failed sends retried."""
+person's choices, queued for the worker, and refused sends retried."""
 
 import datetime
 import email
@@ -27,12 +27,16 @@ from assessments.models import (
     Status,
 )
 from assessments.notifications import reminders
+from taskforce_site.mail import queue_messages
+from taskforce_site.models import OutgoingEmail
+from tests.conftest import _run_jobs
 from tests.factories import (
     MilestoneStatusFactory,
     PartnerAgencyFactory,
     TaskForceFactory,
     UserFactory,
 )
+from tests.notifications.helpers import run_reminders
 
 # A Wednesday; the digest weekday is set to Monday (0) below.
 TODAY = datetime.date(2026, 6, 10)
@@ -61,7 +65,8 @@ class FailingBackend(LocmemBackend):
 
 
 def _run(date=TODAY, **options):
-    call_command("send_reminders", date=date.isoformat(), **options)
+    """The command queues; the worker sends (run here, as it would be)."""
+    run_reminders(date=date.isoformat(), **options)
 
 
 @pytest.fixture
@@ -85,6 +90,11 @@ def busy(db):
         mou_renews_on=days(20),
     )
     return robin, kim, first, second
+
+
+def _status(record):
+    record.refresh_from_db()
+    return record.status
 
 
 def _to(address):
@@ -159,24 +169,55 @@ def test_weekly_items_wait_for_the_digest_weekday(busy, capsys):
     assert "County Health" in monday.body
 
 
-def test_a_failed_send_is_not_recorded_and_the_next_run_retries(busy, settings, capsys):
+def test_a_refused_send_is_recorded_once_and_retried_by_the_queue(busy, settings, capsys):
     robin, *_ = busy
     robin.email = "down-robin@example.org"
     robin.save()
     settings.EMAIL_BACKEND = "tests.notifications.test_send_reminders.FailingBackend"
-    with pytest.raises(CommandError, match="down-robin@example.org"):
-        _run()
-    assert "Not sent to down-robin@example.org: SMTPRecipientsRefused" in capsys.readouterr().err
-    # Kim's e-mail still went and is recorded; Robin's is not.
+    _run()
+    assert "2 e-mail(s) queued" in capsys.readouterr().out
+    # Kim's e-mail went; Robin's waits for its next attempt. Both are recorded
+    # (queued is as good as sent), so no run queues them again.
     assert [m.to for m in mail.outbox] == [["kim@example.org"]]
-    assert list(SentNotification.objects.values_list("email", flat=True)) == ["kim@example.org"]
-    assert not AnnouncedItem.objects.filter(recipient=robin).exists()
+    assert SentNotification.objects.count() == 2
+    retry = OutgoingEmail.objects.get(to="down-robin@example.org")
+    assert (retry.status, retry.attempts) == ("queued", 1)
+    assert retry.last_error.startswith("SMTPRecipientsRefused")
+    assert "down-robin" not in retry.last_error
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox.clear()
     _run()
+    assert mail.outbox == []
+    with time_machine.travel(retry.next_attempt_at, tick=False):
+        _run_jobs()
     assert [m.to for m in mail.outbox] == [["down-robin@example.org"]]
     assert SentNotification.objects.filter(recipient=robin).count() == 1
+    assert _status(retry) == "sent"
+
+
+@pytest.mark.no_worker
+def test_the_command_queues_and_sends_nothing_itself(busy, capsys):
+    call_command("send_reminders", date=TODAY.isoformat())
+    assert "Reminders for 2026-06-10: 2 e-mail(s) queued" in capsys.readouterr().out
+    assert mail.outbox == []
+    assert sorted(OutgoingEmail.objects.values_list("to", "status")) == [
+        ("kim@example.org", "queued"),
+        ("robin@example.org", "queued"),
+    ]
+    _run_jobs()
+    assert len(mail.outbox) == 2
+
+
+def test_a_batch_that_fails_records_and_queues_nothing_of_it(busy, monkeypatch):
+    def broken(*args, **kwargs):
+        raise IntegrityError("disk full")
+
+    monkeypatch.setattr(SentNotification.objects, "bulk_create", broken)
+    with pytest.raises(IntegrityError):
+        _run()
+    assert not OutgoingEmail.objects.exists() and mail.outbox == []
+    assert not AnnouncedItem.objects.exists()
 
 
 def test_dry_run_sends_and_records_nothing(busy, capsys):
@@ -241,12 +282,14 @@ def _populate(count):
 def test_a_run_takes_a_constant_number_of_queries(db, django_assert_max_num_queries, count):
     _populate(count)
     # Collectors and coordinators (6), digest readers, people, preferences,
-    # what was sent (4), the digest (4), the records (3: a transaction
-    # of two inserts per RECORD_BATCH e-mails), and the run's claim (5: a
-    # look for a killed run, the insert in its own savepoint, the finish).
-    with django_assert_max_num_queries(22):
+    # what was sent (4), the digest (4), the queue and the records (6: a
+    # savepoint and four inserts, e-mails, jobs, sent and announced, per
+    # RECORD_BATCH e-mails), and the run's claim (5: a look for a killed
+    # run, the insert in its own savepoint, the finish).
+    with django_assert_max_num_queries(25):
         result = reminders.send_reminders(today=NEXT_MONDAY)
-    assert len(result.sent) == count + 1
+    assert len(result.queued) == count + 1
+    assert OutgoingEmail.objects.count() == count + 1
     with django_assert_max_num_queries(15):
         again = reminders.send_reminders(today=NEXT_MONDAY)
     assert again.messages == []
@@ -268,23 +311,27 @@ def _free_port():
 
 
 def test_through_a_real_smtp_server_one_message_holds_all_items(busy, settings):
-    """SMTP down first (nothing listens): the run fails, records nothing; then
-    the server is up and the retry delivers one message per person."""
+    """SMTP down first (nothing listens): the run queues and records, the
+    worker's first attempt fails; then the server is up and the queue's
+    retry delivers one message per person."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = _free_port()
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
-    with pytest.raises(CommandError, match="2 e-mail"):
-        _run()
-    assert not SentNotification.objects.exists()
+    _run()
+    assert SentNotification.objects.count() == 2
+    retries = OutgoingEmail.objects.all()
+    assert {(r.status, r.attempts) for r in retries} == {("queued", 1)}
+    assert all(r.last_error.startswith("ConnectionRefusedError") for r in retries)
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
     controller.start()
     try:
-        _run()
+        with time_machine.travel(retries[0].next_attempt_at, tick=False):
+            _run_jobs()
     finally:
         controller.stop()
     robins = [m for m in inbox.messages if m["To"] == "robin@example.org"]
@@ -301,26 +348,25 @@ def test_through_a_real_smtp_server_one_message_holds_all_items(busy, settings):
     assert SentNotification.objects.count() == 2
 
 
-class WaitingBackend(LocmemBackend):
-    """Holds every send until `release` is set (or a few seconds pass), so a
-    run is still sending while the other one starts."""
+RELEASE = threading.Event()
 
-    release = threading.Event()
 
-    def send_messages(self, messages):
-        self.release.wait(timeout=5)
-        return super().send_messages(messages)
+def _slow_queue(messages):
+    """Holds the queueing until `RELEASE` is set (or a few seconds pass), so
+    a run is still at it while the other one starts."""
+    RELEASE.wait(timeout=5)
+    return queue_messages(messages)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_runs_started_at_once_send_each_email_once(settings):
+def test_two_runs_started_at_once_send_each_email_once(monkeypatch):
     """Two hosts' cron starting the same minute: one run sends, the other
     says so and sends nothing. PostgreSQL and SQLite alike."""
     task_force = TaskForceFactory(name="Lane County")
     task_force.coordinators.add(UserFactory(email="robin@example.org"))
     MilestoneStatusFactory(task_force=task_force, status=Status.PLANNING, target_date=days(5))
-    settings.EMAIL_BACKEND = "tests.notifications.test_send_reminders.WaitingBackend"
-    WaitingBackend.release.clear()
+    monkeypatch.setattr(reminders, "queue_messages", _slow_queue)
+    RELEASE.clear()
     start = threading.Barrier(2)
     outputs: list = [None, None]
 
@@ -333,8 +379,8 @@ def test_two_runs_started_at_once_send_each_email_once(settings):
         except Exception as error:  # noqa: BLE001 - an escaped error is the finding
             outputs[n] = error
         finally:
-            # The first run to finish is the one that did not send.
-            WaitingBackend.release.set()
+            # The first run to finish is the one that did not queue.
+            RELEASE.set()
             connections.close_all()
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
@@ -343,11 +389,13 @@ def test_two_runs_started_at_once_send_each_email_once(settings):
     for thread in threads:
         thread.join(timeout=30)
     assert all(isinstance(output, str) for output in outputs), outputs
-    assert [m.to for m in mail.outbox] == [["robin@example.org"]]
+    assert list(OutgoingEmail.objects.values_list("to", flat=True)) == ["robin@example.org"]
     assert SentNotification.objects.count() == 1
-    assert sorted("1 e-mail(s) sent" in output for output in outputs) == [False, True]
-    (skipped,) = [output for output in outputs if "1 e-mail(s) sent" not in output]
-    assert "Another send_reminders run" in skipped and "sent nothing" in skipped
+    assert sorted("1 e-mail(s) queued" in output for output in outputs) == [False, True]
+    (skipped,) = [output for output in outputs if "1 e-mail(s) queued" not in output]
+    assert "Another send_reminders run" in skipped and "queued nothing" in skipped
+    _run_jobs()
+    assert [m.to for m in mail.outbox] == [["robin@example.org"]]
 
 
 NOW = datetime.datetime(2026, 6, 10, 7, 0, tzinfo=datetime.UTC)
@@ -375,7 +423,7 @@ def test_a_killed_run_blocks_until_forced(busy, capsys):
     assert mail.outbox == [] and not SentNotification.objects.exists()
     out = capsys.readouterr().out
     assert "Another send_reminders run (for 2026-06-10, started " in out
-    assert "sent nothing" in out and "--force" in out
+    assert "queued nothing" in out and "--force" in out
     _run(force=True)
     assert len(mail.outbox) == 2
     assert list(ReminderRun.objects.order_by("pk").values_list("status", flat=True)) == [

@@ -48,7 +48,9 @@ def test_staff_see_who_was_sent_which_kinds_and_how_many_items(db, staff_user):
     assert "1 Dec 2026" in html
 
 
-def test_a_real_run_is_listed_without_any_notes(guidance, task_force, coordinator, staff_user):
+def test_a_real_run_is_listed_without_any_notes(
+    guidance, task_force, coordinator, staff_user, run_jobs
+):
     milestone = Milestone.objects.get(slug="task-force-mou")
     today = timezone.localdate()
     MilestoneStatusFactory(
@@ -59,6 +61,7 @@ def test_a_real_run_is_listed_without_any_notes(guidance, task_force, coordinato
         notes="Totals only: met the sheriff",
     )
     send_reminders(today=today)
+    run_jobs()
     # The coordinator's reminder; on the digest's weekday staff get the digest too.
     (reminder,) = [m for m in mail.outbox if m.to == [coordinator.email]]
     html = _client(staff_user).get(URL).content.decode()

@@ -8,13 +8,13 @@ import re
 import pytest
 import time_machine
 from django.core import mail, signing
-from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from assessments.models import NotificationPreference, Status
 from assessments.notifications.services import LEGACY_UNSUBSCRIBE_SALT, unsubscribe_token
 from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory
+from tests.notifications.helpers import run_reminders
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_the_links_of_a_real_reminder_unsubscribe_from_that_kind(client, robin, 
     MilestoneStatusFactory(
         task_force=task_force, status=Status.PLANNING, target_date=datetime.date(2026, 6, 12)
     )
-    call_command("send_reminders", date="2026-06-10")
+    run_reminders(date="2026-06-10")
     (message,) = mail.outbox
     header = message.extra_headers["List-Unsubscribe"]
     path = re.search(r"https://tf\.example\.org(/unsubscribe/\S+/)>", header).group(1)
@@ -174,7 +174,7 @@ def test_the_links_of_a_real_reminder_unsubscribe_from_that_kind(client, robin, 
     assert _frequency(robin, "target_date") == "never"
     # Nothing more is sent for that kind.
     mail.outbox.clear()
-    call_command("send_reminders", date="2026-06-13")
+    run_reminders(date="2026-06-13")
     assert mail.outbox == []
 
 

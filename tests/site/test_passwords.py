@@ -6,8 +6,10 @@ import smtplib
 import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import DatabaseError
 from django.urls import reverse
 
+from taskforce_site.models import OutgoingEmail
 from tests.login import login_data
 
 LONG = "correct horse battery staple " * 4  # 116 characters
@@ -56,8 +58,8 @@ def test_the_reset_page_says_what_to_do_when_nothing_arrives(client, db, setting
 
 
 @pytest.mark.parametrize("backend", [MailServerDown, MailServerUnreachable])
-def test_a_mail_failure_answers_as_an_unknown_address_does_and_is_logged(
-    client, coordinator, settings, events, backend
+def test_a_mail_failure_answers_as_an_unknown_address_does_and_is_retried(
+    client, coordinator, settings, backend
 ):
     unknown = _ask_for_a_reset(client, "nobody@example.org")
     known = _ask_for_a_reset(client, coordinator.email)
@@ -70,9 +72,48 @@ def test_a_mail_failure_answers_as_an_unknown_address_does_and_is_logged(
     assert [r.redirect_chain for r in (known, failed)] == [unknown.redirect_chain] * 2
     assert [r.status_code for r in (known, failed)] == [unknown.status_code] * 2
     assert [r.content for r in (known, failed)] == [unknown.content] * 2
+    # The refused one waits for its next attempt, its error without the address.
+    retry = OutgoingEmail.objects.get(status=OutgoingEmail.Status.QUEUED)
+    assert retry.attempts == 1
+    assert retry.last_error.startswith(backend.error.__class__.__name__)
+    assert coordinator.email not in retry.last_error
+
+
+@pytest.mark.no_worker
+def test_the_reset_request_queues_the_mail_and_never_waits_on_the_server(
+    client, coordinator, settings, run_jobs
+):
+    # The request does not talk to the mail server at all: a known address
+    # costs what an unknown one does, whatever the server does.
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+    response = client.post(reverse("password_reset"), {"email": coordinator.email})
+    assert response.status_code == 302
+    (queued,) = OutgoingEmail.objects.all()
+    assert (queued.to, queued.template, queued.attempts) == (
+        coordinator.email,
+        "password_reset",
+        0,
+    )
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run_jobs()
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
+
+
+def test_a_failure_to_queue_answers_the_same_and_is_logged(
+    client, coordinator, monkeypatch, events
+):
+    unknown = _ask_for_a_reset(client, "nobody@example.org")
+
+    def broken(**kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr("taskforce_site.forms.queue_templated_mail", broken)
+    failed = _ask_for_a_reset(client, coordinator.email)
+    assert failed.redirect_chain == unknown.redirect_chain
+    assert failed.content == unknown.content
     (logged,) = events("password_reset.mail_failed")
     assert logged.target_user_id == coordinator.pk
-    assert logged.error == backend.error.__class__.__name__
+    assert logged.error == "DatabaseError"
     # The address is not written down: an address says who asked.
     assert coordinator.email not in str(vars(logged))
 

@@ -315,6 +315,8 @@ ADMIN_MODELS = {
     "assessments/helprequestchange": {"add": 403, "delete": 403},
     # The record of reminder e-mails sent is append-only too.
     "assessments/sentnotification": {"add": 403, "delete": 403},
+    # Outgoing e-mails are queued by the site, never written in the admin.
+    "taskforce_site/outgoingemail": {"add": 403},
 }
 ADMIN_VIEWS = {
     "": "changelist",

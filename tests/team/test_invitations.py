@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
@@ -12,6 +13,7 @@ from django.utils import dateformat, timezone
 
 from assessments.models import Invitation, TaskForce
 from assessments.team import services as invitations
+from taskforce_site.models import OutgoingEmail
 from tests.factories import TaskForceFactory, UserFactory
 
 User = get_user_model()
@@ -280,16 +282,42 @@ def test_a_coordinator_needs_a_task_force(staff_client, task_force, mailoutbox):
     assert not User.objects.filter(email="robin@example.org").exists()
 
 
-def test_a_mail_server_failure_invites_nobody(staff_client, task_force, monkeypatch):
+def test_a_mail_server_failure_keeps_the_invitation_and_the_mail_is_retried(
+    staff_client, task_force, monkeypatch, mailoutbox, run_jobs
+):
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError(111, "Connection refused")
 
     monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
     response = _invite(staff_client, [task_force])
-    assert response.status_code == 400
-    assert b"could not be sent" in response.content
-    assert not User.objects.filter(email="robin@example.org").exists()
+    # The invitation stands; the worker tries the e-mail again later.
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    retry = OutgoingEmail.objects.get()
+    assert (retry.to, retry.template, retry.status, retry.attempts) == (
+        invitation.email,
+        "invitation",
+        OutgoingEmail.Status.QUEUED,
+        1,
+    )
+    assert retry.last_error.startswith("ConnectionRefusedError")
+    monkeypatch.undo()
+    with time_machine.travel(retry.next_attempt_at, tick=False):
+        run_jobs()
+    (message,) = mailoutbox
+    assert message.to == [invitation.email] and "/invitations/accept/" in message.body
+
+
+@pytest.mark.no_worker
+def test_an_invitation_that_rolls_back_queues_no_mail(staff_client, task_force, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("after the mail was queued")
+
+    monkeypatch.setattr("assessments.team.services.log_event", broken)
+    with pytest.raises(RuntimeError):
+        _invite(staff_client, [task_force])
     assert not Invitation.objects.exists()
+    assert not OutgoingEmail.objects.exists()
 
 
 def test_staff_invite_a_program_manager(staff_client, db, mailoutbox):

@@ -17,9 +17,10 @@ class Command(BaseCommand):
     help = (
         "E-mail coordinators what is due on their task forces (target dates, reviews, "
         "MOU renewals, pending invitations) and, on DJANGO_DIGEST_WEEKDAY, the weekly "
-        "digest to program managers: one e-mail per person, each item once. Run daily "
-        "(cron or a systemd timer); a second run the same day sends nothing new, and "
-        "a run started while another is sending sends nothing."
+        "digest to program managers: one e-mail per person, each item once, queued "
+        "for the job worker to send (it retries what the mail server refuses). Run daily "
+        "(cron or a systemd timer); a second run the same day queues nothing new, and "
+        "a run started while another is queueing queues nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -29,15 +30,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="Say who would get what; send and record nothing.",
+            help="Say who would get what; queue and record nothing.",
         )
         parser.add_argument(
             "--force",
             action="store_true",
             help=(
-                "Take over from a run still marked as sending, one that was killed (after "
+                "Take over from a run still marked as running, one that was killed (after "
                 f"{STALE_AFTER.total_seconds() / 3600:g} hours any run does). Only when no "
-                "other run is really sending: two at once send everything twice."
+                "other run is really running: two at once queue everything twice."
             ),
         )
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         result = send_reminders(today=today, dry_run=dry_run, force=force)
         if result.busy:
             # Not an error: cron on two hosts, or a slow run overlapping the
-            # next, is expected, and the run that is sending covers the day.
+            # next, is expected, and the run that is running covers the day.
             other = result.other
             started = (
                 f" (for {other.day}, started {timezone.localtime(other.started_at):%Y-%m-%d %H:%M})"
@@ -54,7 +55,7 @@ class Command(BaseCommand):
                 else ""
             )
             self.stdout.write(
-                f"Another send_reminders run{started} is sending; this one sent nothing. "
+                f"Another send_reminders run{started} is running; this one queued nothing. "
                 "If that run was killed, run again with --force."
             )
             return
@@ -69,15 +70,10 @@ class Command(BaseCommand):
                 f"{result.held} item(s) held for the weekly e-mail. Nothing sent."
             )
             return
+        # Queued is as good as sent: the worker sends each once and retries
+        # what the mail server refuses; what still fails is for staff, in
+        # the admin's Outgoing e-mails.
         self.stdout.write(
-            f"Reminders for {today}: {len(result.sent)} e-mail(s) sent, "
+            f"Reminders for {today}: {len(result.queued)} e-mail(s) queued, "
             f"{result.held} item(s) held for the weekly e-mail."
         )
-        if result.failed:
-            for message, error in result.failed:
-                self.stderr.write(f"Not sent to {message.email}: {error}")
-            raise CommandError(
-                f"{len(result.failed)} e-mail(s) not sent: "
-                f"{', '.join(message.email for message, _ in result.failed)}. "
-                "Nothing was recorded for them; the next run tries again."
-            )
