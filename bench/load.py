@@ -13,11 +13,13 @@ database the last run left behind:
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
 import json
 import os
 import random
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -75,16 +77,24 @@ def plan(rate: float, seconds: float, mix: dict[str, int], seed: int, spread: in
 
 
 def run_open_loop(
-    pool: ThreadPoolExecutor, requests: Sequence[tuple], send: Callable[[str, int], str]
+    pool: ThreadPoolExecutor,
+    requests: Sequence[tuple],
+    send: Callable[[str, int], str],
+    give_up_s: float = TIMEOUT_SECONDS,
 ) -> list[Sample]:
     """Hands each request to the pool when it is due, never waiting for an
     answer; `send(page, index)` returns an error text or "". Returns when
-    every request has been answered or has failed."""
+    every request has been answered or has failed. A request still waiting
+    for a thread `give_up_s` after it was due is not sent but counted as an
+    error, so an overwhelmed server cannot keep the run going for long."""
     samples: list[Sample | None] = [None] * len(requests)
 
     def work(position: int, page: str, index: int, due: float, late_ms: float) -> None:
         try:
-            error = send(page, index)
+            if time.perf_counter() - due > give_up_s:
+                error = f"not sent: no free thread within {give_up_s:g} s"
+            else:
+                error = send(page, index)
         except Exception as problem:  # a refused connection or a timeout is an answer too
             error = f"{type(problem).__name__}: {problem}"
         done = time.perf_counter()
@@ -94,6 +104,9 @@ def run_open_loop(
     futures = []
     for position, (offset, page, index) in enumerate(requests):
         due = origin + offset
+        if position and position % 500 == 0:
+            answered = sum(sample is not None for sample in samples)
+            log(f"   {position} sent, {answered} answered")
         if (delay := due - time.perf_counter()) > 0:
             time.sleep(delay)
         late_ms = (time.perf_counter() - due) * 1000
@@ -252,6 +265,20 @@ class Site:
         return response.status, response.getheader("Location", "")
 
 
+def workers_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user and system) of a gunicorn master's workers so far, from
+    /proc (Linux): what the app costs per request, whatever else runs here."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == master_pid:  # ppid; then utime and stime, fields 14 and 15
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _cookie_header(cookies: dict[str, str]) -> str:
     # Sent as a header: with DEBUG off the cookies are Secure and this is plain HTTP.
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
@@ -321,13 +348,16 @@ def run(*, rate: float = RATE, seconds: float = SECONDS, spread: int = TASK_FORC
         )
         log(f"   the mix: {seconds:g} s at {rate:g} requests/s")
         load_before, cpu_before = os.getloadavg(), time.process_time()
+        server_cpu_before = workers_cpu_seconds(server.process.pid)
         started = time.perf_counter()
         samples = run_open_loop(pool, plan(rate, seconds, MIX, SEED, spread), site.send)
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_before
+        server_cpu = workers_cpu_seconds(server.process.pid) - server_cpu_before
         load_after = os.getloadavg()
         log_tail = server.log_tail() if any(s.error for s in samples) else ""
     result = summarize(samples, rate, seconds, P95_LIMIT_MS)
+    sent = sum(not s.error.startswith("not sent") for s in samples) or 1
     result.update(
         n=TaskForce.objects.count(),
         task_forces_used=spread,
@@ -336,6 +366,8 @@ def run(*, rate: float = RATE, seconds: float = SECONDS, spread: int = TASK_FORC
         achieved_rate=round(len(samples) / elapsed, 1),
         # The generator's own CPU (every thread of this process), in cores.
         generator_cpu_cores=round(cpu / elapsed, 3),
+        # The app's CPU per request sent (gunicorn's workers; PostgreSQL's is not counted).
+        server_cpu_ms_per_request=round(server_cpu * 1000 / sent, 1),
         warm_up_s=WARM_UP_SECONDS,
         warm_up_errors=sum(bool(s.error) for s in warm_up),
         baseline_livez=latencies(baseline),
@@ -380,6 +412,11 @@ def print_report(load: dict) -> None:
         f"requests started late by p99 {lag['p99']} ms (max {lag['max']} ms); the generator "
         f"used {load['generator_cpu_cores']:.2f} cores; load average {load['load_average']}"
     )
+    cpu = load["server_cpu_ms_per_request"]
+    print(
+        f"gunicorn's workers used {cpu:g} ms of CPU per request: "
+        f"{cpu * load['rate'] / 1000:.2f} cores at {load['rate']:g} requests/s, PostgreSQL apart"
+    )
     for error in load["error_samples"]:
         print(f"  error: {error}")
 
@@ -400,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.common import setup_django
 
+    # Stopped (timeout, Ctrl-C), it still stops its gunicorn on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     static_root = setup_django(args.database_url)
     try:
         from django.core.management import call_command
@@ -412,6 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.merge_into:
         output = json.loads(args.merge_into.read_text())
         output["load"] = load
+        output.setdefault("notes", {})["load"] = (
+            f"measured on its own (bench/load.py) on {datetime.date.today()} against the bench "
+            f"database at N={load['n']}; the other figures are from the last full run"
+        )
         args.merge_into.write_text(json.dumps(output, indent=2) + "\n")
         print(f'Wrote "load" into {args.merge_into}')
     return 0 if load["met"] else 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -61,6 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Stopped (timeout, Ctrl-C), it still stops its gunicorn instances on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     static_root = setup_django(args.database_url)
 
     from django.core.management import call_command

@@ -61,6 +61,21 @@ def test_an_exception_is_an_error_and_does_not_stop_the_load():
     assert [s.error for s in samples] == ["TimeoutError: timed out", "answered 500", ""]
 
 
+def test_a_request_that_waits_too_long_for_a_thread_is_an_error_not_sent():
+    sent = []
+
+    def send(page, index):
+        sent.append(index)
+        time.sleep(0.2)
+        return ""
+
+    with ThreadPoolExecutor(1) as pool:
+        samples = load.run_open_loop(pool, [(0, "a", 0), (0, "a", 1)], send, give_up_s=0.1)
+
+    assert sent == [0]
+    assert samples[1].error == "not sent: no free thread within 0.1 s"
+
+
 def test_percentiles_by_nearest_rank():
     values = list(range(1, 101))
     assert [load.percentile(values, q) for q in (50, 95, 99)] == [50, 95, 99]
@@ -175,6 +190,26 @@ def test_a_refused_save_is_an_error_and_its_milestone_is_left_out(site):
 def test_a_page_that_does_not_answer_200_is_an_error(site):
     assert site.send("dashboard", 0) == ""
     assert site.send("matrix", 0) == "answered 302"  # sent to the login page
+
+
+def test_the_cpu_of_a_processs_children_is_counted():
+    import os
+    import subprocess
+    import sys
+
+    before = load.workers_cpu_seconds(os.getpid())
+    busy = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-c", "import time; sum(range(30_000_000)); time.sleep(5)"]
+    )
+    try:
+        time.sleep(0.2)
+        deadline = time.monotonic() + 10
+        while load.workers_cpu_seconds(os.getpid()) - before < 0.1:
+            assert time.monotonic() < deadline, "the child's CPU time was never counted"
+            time.sleep(0.1)
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 def test_throughput_is_a_figure_not_a_target():
