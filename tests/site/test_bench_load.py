@@ -106,6 +106,7 @@ def test_the_target_is_met_with_every_p95_within_the_limit_and_no_errors():
         "errors": 0,
     }
     assert result["all"]["requests"] == 120
+    assert result["achieved_rate"] == 50  # handed over 0.1 ms late, every one
 
 
 def test_one_slow_page_or_one_error_misses_the_target():
