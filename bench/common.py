@@ -37,6 +37,26 @@ def bench_environment(database_url: str, static_root: str) -> dict[str, str]:
     }
 
 
+def setup_django(database_url: str) -> str:
+    """The benchmark's environment and django.setup(); returns the temporary
+    STATIC_ROOT for collectstatic (the caller removes it)."""
+    import logging
+    import tempfile
+
+    static_root = tempfile.mkdtemp(prefix="bench-static-")
+    os.environ.update(bench_environment(database_url, static_root))
+
+    import django
+
+    django.setup()
+    # The security log writes a JSON line per partner page view: keep the
+    # cost in the measurement but the lines off the terminal.
+    for handler in logging.getLogger("taskforce.security").handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - for the process's life
+    return static_root
+
+
 def prepare_database(database_url: str) -> None:
     """Drop the bench database (ending its connections), create it, migrate
     it and load the stages; empty the caches, which described the old one."""

@@ -100,6 +100,18 @@ class World:
         return path.replace(self.partner_token, "<token>")
 
 
+def coordinator_username(i: int) -> str:
+    """The coordinator of the i-th task force (0-based, in the order built)."""
+    return f"coordinator-{i:04d}"
+
+
+def partner_token(i: int, rng: random.Random | None = None) -> str:
+    """The i-th task force's partner link token. Only its hash is stored, so
+    the load test (bench/load.py) computes it again from the same seed."""
+    rng = rng or random.Random(f"{SEED}-link-{i}")  # noqa: S311 - test data, not secrets
+    return f"bench-{i:05d}-{rng.getrandbits(128):032x}"
+
+
 def _counties() -> list[tuple[str, str, str]]:
     """(postal code, county name, FIPS) of every county: Oregon first, then
     the other states and DC in FIPS order."""
@@ -283,7 +295,7 @@ def build(n: int) -> World:
             User(username="bench-manager", email="manager@example.org"),
             *(
                 User(
-                    username=f"coordinator-{i:04d}",
+                    username=coordinator_username(i),
                     email=f"coordinator-{i:04d}@example.org",
                     first_name="Coordinator",
                     last_name=f"{i:04d}",
@@ -322,7 +334,7 @@ def build(n: int) -> World:
                 served.add(areas[nxt[2]])
             area_links += [AreaLink(taskforce_id=task_force.pk, area_id=pk) for pk in served]
             rng = random.Random(f"{SEED}-link-{i}")  # noqa: S311 - test data, not secrets
-            tokens.append(f"bench-{i:05d}-{rng.getrandbits(128):032x}")
+            tokens.append(partner_token(i, rng))
             partner_links.append(
                 PartnerLink(
                     task_force=task_force,

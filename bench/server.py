@@ -8,6 +8,7 @@ import contextlib
 import http.client
 import os
 import re
+import runpy
 import socket
 import subprocess
 import tempfile
@@ -20,23 +21,36 @@ from urllib.parse import urlencode
 
 from bench.common import BENCH_PASSWORD, ROOT, VENV_BIN
 
+REPO_CONFIG = ROOT / "gunicorn.conf.py"
+
+
+def repo_config_workers() -> int:
+    """How many workers the repo's gunicorn.conf.py starts on this machine."""
+    return int(runpy.run_path(str(REPO_CONFIG))["workers"])
+
 
 class Gunicorn:
     """gunicorn on a free port with the benchmark's environment (CACHE_URL or
     REDIS_URL too, when set, so instances share one cache); ready on entry,
     stopped on exit."""
 
-    def __init__(self, *, workers: int = 2, name: str = "gunicorn"):
+    def __init__(self, *, workers: int = 2, name: str = "gunicorn", repo_config: bool = False):
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         self.name, self.base = name, f"http://127.0.0.1:{port}"
         self.log_path = Path(tempfile.gettempdir()) / f"bench-{name}-{port}.log"
         self._log = self.log_path.open("wb")
-        # Not the repo's gunicorn.conf.py (access log, worker recycling): the
-        # benchmark measures the app alone.
-        command = [VENV_BIN / "gunicorn", "taskforce_site.wsgi:application", f"--workers={workers}"]
-        command += [f"--bind=127.0.0.1:{port}", f"--config={os.devnull}"]
+        command = [VENV_BIN / "gunicorn", "taskforce_site.wsgi:application"]
+        if repo_config:
+            # As deployed (the load test): the repo's workers, access log and
+            # worker recycling; only the address is the benchmark's.
+            command += [f"--config={REPO_CONFIG}"]
+        else:
+            # The throughput and scale-out checks measure the app alone: no
+            # access log, no worker recycling, a fixed number of workers.
+            command += [f"--workers={workers}", f"--config={os.devnull}"]
+        command += [f"--bind=127.0.0.1:{port}"]
         self.process = subprocess.Popen(  # noqa: S603 - fixed command, our own venv
             command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT
         )
