@@ -221,7 +221,7 @@ def preview(request: HttpRequest, kind: ImportKind, pk: int) -> HttpResponse:
         "changes_url": reverse(f"assessments:{kind.changes_url}", kwargs={"pk": batch.pk}),
     }
     if batch.state in (State.REFUSED, State.FAILED):
-        context["form"] = _upload_form(kind)
+        context.update(form=_upload_form(kind), errors=batch.errors, stopped_at=batch.stopped_at)
     elif not batch.is_running or batch.state == State.APPLYING:
         context["summary"] = kind.summary(batch, applied)
         context.update(_plan_context(request, kind, batch))
@@ -283,8 +283,12 @@ def apply(request: HttpRequest, kind: ImportKind, pk: int) -> HttpResponse:
     if started:
         log_event(f"{kind.log_prefix}.apply_started", request, batch=batch.pk)
     else:
+        State = ImportBatch.State
         messages.error(
             request,
-            "This import is already being applied, or was applied: it was not started again.",
+            {
+                State.APPLYING: "This import is already being applied: it was not started again.",
+                State.APPLIED: "This import was applied already: it was not started again.",
+            }.get(batch.state, "This import cannot be applied: only a checked file can."),
         )
     return redirect(f"assessments:{kind.preview_url}", pk=batch.pk)

@@ -3,6 +3,7 @@ check and the apply run on the queue, and the batch's page follows them
 (progress, refusal, paged preview, result, failure)."""
 
 import csv
+import datetime
 import io
 from unittest import mock
 
@@ -12,12 +13,17 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from assessments.common import importing as common_importing
+from assessments.common.spreadsheets import to_csv
 from assessments.core import importing, services
+from assessments.core.import_models import save_plan
 from assessments.models import ImportBatch, ImportChange, MilestoneStatus, Status, StatusChange
+from assessments.register.exports import REGISTER_COLUMNS
+from assessments.register.models import PartnerAgency
 from stages.models import Milestone
 from taskforce_site.worker import WorkerLost
 from tests.factories import TaskForceFactory, UserFactory
@@ -195,8 +201,6 @@ def _checked_batch(user, task_forces, count: int) -> ImportBatch:
             )
         )
     batch = ImportBatch.objects.create(created_by=user, filename="many.csv")
-    from assessments.core.import_models import save_plan
-
     save_plan(batch, changes=changes, unchanged=7)
     return batch
 
@@ -209,8 +213,8 @@ def test_the_preview_counts_pages_and_filters_the_changes(
     page = coordinator_client.get(_page(batch))
     html = page.content.decode()
     assert "150 statuses will change; 7 rows already match" in html
-    assert "50 new statuses" in html and "100 statuses changed" in html
-    assert "Notes 50" in html and "Status 100" in html
+    assert "New statuses: 50" in html and "Statuses changed: 100, of which:" in html
+    assert "Notes: 50" in html and "Status: 100" in html
     assert "Changes the import will make: 1–100 of 150" in html
     assert "Change 000" in html and "Change 099" in html and "Change 100" not in html
     assert "Page 1 of 2" in html
@@ -312,12 +316,8 @@ def test_another_persons_batch_is_404_on_every_page(guidance, coordinator_client
 
 
 def test_the_upload_page_lists_the_persons_ten_latest_batches(
-    guidance, coordinator, coordinator_client, time_machine
+    guidance, coordinator, coordinator_client
 ):
-    import datetime
-
-    from django.utils import timezone
-
     start = timezone.now()
     for n in range(12):
         ImportBatch.objects.create(
@@ -452,10 +452,6 @@ def test_a_conflict_says_to_upload_again_and_changes_nothing(
 
 
 def test_the_register_import_goes_through_the_same_jobs(guidance, task_force, coordinator_client):
-    from assessments.common.spreadsheets import to_csv
-    from assessments.register.exports import REGISTER_COLUMNS
-    from assessments.register.models import PartnerAgency
-
     row = {
         "task_force": task_force.slug,
         "agency": "Harbor Shelter",
@@ -469,7 +465,7 @@ def test_the_register_import_goes_through_the_same_jobs(guidance, task_force, co
     assert response["Location"] == reverse("assessments:register_import_preview", args=[batch.pk])
     html = coordinator_client.get(response["Location"]).content.decode()
     assert "1 agency will be added and 0 changed" in html
-    assert "1 agencies added" in html
+    assert "Agencies added: 1" in html
     changes = coordinator_client.get(
         reverse("assessments:register_import_changes", args=[batch.pk])
     ).content.decode("utf-8-sig")
