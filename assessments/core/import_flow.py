@@ -152,28 +152,47 @@ def _get_batch(request: HttpRequest, kind: ImportKind, pk: int) -> ImportBatch:
     return import_jobs.settle(batch)
 
 
+class _CountedPaginator(Paginator):
+    """A Paginator told its count when the batch's summary knows it: a COUNT
+    of a state-wide batch filtered on a JSON key reads every row."""
+
+    def __init__(self, *args, known_count: int | None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if known_count is not None:
+            self.__dict__["count"] = known_count  # Paginator.count is a cached_property
+
+
 def _filters(request: HttpRequest, kind: ImportKind, batch: ImportBatch):
     """The preview's filters: the task force and the kind of change (added,
-    changed, or a field changed), each one of the batch's own or ignored."""
+    changed, or a field changed), each one of the batch's own or ignored;
+    and how many changes they keep, when the summary says (else None)."""
     changes = batch.planned.select_related("task_force")
+    summary = batch.summary
     chosen = {"task_force": "", "change": ""}
+    counts = []
     task_force = request.GET.get("task_force", "")
-    if task_force in batch.summary.get("task_forces", {}):
+    if task_force in summary.get("task_forces", {}):
         changes = changes.filter(task_force_id=int(task_force))
         chosen["task_force"] = task_force
+        counts.append(summary["task_forces"][task_force])
     change = request.GET.get("change", "")
     if change in ("added", "changed"):
         changes = changes.filter(added=change == "added")
         chosen["change"] = change
-    elif change in batch.summary.get("fields", {}):
+        counts.append(summary.get(change, 0))
+    elif change in summary.get("fields", {}):
         changes = changes.filter(added=False, differences__has_key=change)
         chosen["change"] = change
-    return changes, chosen
+        counts.append(summary["fields"][change])
+    known = {0: batch.change_count, 1: counts[0] if counts else None}.get(len(counts))
+    return changes, chosen, known
 
 
 def _plan_context(request: HttpRequest, kind: ImportKind, batch: ImportBatch) -> dict:
-    changes, chosen = _filters(request, kind, batch)
-    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    changes, chosen, known_count = _filters(request, kind, batch)
+    page = _CountedPaginator(changes, PAGE_SIZE, known_count=known_count).get_page(
+        request.GET.get("page")
+    )
     summary = batch.summary
     task_force_counts = summary.get("task_forces", {})
     task_forces = [
