@@ -281,7 +281,8 @@ def changes_csv(request: HttpRequest, kind: ImportKind, pk: int) -> HttpResponse
     def rows():
         changes = batch.planned.values_list("task_force__slug", "subject", "added", "differences")
         for slug, subject, added, differences in changes.iterator(chunk_size=2000):
-            for name, (old, new) in differences.items():
+            # By name: PostgreSQL's jsonb keeps keys in an order of its own.
+            for name, (old, new) in sorted(differences.items()):
                 yield {
                     "task_force": slug,
                     kind.subject_column: subject,
