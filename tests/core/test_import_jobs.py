@@ -481,3 +481,17 @@ def test_the_register_import_goes_through_the_same_jobs(guidance, task_force, co
     batch.refresh_from_db()
     assert batch.state == State.APPLIED
     assert PartnerAgency.objects.filter(name="Harbor Shelter").exists()
+
+
+@pytest.mark.no_worker
+def test_a_worker_lost_mid_check_says_to_upload_again_and_forgets_the_file(
+    guidance, task_force, coordinator_client
+):
+    _upload(coordinator_client, _file(task_force, {"task-force-mou": "planning"}))
+    batch = ImportBatch.objects.get()
+    DBTaskResult.objects.get(pk=batch.task_result_id).set_failed(WorkerLost("stopped"))
+    html = coordinator_client.get(_page(batch)).content.decode()
+    assert "The check stopped before it finished. Upload the file again." in html
+    assert 'type="file"' in html
+    batch.refresh_from_db()
+    assert (batch.state, batch.content) == (State.FAILED, None)
