@@ -17,6 +17,7 @@ from assessments.core.models import (
     NOTES_MAX_LENGTH,
     Area,
     ImportBatch,
+    ImportChange,
     MilestoneStatus,
     MilestoneStatusQuerySet,
     PartnerLink,

@@ -176,9 +176,15 @@ def build_world() -> dict:
         "coordinator": coordinator,
         "other_coordinator": other_coordinator,
     }
-    batch = ImportBatch.objects.create(created_by=coordinator, filename="import.csv")
+    # Checked, with nothing to change: every page of a batch has something to show.
+    batch = ImportBatch.objects.create(
+        created_by=coordinator, filename="import.csv", state=ImportBatch.State.CHECKED
+    )
     register_batch = ImportBatch.objects.create(
-        created_by=coordinator, filename="partners.csv", kind=ImportBatch.Kind.REGISTER
+        created_by=coordinator,
+        filename="partners.csv",
+        kind=ImportBatch.Kind.REGISTER,
+        state=ImportBatch.State.CHECKED,
     )
     # An open invitation to the coordinator's task force, sent by the admin.
     invitee = UserFactory(email="invitee@example.org")

@@ -11,6 +11,7 @@ junk is refused quickly). Nothing is written until the plan is applied.
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -20,7 +21,14 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_ERRORS = 100
 
+# How often a check reports its progress (see check_file): whichever
+# comes first, so a small file is not slowed and a slow one still moves.
+PROGRESS_EVERY_ROWS = 2000
+PROGRESS_EVERY_SECONDS = 1.0
+
 Rows = Iterator[tuple[int, list[str]]]
+# progress(rows checked, rows in the file)
+Progress = Callable[[int, int], None]
 
 
 class ImportConflict(Exception):
@@ -41,6 +49,16 @@ class ImportCheck:
         return not self.errors
 
 
+def too_large(content: bytes) -> str | None:
+    """What is wrong with a file over MAX_FILE_BYTES, or None."""
+    if len(content) <= MAX_FILE_BYTES:
+        return None
+    return (
+        f"The file is too large ({len(content) // 1024} KB); the limit is "
+        f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into several files."
+    )
+
+
 def check_file(
     *,
     content: bytes,
@@ -48,18 +66,17 @@ def check_file(
     layout: str,
     check_rows: Callable[[ImportCheck, Rows, list[str]], list],
     plan: Callable[[ImportCheck, list], None],
+    progress: Progress | None = None,
 ) -> ImportCheck:
     """Every problem in the file, row by row (rows numbered as a spreadsheet
     program shows them, the header being row 1), or the changes it makes.
     `check_rows` checks the rows after the header (see rows_to_check) and
     returns what `plan` turns into check.changes; `layout` says where to get
-    the right columns."""
+    the right columns. `progress` is told how far the check is, every
+    PROGRESS_EVERY_ROWS rows or PROGRESS_EVERY_SECONDS, and at the end."""
     check = ImportCheck()
-    if len(content) > MAX_FILE_BYTES:
-        check.errors.append(
-            f"The file is too large ({len(content) // 1024} KB); the limit is "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into several files."
-        )
+    if (problem := too_large(content)) is not None:
+        check.errors.append(problem)
         return check
     rows = read_table(content, max_rows=MAX_ROWS + 1)
     try:
@@ -78,7 +95,15 @@ def check_file(
                 + f". Start from {layout} to get the right layout."
             )
             return check
-        planned = check_rows(check, rows, header)
+        if progress is None:
+            planned = check_rows(check, rows, header)
+        else:
+            # Read to the end first (the file is at most MAX_FILE_BYTES), so
+            # the progress can say "of how many".
+            body = list(rows)
+            progress(0, len(body))
+            planned = check_rows(check, _reporting(body, progress), header)
+            progress(len(body), len(body))
     except NotASpreadsheet as error:
         # A file that cannot be read to the end: that is the one problem to fix.
         check.errors[:] = [str(error)]
@@ -89,6 +114,17 @@ def check_file(
         return check
     plan(check, planned)
     return check
+
+
+def _reporting(body: list[tuple[int, list[str]]], progress: Progress) -> Rows:
+    total, last = len(body), time.monotonic()
+    for done, row in enumerate(body):
+        if done and (
+            done % PROGRESS_EVERY_ROWS == 0 or time.monotonic() - last >= PROGRESS_EVERY_SECONDS
+        ):
+            progress(done, total)
+            last = time.monotonic()
+        yield row
 
 
 def rows_to_check(check: ImportCheck, rows: Rows, header: list[str], columns: list[str]):

@@ -25,10 +25,11 @@ from assessments.common.importing import (  # noqa: F401  (the limits: importing
     plain,
 )
 from assessments.common.stale import StaleSaveError
-from assessments.core import services
+from assessments.core import import_models, services
 from assessments.core.models import (
     NOTES_MAX_LENGTH,
     ImportBatch,
+    ImportChange,
     MilestoneStatus,
     Status,
     StatusChange,
@@ -77,7 +78,9 @@ class ImportTaskForces:
         return task_force
 
 
-def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
+def check_file(
+    *, content: bytes, user: AbstractBaseUser, progress: importing.Progress | None = None
+) -> ImportCheck:
     """Every problem in the file, or the changes it makes (common/importing.py)."""
     return importing.check_file(
         content=content,
@@ -85,6 +88,7 @@ def check_file(*, content: bytes, user: AbstractBaseUser) -> ImportCheck:
         layout="an export of your task force",
         check_rows=lambda check, rows, header: _check_rows(check, rows, header, user),
         plan=_plan,
+        progress=progress,
     )
 
 
@@ -170,24 +174,25 @@ def _value(record: MilestoneStatus | None, name: str):
     return {"status": Status.NOT_STARTED.value, "target_date": None}.get(name, "")
 
 
-def save_plan(*, check: ImportCheck, user: AbstractBaseUser, filename: str) -> ImportBatch:
-    """Keep the checked changes until the user applies them, with the version
-    of each status they were checked against."""
-    return ImportBatch.objects.create(
-        created_by=user,
-        filename=filename[:200],
+def save_plan(*, check: ImportCheck, batch: ImportBatch) -> None:
+    """Keep the checked changes with the batch until the user applies them,
+    with the version of each status they were checked against."""
+    import_models.save_plan(
+        batch,
         unchanged=check.unchanged,
         changes=[
-            {
-                "task_force": change.task_force.pk,
-                "milestone": change.milestone.pk,
-                "version": change.current.version if change.current else 0,
-                "values": {name: plain(value) for name, value in change.values.items()},
-                "differences": {
+            ImportChange(
+                task_force=change.task_force,
+                object_id=change.milestone.pk,
+                subject=change.milestone.name[:200],
+                added=change.current is None,
+                version=change.current.version if change.current else 0,
+                values={name: plain(value) for name, value in change.values.items()},
+                differences={
                     name: [plain(old), plain(new)]
                     for name, (old, new) in change.differences.items()
                 },
-            }
+            )
             for change in check.changes
         ],
     )
@@ -212,22 +217,23 @@ def apply_plan(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
 def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
     if batch.applied_at is not None:
         raise ImportConflict("This import has already been applied.")
-    task_forces = TaskForce.objects.in_bulk({c["task_force"] for c in batch.changes})
-    milestones = Milestone.objects.in_bulk({c["milestone"] for c in batch.changes})
+    changes = list(batch.planned.values_list("task_force_id", "object_id", "version", "values"))
+    task_forces = TaskForce.objects.in_bulk({tf for tf, _, _, _ in changes})
+    milestones = Milestone.objects.in_bulk({milestone for _, milestone, _, _ in changes})
     for task_force in task_forces.values():
         if not task_force.can_edit(user):
             raise ImportConflict(f"You may no longer change {task_force.name}.")
     edits = []
-    for change in batch.changes:
-        values = dict(change["values"])
+    for task_force_id, milestone_id, version, values in changes:
+        values = dict(values)
         if values["target_date"]:
             values["target_date"] = datetime.date.fromisoformat(values["target_date"])
         edits.append(
             services.StatusEdit(
-                task_force=task_forces[change["task_force"]],
-                milestone=milestones[change["milestone"]],
+                task_force=task_forces[task_force_id],
+                milestone=milestones[milestone_id],
                 values=values,
-                expected_version=change["version"],
+                expected_version=version,
             )
         )
     try:
@@ -241,4 +247,4 @@ def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
             raise ImportConflict(f"{where}: {refused.error.message_for(user)}") from refused
         raise ImportConflict(f"{where}: {' '.join(refused.error.messages)}") from refused
     batch.mark_applied()
-    return len(batch.changes)
+    return len(changes)

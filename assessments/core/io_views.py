@@ -7,9 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.core import import_flow, importing
-from assessments.core.models import ImportBatch, Status, TaskForce
+from assessments.core.models import ImportBatch, ImportChange, Status
 from assessments.roles import can_import_statuses
-from stages.models import Milestone
 
 
 class ImportForm(forms.Form):
@@ -20,36 +19,35 @@ class ImportForm(forms.Form):
     )
 
 
-def _preview_rows(batch: ImportBatch) -> list[dict]:
-    task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])
-    milestones = Milestone.objects.in_bulk([c["milestone"] for c in batch.changes])
+def _field_label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _preview_rows(changes: list[ImportChange]) -> list[dict]:
     labels = {choice.value: choice.label for choice in Status}
 
     def shown(name: str, value):
         # A status by its label; an empty value as a dash.
         return (labels.get(value, value) if name == "status" else value) or "—"
 
-    rows = []
-    for change in batch.changes:
-        milestone = milestones.get(change["milestone"])
-        rows.append(
-            {
-                "task_force": task_forces.get(change["task_force"]),
-                "subject": milestone.name if milestone else "",
-                "added": False,
-                "differences": [
-                    (name.replace("_", " ").capitalize(), shown(name, old), shown(name, new))
-                    for name, (old, new) in change["differences"].items()
-                ],
-            }
-        )
-    return rows
+    return [
+        {
+            "task_force": change.task_force,
+            "subject": change.subject,
+            "added": change.added,
+            "differences": [
+                (_field_label(name), shown(name, old), shown(name, new))
+                for name, (old, new) in change.differences.items()
+            ],
+        }
+        for change in changes
+    ]
 
 
-def _summary(batch: ImportBatch, rows: list[dict], applied: bool) -> str:
-    n, unchanged = len(rows), batch.unchanged
-    statuses = f"{n} status{'' if n == 1 else 'es'}"
-    row_s = f"{unchanged} row{'' if unchanged == 1 else 's'}"
+def _summary(batch: ImportBatch, applied: bool) -> str:
+    n, unchanged = batch.change_count, batch.unchanged
+    statuses = f"{n:,} status{'' if n == 1 else 'es'}"
+    row_s = f"{unchanged:,} row{'' if unchanged == 1 else 's'}"
     if applied:
         was = "was" if unchanged == 1 else "were"
         return f"{statuses} changed; {row_s} already matched and {was} left alone."
@@ -59,6 +57,7 @@ def _summary(batch: ImportBatch, rows: list[dict], applied: bool) -> str:
 
 STATUSES = import_flow.ImportKind(
     batch_kind=ImportBatch.Kind.STATUSES,
+    path="assessments.core.io_views.STATUSES",
     form_class=ImportForm,
     may_import=can_import_statuses,
     # Only the batch's owner sees it; everyone else gets 404, importer or not.
@@ -68,6 +67,8 @@ STATUSES = import_flow.ImportKind(
     apply_plan=importing.apply_plan,
     upload_url="import",
     preview_url="import_preview",
+    progress_url="import_progress",
+    changes_url="import_changes",
     apply_url="import_apply",
     task_force_url="task_force",
     log_prefix="import",
@@ -79,7 +80,14 @@ STATUSES = import_flow.ImportKind(
     subject_label="Milestone",
     preview_rows=_preview_rows,
     summary=_summary,
-    applied_message=lambda count: f"Imported: {count} status{'es' if count != 1 else ''} changed.",
+    applied_message=lambda count: (
+        f"Imported: {count:,} status{'es' if count != 1 else ''} changed."
+    ),
+    added_label="new statuses",
+    changed_label="statuses changed",
+    field_label=_field_label,
+    subject_column="milestone",
+    changes_filename="import-changes",
 )
 
 
@@ -91,6 +99,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @require_safe
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return import_flow.preview(request, STATUSES, pk)
+
+
+@require_safe
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    return import_flow.progress(request, STATUSES, pk)
+
+
+@require_safe
+def import_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    return import_flow.changes_csv(request, STATUSES, pk)
 
 
 @require_POST

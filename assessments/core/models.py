@@ -429,36 +429,5 @@ class StatusChange(AppendOnlyRecord):
         ]
 
 
-class ImportBatch(models.Model):
-    """A checked spreadsheet import waiting to be applied (all or nothing)."""
-
-    class Kind(models.TextChoices):
-        # Each kind has its own pages, which open only their own batches.
-        STATUSES = "statuses", "Milestone statuses"
-        REGISTER = "register", "Partner register"
-
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STATUSES)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    filename = models.CharField(max_length=200, blank=True)
-    # [{"task_force": id, "milestone": id, "version": n, "values": {...}}]
-    changes = models.JSONField(default=list)
-    unchanged = models.PositiveIntegerField(default=0)
-    applied_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["statuses", "register"]), name="import_batch_known_kind"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.filename or 'import'} ({len(self.changes)} changes)"
-
-    def mark_applied(self) -> None:
-        self.applied_at = timezone.now()
-        self.save(update_fields=["applied_at"])
+# The spreadsheet imports' batches live in their own module (kept short).
+from assessments.core.import_models import ImportBatch, ImportChange  # noqa: E402, F401

@@ -37,9 +37,9 @@ from assessments.common.importing import (  # noqa: F401  (the limits, as the st
     ImportConflict,
     plain,
 )
-from assessments.core import page_cache, services
+from assessments.core import import_models, page_cache, services
 from assessments.core.importing import ImportTaskForces
-from assessments.core.models import ImportBatch, TaskForce
+from assessments.core.models import ImportBatch, ImportChange, TaskForce
 from assessments.register.models import (
     MouStatus,
     PartnerAgency,
@@ -93,7 +93,11 @@ class PlannedAgency:
 
 
 def check_file(
-    *, content: bytes, user: AbstractBaseUser, today: datetime.date | None = None
+    *,
+    content: bytes,
+    user: AbstractBaseUser,
+    today: datetime.date | None = None,
+    progress: importing.Progress | None = None,
 ) -> ImportCheck:
     """Every problem in the file, or the changes it makes (common/importing.py)."""
     today = today or timezone.localdate()
@@ -103,6 +107,7 @@ def check_file(
         layout="an export of the partner register",
         check_rows=lambda check, rows, header: _check_rows(check, rows, header, user, today),
         plan=_plan,
+        progress=progress,
     )
 
 
@@ -219,23 +224,23 @@ def _plain(value):
     return value.pk if isinstance(value, Sector) else plain(value)
 
 
-def save_plan(*, check: ImportCheck, user: AbstractBaseUser, filename: str) -> ImportBatch:
-    """Keep the checked changes until the user applies them, with the version
-    of each agency they were checked against (0 for one to add)."""
-    return ImportBatch.objects.create(
-        kind=ImportBatch.Kind.REGISTER,
-        created_by=user,
-        filename=filename[:200],
+def save_plan(*, check: ImportCheck, batch: ImportBatch) -> None:
+    """Keep the checked changes with the batch until the user applies them,
+    with the version of each agency they were checked against (0 for one to
+    add)."""
+    import_models.save_plan(
+        batch,
         unchanged=check.unchanged,
         changes=[
-            {
-                "task_force": change.task_force.pk,
-                "agency": change.agency.pk if change.agency else None,
-                "version": change.agency.version if change.agency else 0,
-                "name": change.name,
-                "values": {name: _plain(value) for name, value in change.values.items()},
-                "differences": change.differences,
-            }
+            ImportChange(
+                task_force=change.task_force,
+                object_id=change.agency.pk if change.agency else None,
+                subject=change.name,
+                added=change.agency is None,
+                version=change.agency.version if change.agency else 0,
+                values={name: _plain(value) for name, value in change.values.items()},
+                differences=change.differences,
+            )
             for change in check.changes
         ],
     )
@@ -274,28 +279,41 @@ def _values(change: dict, sectors: dict[int, Sector]) -> dict:
 def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
     if batch.applied_at is not None:
         raise ImportConflict("This import has already been applied.")
-    task_forces = TaskForce.objects.in_bulk({c["task_force"] for c in batch.changes})
+    changes = [
+        {
+            "task_force": tf,
+            "agency": agency,
+            "name": name,
+            "version": version,
+            "values": values,
+            "differences": differences,
+        }
+        for tf, agency, name, version, values, differences in batch.planned.values_list(
+            "task_force_id", "object_id", "subject", "version", "values", "differences"
+        )
+    ]
+    task_forces = TaskForce.objects.in_bulk({c["task_force"] for c in changes})
     for task_force in task_forces.values():
         if not task_force.can_edit(user):
             raise ImportConflict(f"You may no longer change {task_force.name}.")
-    if len(task_forces) != len({c["task_force"] for c in batch.changes}):
+    if len(task_forces) != len({c["task_force"] for c in changes}):
         raise ImportConflict("A task force in the file no longer exists.")
     # The task forces' rows first, as every register and status write does:
     # writers to these registers now wait for this transaction, so the
     # versions read next cannot move before it ends.
     page_cache.bump(sorted(task_forces))
     now = timezone.now()
-    sectors = Sector.objects.in_bulk({c["values"]["sector"] for c in batch.changes})
-    if len(sectors) != len({c["values"]["sector"] for c in batch.changes}):
+    sectors = Sector.objects.in_bulk({c["values"]["sector"] for c in changes})
+    if len(sectors) != len({c["values"]["sector"] for c in changes}):
         raise ImportConflict("A sector in the file no longer exists.")
-    current = PartnerAgency.objects.in_bulk([c["agency"] for c in batch.changes if c["agency"]])
+    current = PartnerAgency.objects.in_bulk([c["agency"] for c in changes if c["agency"]])
     taken = set(
         PartnerAgency.objects.filter(task_force__in=list(task_forces))
         .annotate(lower_name=Lower("name"))
         .values_list("task_force_id", "lower_name")
     )
     created, updated, history = [], [], []
-    for change in batch.changes:
+    for change in changes:
         task_force = task_forces[change["task_force"]]
         values = _values(change, sectors)
         where = f"{task_force.name}: {change['name']}"
@@ -344,4 +362,4 @@ def _apply(*, batch: ImportBatch, user: AbstractBaseUser) -> int:
         ]
     )
     batch.mark_applied()
-    return len(batch.changes)
+    return len(changes)

@@ -8,7 +8,7 @@ from assessments.access import export_scope
 from assessments.common.downloads import table_download
 from assessments.core import import_flow
 from assessments.core.io_views import ImportForm
-from assessments.core.models import ImportBatch, TaskForce
+from assessments.core.models import ImportBatch, ImportChange
 from assessments.register import exports as register_exports
 from assessments.register import importing as register_import
 from assessments.register.models import MouStatus, PartnershipType, RegisterChange, Sector
@@ -33,33 +33,33 @@ class RegisterImportForm(ImportForm):
         )
 
 
-def _preview_rows(batch: ImportBatch) -> list[dict]:
-    task_forces = TaskForce.objects.in_bulk([c["task_force"] for c in batch.changes])
+def _preview_rows(changes: list[ImportChange]) -> list[dict]:
     return [
         {
-            "task_force": task_forces.get(change["task_force"]),
-            "subject": change["name"],
-            "added": change["agency"] is None,
+            "task_force": change.task_force,
+            "subject": change.subject,
+            "added": change.added,
             # In words, as the task force's history will show them.
-            "differences": RegisterChange(changes=change["differences"]).field_changes,
+            "differences": RegisterChange(changes=change.differences).field_changes,
         }
-        for change in batch.changes
+        for change in changes
     ]
 
 
-def _summary(batch: ImportBatch, rows: list[dict], applied: bool) -> str:
-    added = sum(1 for row in rows if row["added"])
-    changed, unchanged = len(rows) - added, batch.unchanged
-    agencies = f"{added} agenc{'y' if added == 1 else 'ies'}"
-    row_s = f"{unchanged} row{'' if unchanged == 1 else 's'}"
+def _summary(batch: ImportBatch, applied: bool) -> str:
+    added = batch.summary.get("added", 0)
+    changed, unchanged = batch.change_count - added, batch.unchanged
+    agencies = f"{added:,} agenc{'y' if added == 1 else 'ies'}"
+    row_s = f"{unchanged:,} row{'' if unchanged == 1 else 's'}"
     if applied:
         was = "was" if unchanged == 1 else "were"
         return (
-            f"{agencies} added and {changed} changed; {row_s} already matched and {was} left alone."
+            f"{agencies} added and {changed:,} changed; {row_s} already matched and {was} "
+            "left alone."
         )
     matches = "matches" if unchanged == 1 else "match"
     return (
-        f"{agencies} will be added and {changed} changed; {row_s} already {matches} "
+        f"{agencies} will be added and {changed:,} changed; {row_s} already {matches} "
         "and will be left alone."
     )
 
@@ -74,6 +74,7 @@ def _instructions_context() -> dict:
 
 PARTNERS = import_flow.ImportKind(
     batch_kind=ImportBatch.Kind.REGISTER,
+    path="assessments.register.io_views.PARTNERS",
     form_class=RegisterImportForm,
     # Program managers only read registers: every register import page is
     # 403 for them, as for anyone who edits no task force.
@@ -84,6 +85,8 @@ PARTNERS = import_flow.ImportKind(
     apply_plan=register_import.apply_plan,
     upload_url="register_import",
     preview_url="register_import_preview",
+    progress_url="register_import_progress",
+    changes_url="register_import_changes",
     apply_url="register_import_apply",
     task_force_url="register",
     log_prefix="register_import",
@@ -97,8 +100,13 @@ PARTNERS = import_flow.ImportKind(
     preview_rows=_preview_rows,
     summary=_summary,
     applied_message=lambda count: (
-        f"Imported: {count} partner agenc{'ies' if count != 1 else 'y'} added or changed."
+        f"Imported: {count:,} partner agenc{'ies' if count != 1 else 'y'} added or changed."
     ),
+    added_label="agencies added",
+    changed_label="agencies changed",
+    field_label=lambda name: RegisterChange.LABELS.get(name, name),
+    subject_column="agency",
+    changes_filename="partner-import-changes",
 )
 
 
@@ -110,6 +118,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @require_safe
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return import_flow.preview(request, PARTNERS, pk)
+
+
+@require_safe
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    return import_flow.progress(request, PARTNERS, pk)
+
+
+@require_safe
+def import_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    return import_flow.changes_csv(request, PARTNERS, pk)
 
 
 @require_POST

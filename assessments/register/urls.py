@@ -39,6 +39,16 @@ urlpatterns = [
         name="register_import_preview",
     ),
     path(
+        "import/partners/<int:pk>/progress/",
+        io_views.import_progress,
+        name="register_import_progress",
+    ),
+    path(
+        "import/partners/<int:pk>/changes.csv",
+        io_views.import_changes,
+        name="register_import_changes",
+    ),
+    path(
         "import/partners/<int:pk>/apply/",
         io_views.import_apply,
         name="register_import_apply",

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from assessments.common import importing as import_flow
 from assessments.common.spreadsheets import to_xlsx
 from assessments.core import importing, services
-from assessments.models import ImportBatch, MilestoneStatus, Status, StatusChange
+from assessments.models import ImportBatch, ImportChange, MilestoneStatus, Status, StatusChange
 from assessments.pages.exports import STATUS_COLUMNS
 from stages.models import Milestone
 from tests.factories import TaskForceFactory, UserFactory
@@ -103,6 +103,18 @@ def _upload(client, content, name="statuses.csv"):
     return client.post(reverse("assessments:import"), {"file": SimpleUploadedFile(name, content)})
 
 
+def _refused(client, content, name="statuses.csv"):
+    """The page that lists a refused file's problems: the upload page for a
+    file the form refuses, else the batch page once the check has run."""
+    response = _upload(client, content, name)
+    if response.status_code == 400:
+        return response
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.context["batch"].state == ImportBatch.State.REFUSED
+    return page
+
+
 def _state():
     return (
         list(
@@ -121,7 +133,7 @@ def test_export_then_import_changes_nothing(recorded, coordinator_client, fmt):
     response = _upload(coordinator_client, exported, f"export.{fmt}")
     assert response.status_code == 302
     batch = ImportBatch.objects.get()
-    assert batch.changes == []
+    assert not batch.planned.exists()
     assert batch.unchanged == 28
     preview = coordinator_client.get(response["Location"])
     assert "There is nothing to change" in preview.content.decode()
@@ -158,8 +170,10 @@ def test_import_previews_then_applies_every_change_into_the_history(
     batch = ImportBatch.objects.get()
     applied = coordinator_client.post(reverse("assessments:import_apply", args=[batch.pk]))
     assert applied.status_code == 302
-    # Back to the task force the file was about.
-    assert applied["Location"] == reverse("assessments:task_force", args=[recorded.slug])
+    # The batch's page says so, with a link to the task force the file was about.
+    result = coordinator_client.get(applied["Location"]).content.decode()
+    assert "Imported: 2 statuses changed." in result
+    assert f'href="{reverse("assessments:task_force", args=[recorded.slug])}"' in result
     mou = MilestoneStatus.objects.get(milestone__slug="task-force-mou")
     assert (mou.status, mou.notes) == ("lapsed", "MOU expired")
     youth = MilestoneStatus.objects.get(milestone__slug="youth-voice")
@@ -224,13 +238,14 @@ def test_a_file_that_is_not_a_usable_spreadsheet_is_refused(
     recorded, coordinator_client, content, expected
 ):
     before = _state()
-    response = _upload(coordinator_client, content)
-    assert response.status_code == 400
+    response = _refused(coordinator_client, content)
     errors = response.context["errors"] + response.context["form"].errors.get("file", [])
     for text in expected:
         assert any(text in error for error in errors), errors
     assert _state() == before
-    assert not ImportBatch.objects.exists()
+    # A refused file leaves a refused batch with its problems, and no plan.
+    assert not ImportBatch.objects.exclude(state=ImportBatch.State.REFUSED).exists()
+    assert not ImportChange.objects.exists()
 
 
 def test_every_bad_row_is_named_and_nothing_changes(recorded, coordinator_client):
@@ -246,8 +261,7 @@ def test_every_bad_row_is_named_and_nothing_changes(recorded, coordinator_client
         + f"{slug},agency-awareness,planning,,,\n"  # row 8: duplicate of row 2
     ).encode()
     before = _state()
-    response = _upload(coordinator_client, content)
-    assert response.status_code == 400
+    response = _refused(coordinator_client, content)
     errors = response.context["errors"]
     assert [error.split(":")[0] for error in errors] == [
         "Row 3",
@@ -272,11 +286,11 @@ def test_rows_for_a_task_force_the_user_does_not_coordinate_are_refused(
 ):
     other = TaskForceFactory(slug="someone-else")
     content = (_header() + "someone-else,agency-awareness,achieved,,,\n").encode()
-    errors = _upload(coordinator_client, content).context["errors"]
+    errors = _refused(coordinator_client, content).context["errors"]
     assert errors == ["Row 2: unknown task force 'someone-else'."]
     # Readable (the setting) but still not editable.
     settings.COORDINATORS_CAN_READ_ALL_TASK_FORCES = True
-    errors = _upload(coordinator_client, content).context["errors"]
+    errors = _refused(coordinator_client, content).context["errors"]
     assert errors == ["Row 2: you may not change task force 'someone-else'."]
     assert not MilestoneStatus.objects.filter(task_force=other).exists()
 
@@ -323,7 +337,7 @@ def test_a_write_conflict_during_apply_shows_the_changed_since_page_not_an_error
 def test_a_retired_milestone_is_refused(recorded, coordinator_client):
     Milestone.objects.filter(slug="youth-voice").update(is_active=False)
     content = (_header() + f"{recorded.slug},youth-voice,achieved,,,\n").encode()
-    errors = _upload(coordinator_client, content).context["errors"]
+    errors = _refused(coordinator_client, content).context["errors"]
     assert errors == ["Row 2: milestone 'youth-voice' is retired and takes no updates."]
 
 
@@ -346,8 +360,8 @@ def test_an_xlsx_import_works_too(recorded, coordinator_client):
     content = to_xlsx(importing.REQUIRED_COLUMNS, rows, title="statuses")
     response = _upload(coordinator_client, content, "statuses.xlsx")
     assert response.status_code == 302
-    change = ImportBatch.objects.get().changes[0]
-    assert change["values"]["target_date"] == "2027-01-15"
+    change = ImportBatch.objects.get().planned.get()
+    assert change.values["target_date"] == "2027-01-15"
 
 
 def test_program_managers_cannot_import(world, client):

@@ -149,15 +149,16 @@ BROKEN = {
 
 @pytest.mark.parametrize("name", BROKEN)
 def test_a_broken_xlsx_gets_the_refusal_page_not_a_500(world, coordinator_client, name):
-    batches = ImportBatch.objects.count()
     upload = SimpleUploadedFile(f"{name}.xlsx", BROKEN[name])
-    response = coordinator_client.post("/import/", {"file": upload})
-    assert response.status_code == 400
+    response = coordinator_client.post("/import/", {"file": upload}, follow=True)
+    assert response.status_code == 200
     assert b"Nothing was imported" in response.content
     errors = response.context["errors"]
     assert len(errors) == 1
     assert "XLSX file" in errors[0]
-    assert ImportBatch.objects.count() == batches
+    batch = response.context["batch"]
+    assert batch.state == ImportBatch.State.REFUSED
+    assert not batch.planned.exists()
 
 
 def test_checking_stops_after_a_hundred_bad_rows(world):
@@ -176,8 +177,8 @@ def test_the_refusal_page_says_where_checking_stopped(world, coordinator_client)
     lines = ["task_force,milestone,status,lead_partner,target_date,notes"]
     lines += [f"nowhere-{n},task-force-mou,achieved,,," for n in range(150)]
     upload = SimpleUploadedFile("many.csv", "\n".join(lines).encode())
-    response = coordinator_client.post("/import/", {"file": upload})
-    assert response.status_code == 400
+    response = coordinator_client.post("/import/", {"file": upload}, follow=True)
+    assert response.context["batch"].state == ImportBatch.State.REFUSED
     html = response.content.decode()
     assert "checking stopped at row 102, after 100 rows with problems" in html
     assert "the file has" not in html

@@ -30,6 +30,9 @@ SITE_PAGES = [
     and not route.endswith(("/save/", "/decide/"))
     # Review cycle downloads: a comparison's CSV, a plan's XLSX or PDF.
     and not route.endswith("compare.csv")
+    # An import's list of changes is a CSV file; its progress, a partial that
+    # htmx swaps into the import's page (checked there).
+    and not route.endswith(("/changes.csv", "/progress/"))
     and "/plans/" not in route
     # Evidence: downloads are files, and the other actions are POST-only
     # (an upload's errors come back on the evidence page, checked here).

@@ -81,6 +81,8 @@ SITE = {
     ("GET", "import/"): _row(200, 403, 200, 200, "login", "login"),
     # A checked import belongs to the coordinator who uploaded it.
     ("GET", "import/<int:pk>/"): _row(404, 404, 200, 404, "login", "login"),
+    ("GET", "import/<int:pk>/progress/"): _row(404, 404, 200, 404, "login", "login"),
+    ("GET", "import/<int:pk>/changes.csv"): _row(404, 404, 200, 404, "login", "login"),
     ("POST", "import/<int:pk>/apply/"): _row(404, 404, "redirect", 404, "login", "login"),
     # The statewide partner register pages: for those who read every task force.
     # Review cycles: one task force's compare and plans, as its other pages;
@@ -108,6 +110,8 @@ SITE = {
     # a checked import belongs to the coordinator who uploaded it.
     ("GET", "import/partners/"): _row(200, 403, 200, 200, "login", "login"),
     ("GET", "import/partners/<int:pk>/"): _row(404, 403, 200, 404, "login", "login"),
+    ("GET", "import/partners/<int:pk>/progress/"): _row(404, 403, 200, 404, "login", "login"),
+    ("GET", "import/partners/<int:pk>/changes.csv"): _row(404, 403, 200, 404, "login", "login"),
     ("POST", "import/partners/<int:pk>/apply/"): _row(404, 403, "redirect", 404, "login", "login"),
     ("GET", "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/history/"): _row(
         200, 200, 200, 404, "login", "login"

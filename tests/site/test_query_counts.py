@@ -121,7 +121,7 @@ def _import_queries(client) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as check:
         assert client.post(reverse("assessments:import"), {"file": upload}).status_code == 302
     batch = ImportBatch.objects.latest("pk")
-    assert len(batch.changes) == len(rows) * 8 // 28
+    assert batch.planned.count() == len(rows) * 8 // 28
     with CaptureQueriesContext(connection) as apply:
         response = client.post(reverse("assessments:import_apply", args=[batch.pk]))
     assert response.status_code == 302
@@ -140,4 +140,5 @@ def test_an_import_takes_the_same_queries_for_2_and_3_task_forces(guidance):
     _add(1, staff)
     many = _import_queries(client)
     assert few == many, (few, many)
-    assert max(many) <= 25, many
+    # Each step's request and its job, with the queue's own queries (about 8).
+    assert max(many) <= 35, many
