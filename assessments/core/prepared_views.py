@@ -19,6 +19,7 @@ def _download_for(request: HttpRequest, pk: int) -> PreparedDownload:
     download = PreparedDownload.objects.current().filter(pk=pk, user=request.user).first()
     if download is None:
         raise Http404("No such download")
+    download.user = request.user  # the same person: their permissions read once
     return notice_lost_job(download)
 
 

@@ -1,17 +1,20 @@
 """The statewide pages: matrix, gaps and reports (HTML and PDF)."""
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
+from django_tasks import task
 
 from assessments.access import task_force_for_user
-from assessments.common.downloads import file_response
+from assessments.common.downloads import BuiltFile, built_response
 from assessments.common.pdf import render_pdf
-from assessments.core import page_cache
+from assessments.core import page_cache, prepared_downloads
 from assessments.core.filters import SORTS, GapsFilters, MatrixFilters, ReportFilters
 from assessments.core.models import Status, TaskForce
+from assessments.core.prepared_downloads import PreparedDownload
 from assessments.core.selectors import EVIDENCE_CHECKED
 from assessments.roles import can_read_all_task_forces
 from assessments.statewide import overview, reports
@@ -93,21 +96,23 @@ def gaps(request: HttpRequest) -> HttpResponse:
 def _report_response(request: HttpRequest, context: dict, name: str) -> HttpResponse:
     if request.GET.get("format") == "pdf":
         log_event("report.pdf", request, report=name)
-        stamp = timezone.localdate().isoformat()
-        pdf = render_pdf(context)
-        return file_response(pdf, "application/pdf", f"{name}-report-{stamp}.pdf")
+        return built_response(_report_pdf(context, name))
     return render(request, "reports/report.html", context)
 
 
-@require_safe
-def statewide_report(request: HttpRequest) -> HttpResponse:
-    task_forces = TaskForce.objects.visible_to(request.user)
-    regions = overview.regions(task_forces)
-    region = ReportFilters(request.GET).values()["region"]
-    # A region nobody visible is in makes no appendix, as if none were chosen.
-    region = region if region in regions else ""
+def _report_pdf(context: dict, name: str) -> BuiltFile:
+    stamp = timezone.localdate().isoformat()
+    return BuiltFile(render_pdf(context), "application/pdf", f"{name}-report-{stamp}.pdf")
+
+
+def _statewide_context(
+    user, task_forces: QuerySet[TaskForce], regions: list[str], region: str
+) -> tuple[dict, str]:
+    """The statewide report of `task_forces` (those `user` may read), with
+    the appendix of `region`, and its file name: for the page, its PDF in
+    the request and a prepared PDF alike."""
     summary = None
-    if can_read_all_task_forces(request.user):
+    if can_read_all_task_forces(user):
         summary = page_cache.cached_statewide(
             "report-summary", lambda: reports.statewide_summary(TaskForce.objects.all())
         )
@@ -117,7 +122,52 @@ def statewide_report(request: HttpRequest) -> HttpResponse:
     # The region in the file name: a summary and an appendix saved side by
     # side must not look like two copies of one file.
     name = f"statewide-{slugify(region)}" if region else "statewide"
-    return _report_response(request, {**context, "regions": regions}, name)
+    return {**context, "regions": regions}, name
+
+
+def _build_prepared_report(download: PreparedDownload, progress) -> tuple[BuiltFile, list[int]]:
+    # What the person may read now, not when they asked: a task force taken
+    # from them since is left out (and a region they no longer see, too).
+    task_forces = TaskForce.objects.visible_to(download.user)
+    covered = list(task_forces.values_list("pk", flat=True))
+    regions = overview.regions(task_forces)
+    region = download.parameters.get("region", "")
+    region = region if region in regions else ""
+    progress(f"Reading {len(covered):,} task forces…")
+    context, name = _statewide_context(download.user, task_forces, regions, region)
+    progress("Laying out the pages…")
+    return _report_pdf(context, name), covered
+
+
+@task()
+def prepare_statewide_report(download_id: int) -> None:
+    """The job of the statewide report's PDF over many task forces."""
+    prepared_downloads.run(download_id, _build_prepared_report)
+
+
+@require_safe
+def statewide_report(request: HttpRequest) -> HttpResponse:
+    task_forces = TaskForce.objects.visible_to(request.user)
+    regions = overview.regions(task_forces)
+    region = ReportFilters(request.GET).values()["region"]
+    # A region nobody visible is in makes no appendix, as if none were chosen.
+    region = region if region in regions else ""
+    if request.GET.get("format") == "pdf":
+        # The summary covers every task force the person reads: laid out
+        # by WeasyPrint, that takes seconds at a country's size.
+        count = task_forces.count()
+        if prepared_downloads.is_large(count):
+            log_event("report.pdf", request, report="statewide", region=region, prepared=True)
+            download = prepared_downloads.prepare(
+                user=request.user,
+                kind=PreparedDownload.Kind.STATEWIDE_REPORT,
+                parameters={"format": "pdf", "region": region},
+                task_force_count=count,
+                task=prepare_statewide_report,
+            )
+            return redirect(download)
+    context, name = _statewide_context(request.user, task_forces, regions, region)
+    return _report_response(request, context, name)
 
 
 @require_safe
