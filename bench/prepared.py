@@ -6,7 +6,8 @@ Runs on a database bench/data.py built (bench/run.py leaves one behind at
 its last size); `--build N` builds one first. One run of each (they take
 seconds), as the program manager, in process, DEBUG off.
 
-    .venv/bin/python bench/prepared.py --database-url postgres://postgres@127.0.0.1:5432/taskforce_bench_x --build 3143
+    .venv/bin/python bench/prepared.py --build 3143 \\
+        --database-url postgres://postgres@127.0.0.1:5432/taskforce_bench_x
 """
 
 from __future__ import annotations
@@ -89,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 response = client.get(path)
                 entry[label + "_s"] = round(time.perf_counter() - start, 3)
-                assert response.status_code == 200, (name, response.status_code)
+                if response.status_code != 200:
+                    raise SystemExit(f"{name}: {response.status_code}")
                 body = (
                     b"".join(response.streaming_content) if response.streaming else response.content
                 )
@@ -108,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             page = client.get(response["Location"])
             entry["waiting_page_s"] = round(time.perf_counter() - start, 3)
-            assert page.status_code == 200
+            if page.status_code != 200:
+                raise SystemExit(f"{name}: waiting page {page.status_code}")
         log(f"{name}: {json.dumps(entry)}")
     print(json.dumps(results, indent=2))
     return 0
