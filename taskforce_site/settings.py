@@ -292,8 +292,8 @@ STORAGES["downloads"] = {
     },
 }
 # An export of every status or every change, or the statewide report's PDF,
-# over more task forces than this is prepared by a job; smaller ones answer
-# at once.
+# over more task forces than this, or the report page with the appendix of
+# a region of more, is prepared by a job; smaller ones answer at once.
 DOWNLOAD_INLINE_MAX_TASK_FORCES = env_int("DJANGO_DOWNLOAD_INLINE_MAX_TASK_FORCES", 200)
 if DOWNLOAD_INLINE_MAX_TASK_FORCES < 0:
     raise ImproperlyConfigured("DJANGO_DOWNLOAD_INLINE_MAX_TASK_FORCES must be 0 or more.")

@@ -59,9 +59,11 @@ def prepared_download_file(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Not ready")
     if not still_readable(download):
         raise PermissionDenied("You can no longer read every task force this file covers.")
+    # A prepared report page opens in the browser, as the live page would;
+    # everything else is an attachment.
     response = FileResponse(
         download.file.open("rb"),
-        as_attachment=True,
+        as_attachment=not download.content_type.startswith("text/html"),
         filename=download.filename,
         content_type=download.content_type,
     )

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
@@ -125,6 +126,14 @@ def _statewide_context(
     return {**context, "regions": regions}, name
 
 
+def _report_html(context: dict, name: str) -> BuiltFile:
+    """The report page as a file, without its appendix menu (whose links
+    are the live page's)."""
+    stamp = timezone.localdate().isoformat()
+    html = render_to_string("reports/report.html", {**context, "prepared": True})
+    return BuiltFile(html.encode(), "text/html; charset=utf-8", f"{name}-report-{stamp}.html")
+
+
 def _build_prepared_report(download: PreparedDownload, progress) -> tuple[BuiltFile, list[int]]:
     # What the person may read now, not when they asked: a task force taken
     # from them since is left out (and a region they no longer see, too).
@@ -135,14 +144,25 @@ def _build_prepared_report(download: PreparedDownload, progress) -> tuple[BuiltF
     region = region if region in regions else ""
     progress(f"Reading {len(covered):,} task forces…")
     context, name = _statewide_context(download.user, task_forces, regions, region)
+    if download.format == "html":
+        return _report_html(context, name), covered
     progress("Laying out the pages…")
     return _report_pdf(context, name), covered
 
 
 @task()
 def prepare_statewide_report(download_id: int) -> None:
-    """The job of the statewide report's PDF over many task forces."""
+    """The job of a statewide report over many task forces."""
     prepared_downloads.run(download_id, _build_prepared_report)
+
+
+def _report_size(task_forces: QuerySet[TaskForce], region: str, fmt: str) -> int:
+    """The task forces that make a statewide report slow: for the PDF, all
+    of them (WeasyPrint lays out the summary of each, then the appendix);
+    for the page, those of the appendix (its summary is cached)."""
+    if fmt == "pdf":
+        return task_forces.count()
+    return task_forces.filter(region=region).count() if region else 0
 
 
 @require_safe
@@ -152,20 +172,18 @@ def statewide_report(request: HttpRequest) -> HttpResponse:
     region = ReportFilters(request.GET).values()["region"]
     # A region nobody visible is in makes no appendix, as if none were chosen.
     region = region if region in regions else ""
-    if request.GET.get("format") == "pdf":
-        # The summary covers every task force the person reads: laid out
-        # by WeasyPrint, that takes seconds at a country's size.
-        count = task_forces.count()
-        if prepared_downloads.is_large(count):
-            log_event("report.pdf", request, report="statewide", region=region, prepared=True)
-            download = prepared_downloads.prepare(
-                user=request.user,
-                kind=PreparedDownload.Kind.STATEWIDE_REPORT,
-                parameters={"format": "pdf", "region": region},
-                task_force_count=count,
-                task=prepare_statewide_report,
-            )
-            return redirect(download)
+    fmt = "pdf" if request.GET.get("format") == "pdf" else "html"
+    count = _report_size(task_forces, region, fmt)
+    if prepared_downloads.is_large(count):
+        log_event("report.prepared", request, report="statewide", region=region, format=fmt)
+        download = prepared_downloads.prepare(
+            user=request.user,
+            kind=PreparedDownload.Kind.STATEWIDE_REPORT,
+            parameters={"format": fmt, "region": region},
+            task_force_count=task_forces.count() if fmt == "html" else count,
+            task=prepare_statewide_report,
+        )
+        return redirect(download)
     context, name = _statewide_context(request.user, task_forces, regions, region)
     return _report_response(request, context, name)
 

@@ -42,15 +42,50 @@ def test_a_small_statewide_pdf_answers_in_the_request(counties, client, staff_us
     assert not PreparedDownload.objects.exists()
 
 
-def test_the_html_report_stays_in_the_request_whatever_the_size(
+def test_the_html_summary_stays_in_the_request_whatever_the_size(
     counties, client, staff_user, settings
 ):
     settings.DOWNLOAD_INLINE_MAX_TASK_FORCES = 0
     client.force_login(staff_user)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "Statewide summary" in response.content.decode()
+    assert not PreparedDownload.objects.exists()
+
+
+def test_a_small_region_appendix_stays_in_the_request(counties, client, staff_user, settings):
+    settings.DOWNLOAD_INLINE_MAX_TASK_FORCES = 2
+    client.force_login(staff_user)
     response = client.get(URL, {"region": "Valley"})
     assert response.status_code == 200
-    assert "County A" in response.content.decode()
     assert not PreparedDownload.objects.exists()
+
+
+def test_a_large_region_appendix_is_prepared_and_opens_as_the_page_would(
+    counties, client, staff_user, settings
+):
+    client.force_login(staff_user)
+    direct = client.get(URL, {"region": "Valley"}).content.decode()
+    settings.DOWNLOAD_INLINE_MAX_TASK_FORCES = 1
+
+    response = client.get(URL, {"region": "Valley"})
+
+    download = PreparedDownload.objects.get()
+    assert response["Location"] == download.get_absolute_url()
+    assert download.parameters == {"format": "html", "region": "Valley"}
+    page = client.get(response["Location"]).content.decode()
+    assert "Open the page (HTML, " in page
+    file = client.get(reverse("assessments:prepared_download_file", args=[download.pk]))
+    assert file["Content-Type"] == "text/html; charset=utf-8"
+    assert file["Content-Disposition"].startswith("inline;")
+    prepared = b"".join(file.streaming_content).decode()
+    # The same page, without the live page's appendix menu.
+    assert 'aria-label="Report actions"' in direct
+    assert 'aria-label="Report actions"' not in prepared
+    head = direct.index("<body>")
+    assert prepared[:head] == direct[:head]
+    assert prepared[prepared.index("<main>") :] == direct[direct.index("<main>") :]
+    assert "Appendix: task forces in Valley" in prepared
 
 
 def test_a_large_statewide_pdf_is_prepared_with_the_same_pages(
