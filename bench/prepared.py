@@ -30,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--build", type=int, help="build the bench data for N task forces first")
     parser.add_argument("--only", nargs="*", help="names of the downloads to measure")
+    parser.add_argument(
+        "--inline",
+        choices=["twice", "once", "none"],
+        default="twice",
+        help="time each in the request cold and warm (twice), cold only, or not at all",
+    )
     args = parser.parse_args(argv)
     os.environ.update(
         bench_environment(args.database_url, tempfile.mkdtemp(prefix="bench-static-"))
@@ -83,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         entry = results["downloads"][name] = {"path": path}
         # Before: everything in the request (as if no download were large).
         with override_settings(DOWNLOAD_INLINE_MAX_TASK_FORCES=10**9):
-            for label in ("in_request_cold", "in_request_warm"):
+            labels = {"twice": ("in_request_cold", "in_request_warm"), "once": ("in_request_cold",)}
+            for label in labels.get(args.inline, ()):
                 if label.endswith("cold"):
                     for alias in caches:
                         caches[alias].clear()
