@@ -175,8 +175,18 @@ def prepare(
     *, user, kind: str, parameters: dict, task_force_count: int, task: Task
 ) -> PreparedDownload:
     """Record what `user` asked for and queue `task` (called with the
-    download's id) to build it; the job starts once this transaction commits."""
+    download's id) to build it; the job starts once this transaction commits.
+    The same thing asked again while it is still being prepared (a second
+    click) is the same download, not a second job."""
     now = timezone.now()
+    waiting = (
+        PreparedDownload.objects.current()
+        .filter(user=user, kind=kind, state__in=["queued", "running"])
+        .only("pk", "parameters")
+    )
+    for download in waiting:
+        if download.parameters == parameters:
+            return download
     with transaction.atomic():
         download = PreparedDownload.objects.create(
             user=user,

@@ -161,3 +161,22 @@ def test_a_waiting_download_takes_one_more_query_to_notice_a_dead_worker(
     # Session and user (2), the download (1), its job's state (1).
     with django_assert_num_queries(4):
         assert client.get(status_url).status_code == 200
+
+
+@pytest.mark.no_worker
+def test_asking_again_while_it_is_prepared_gives_the_same_download(owner, run_jobs):
+    def ask(fmt="csv"):
+        return prepared_downloads.prepare(
+            user=owner,
+            kind="statuses",
+            parameters={"format": fmt},
+            task_force_count=1,
+            task=prepare_export,
+        )
+
+    first = ask()
+    assert ask().pk == first.pk
+    assert ask("xlsx").pk != first.pk
+    assert DBTaskResult.objects.count() == 2
+    run_jobs()
+    assert ask().pk != first.pk  # once ready, asking again prepares afresh
