@@ -182,10 +182,11 @@ def prepare(
     waiting = (
         PreparedDownload.objects.current()
         .filter(user=user, kind=kind, state__in=["queued", "running"])
-        .only("pk", "parameters")
+        .only("pk", "parameters", "state", "job_id")
     )
     for download in waiting:
-        if download.parameters == parameters:
+        # One whose worker died is failed now, and asked for afresh.
+        if download.parameters == parameters and not notice_lost_job(download).finished:
             return download
     with transaction.atomic():
         download = PreparedDownload.objects.create(

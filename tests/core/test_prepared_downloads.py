@@ -176,7 +176,10 @@ def test_asking_again_while_it_is_prepared_gives_the_same_download(owner, run_jo
 
     first = ask()
     assert ask().pk == first.pk
-    assert ask("xlsx").pk != first.pk
+    xlsx = ask("xlsx")
+    assert xlsx.pk != first.pk
     assert DBTaskResult.objects.count() == 2
+    DBTaskResult.objects.get(pk=xlsx.job_id).set_failed(WorkerLost("gone"))
+    assert ask("xlsx").pk != xlsx.pk  # its worker died: asked for afresh
     run_jobs()
     assert ask().pk != first.pk  # once ready, asking again prepares afresh
