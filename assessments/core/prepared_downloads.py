@@ -194,7 +194,6 @@ def prepare(
             kind=kind,
             parameters=parameters,
             task_force_count=task_force_count,
-            progress="Waiting for the worker to start…",
             created_at=now,
             expires_at=now + datetime.timedelta(days=settings.PREPARED_DOWNLOAD_DAYS),
         )

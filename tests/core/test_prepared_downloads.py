@@ -183,3 +183,31 @@ def test_asking_again_while_it_is_prepared_gives_the_same_download(owner, run_jo
     assert ask("xlsx").pk != xlsx.pk  # its worker died: asked for afresh
     run_jobs()
     assert ask().pk != first.pk  # once ready, asking again prepares afresh
+
+
+@pytest.mark.no_worker
+def test_a_running_download_shows_how_far_it_has_got(owner, client):
+    download = prepared_downloads.prepare(
+        user=owner,
+        kind="statuses",
+        parameters={"format": "csv"},
+        task_force_count=1,
+        task=prepare_export,
+    )
+    client.force_login(owner)
+    status_url = reverse("assessments:prepared_download_status", args=[download.pk])
+    assert "Waiting for the worker to start." in client.get(status_url).content.decode()
+    PreparedDownload.objects.filter(pk=download.pk).update(
+        state="running", progress="20,000 rows written…"
+    )
+    partial = client.get(status_url).content.decode()
+    assert "Being prepared: 20,000 rows written…" in partial
+    assert 'hx-trigger="every 1500ms"' in partial
+
+
+def test_a_long_export_reports_its_rows_as_it_goes(monkeypatch):
+    monkeypatch.setattr(prepared_downloads, "PROGRESS_EVERY_ROWS", 2)
+    said = []
+    rows = list(prepared_downloads.counted_rows(({"n": n} for n in range(5)), said.append))
+    assert rows == [{"n": n} for n in range(5)]
+    assert said == ["2 rows written…", "4 rows written…"]
