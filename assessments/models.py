@@ -30,6 +30,12 @@ from assessments.core.models import (
     hash_token,
     review_due_before,
 )
+from assessments.core.prepared_downloads import (
+    PreparedDownload,
+    PreparedDownloadQuerySet,
+    download_upload_to,
+    downloads_storage,
+)
 from assessments.cycles.models import (
     CYCLE_INSTRUCTIONS_HELP,
     HANDED_IN,

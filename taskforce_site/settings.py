@@ -273,6 +273,33 @@ if EVIDENCE_S3_BUCKET:
             "file_overwrite": False,
         },
     }
+# Large exports prepared by a job (assessments/core/prepared_downloads.py)
+# are kept here for their owner, PREPARED_DOWNLOAD_DAYS, never served
+# directly. The web servers and the workers must all reach this folder.
+DOWNLOADS_ROOT = Path(env_str("DJANGO_DOWNLOADS_ROOT") or BASE_DIR / "downloads").resolve()
+for _public in (BASE_DIR / "static", STATIC_ROOT):
+    if DOWNLOADS_ROOT.is_relative_to(Path(_public).resolve()):
+        raise ImproperlyConfigured(
+            f"DJANGO_DOWNLOADS_ROOT={str(DOWNLOADS_ROOT)!r} is inside {_public}, whose files "
+            "are served to anyone. Choose a folder outside static/ and the web root."
+        )
+STORAGES["downloads"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": DOWNLOADS_ROOT,
+        "file_permissions_mode": 0o640,
+        "directory_permissions_mode": 0o750,
+    },
+}
+# An export of every status or every change, or the statewide report's PDF,
+# over more task forces than this, or the report page with the appendix of
+# a region of more, is prepared by a job; smaller ones answer at once.
+DOWNLOAD_INLINE_MAX_TASK_FORCES = env_int("DJANGO_DOWNLOAD_INLINE_MAX_TASK_FORCES", 200)
+if DOWNLOAD_INLINE_MAX_TASK_FORCES < 0:
+    raise ImproperlyConfigured("DJANGO_DOWNLOAD_INLINE_MAX_TASK_FORCES must be 0 or more.")
+PREPARED_DOWNLOAD_DAYS = env_int("DJANGO_PREPARED_DOWNLOAD_DAYS", 7)
+if PREPARED_DOWNLOAD_DAYS < 1:
+    raise ImproperlyConfigured("DJANGO_PREPARED_DOWNLOAD_DAYS must be 1 or more.")
 # An upload bigger than this goes to a temporary file as it arrives, so a
 # 10 MB document is never held in memory whole (Django's default is 2.5 MB).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

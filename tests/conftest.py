@@ -50,6 +50,11 @@ def evidence_dir(settings, tmp_path):
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": folder},
         },
+        # Prepared downloads too (assessments/core/prepared_downloads.py).
+        "downloads": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "downloads-storage"},
+        },
     }
     return folder
 

@@ -10,6 +10,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 from django_tasks import task
@@ -22,6 +23,7 @@ from assessments.models import (
     Area,
     ImportBatch,
     Invitation,
+    PreparedDownload,
     Sector,
     SentNotification,
     Status,
@@ -207,7 +209,23 @@ def build_world() -> dict:
         plan=[("task-force-mou", "County Victim Services", None)],
         decision="accepted",
     )
+    # A large export the coordinator asked for, ready to download.
+    download = PreparedDownload(
+        user=coordinator,
+        kind=PreparedDownload.Kind.STATUSES,
+        parameters={"format": "csv"},
+        state=PreparedDownload.State.READY,
+        covered=[own.pk],
+        task_force_count=1,
+        filename="all-task-forces-statuses.csv",
+        content_type="text/csv; charset=utf-8",
+        size=16,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    download.file.save("statuses.csv", ContentFile(b"task_force\r\nown\r\n"), save=False)
+    download.save()
     return {
+        "download": download,
         "snapshot": snapshot,
         "own": own,
         "batch": batch,
@@ -296,6 +314,7 @@ def url_for(route: str, world: dict, role: str) -> str:
         .replace("<slug:milestone_slug>", world["milestone"].slug)
         .replace("import/partners/<int:pk>/", f"import/partners/{world['register_batch'].pk}/")
         .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")
+        .replace("downloads/<int:pk>/", f"downloads/{world['download'].pk}/")
         .replace("cycles/<int:pk>/", f"cycles/{world['cycle'].pk}/")
         .replace("<int:pk>", str(world["link"].pk))
         .replace("<fmt:fmt>", "csv")

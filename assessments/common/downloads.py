@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpResponse
 from django.utils import timezone
 
 from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
+
+
+@dataclass(frozen=True)
+class BuiltFile:
+    """A download's bytes, type and name: what a view sends, or a job
+    stores for later (assessments/core/prepared_downloads.py)."""
+
+    content: bytes
+    content_type: str
+    filename: str
 
 
 def file_response(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
@@ -17,11 +29,19 @@ def file_response(content: bytes | str, content_type: str, filename: str) -> Htt
     return response
 
 
-def table_download(columns, rows, fmt: str, name: str) -> HttpResponse:
+def built_response(built: BuiltFile) -> HttpResponse:
+    return file_response(built.content, built.content_type, built.filename)
+
+
+def table_file(columns, rows, fmt: str, name: str) -> BuiltFile:
     """`rows` under `columns` as CSV or XLSX (`fmt`), named `name` and today's date."""
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
         content, content_type = to_xlsx(columns, rows, title=name), XLSX_CONTENT_TYPE
     else:
         content, content_type = to_csv(columns, rows), CSV_CONTENT_TYPE
-    return file_response(content, content_type, f"{name}-{stamp}.{fmt}")
+    return BuiltFile(content, content_type, f"{name}-{stamp}.{fmt}")
+
+
+def table_download(columns, rows, fmt: str, name: str) -> HttpResponse:
+    return built_response(table_file(columns, rows, fmt, name))

@@ -10,11 +10,15 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
+from django_tasks import task
 
 from assessments.access import export_scope
-from assessments.common.downloads import table_download
+from assessments.common.downloads import BuiltFile, built_response, table_file
+from assessments.core import prepared_downloads
 from assessments.core.models import MilestoneStatus, Status, StatusChange, TaskForce
+from assessments.core.prepared_downloads import PreparedDownload
 from assessments.core.progress import is_listed
 from assessments.evidence.models import EvidenceChange
 from assessments.help.models import HelpRequestChange
@@ -23,6 +27,8 @@ from assessments.register.models import RegisterChange
 from stages.models import Milestone
 from taskforce_site.security import log_event
 
+# The name of an export of every task force the person may read.
+ALL_NAME = "all-task-forces"
 STATUS_COLUMNS = [
     "task_force",
     "task_force_name",
@@ -178,15 +184,61 @@ def timeline_rows(task_forces: QuerySet[TaskForce]) -> Iterator[dict]:
     )
 
 
+def build_export(
+    kind: str,
+    fmt: str,
+    name: str,
+    scope: QuerySet[TaskForce],
+    progress: prepared_downloads.Progress = prepared_downloads.no_progress,
+) -> BuiltFile:
+    """The statuses or the history (`kind`) of `scope` as a CSV or XLSX file:
+    the one builder, for a download in the request and a prepared one alike."""
+    if kind == PreparedDownload.Kind.STATUSES:
+        columns, rows = STATUS_COLUMNS, status_rows(scope)
+    else:
+        columns, rows = HISTORY_COLUMNS, timeline_rows(scope)
+    return table_file(
+        columns, prepared_downloads.counted_rows(rows, progress), fmt, f"{name}-{kind}"
+    )
+
+
+def _build_prepared(download: PreparedDownload, progress) -> tuple[BuiltFile, list[int]]:
+    # What the person may read now, not when they asked: a task force taken
+    # from them since is left out. The same scope as export_scope's.
+    scope = TaskForce.objects.visible_to(download.user)
+    covered = list(scope.values_list("pk", flat=True))
+    progress(f"Reading {len(covered):,} task forces…")
+    return build_export(download.kind, download.format, ALL_NAME, scope, progress), covered
+
+
+@task()
+def prepare_export(download_id: int) -> None:
+    """The job of a large export of every status or every change."""
+    prepared_downloads.run(download_id, _build_prepared)
+
+
+def _export(request: HttpRequest, kind: str, fmt: str, slug: str | None) -> HttpResponse:
+    name, scope = export_scope(request, slug)
+    log_event(f"export.{kind}", request, scope=name, format=fmt)
+    if slug is None:
+        count = scope.count()
+        if prepared_downloads.is_large(count):
+            download = prepared_downloads.prepare(
+                user=request.user,
+                kind=kind,
+                parameters={"format": fmt},
+                task_force_count=count,
+                task=prepare_export,
+            )
+            return redirect(download)
+    return built_response(build_export(kind, fmt, name, scope))
+
+
 @require_safe
 def export_statuses(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
-    name, scope = export_scope(request, slug)
-    log_event("export.statuses", request, scope=name, format=fmt)
-    return table_download(STATUS_COLUMNS, status_rows(scope), fmt, f"{name}-statuses")
+    return _export(request, PreparedDownload.Kind.STATUSES, fmt, slug)
 
 
 @require_safe
 def export_history(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
-    name, scope = export_scope(request, slug)
-    log_event("export.history", request, scope=name, format=fmt)
-    return table_download(HISTORY_COLUMNS, timeline_rows(scope), fmt, f"{name}-history")
+    return _export(request, PreparedDownload.Kind.HISTORY, fmt, slug)

@@ -83,6 +83,10 @@ SITE = {
     ("GET", "import/<int:pk>/"): _row(404, 404, 200, 404, "login", "login"),
     ("GET", "import/<int:pk>/progress/"): _row(404, 404, 200, 404, "login", "login"),
     ("GET", "import/<int:pk>/changes.csv"): _row(404, 404, 200, 404, "login", "login"),
+    # A prepared download (a large export) is its owner's alone, staff included.
+    ("GET", "downloads/<int:pk>/"): _row(404, 404, 200, 404, "login", "login"),
+    ("GET", "downloads/<int:pk>/status/"): _row(404, 404, 200, 404, "login", "login"),
+    ("GET", "downloads/<int:pk>/file/"): _row(404, 404, 200, 404, "login", "login"),
     ("POST", "import/<int:pk>/apply/"): _row(404, 404, "redirect", 404, "login", "login"),
     # The statewide partner register pages: for those who read every task force.
     # Review cycles: one task force's compare and plans, as its other pages;
