@@ -5,7 +5,7 @@ demo seeder and, later, imports."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from assessments.common.stale import StaleSaveError, person_name  # noqa: F401  (services.person_name)
-from assessments.core import hooks, page_cache
+from assessments.core import bulk_sql, hooks, page_cache
 from assessments.core.models import (
     MilestoneStatus,
     PartnerLink,
@@ -243,26 +243,34 @@ class BulkEditRefused(Exception):
         super().__init__(str(error))
 
 
+# Edits are applied this many at a time: a lock, a read, an UPDATE and the
+# inserts per chunk, and a progress report after each.
 BULK_BATCH_SIZE = 500
 
 
 @transaction.atomic
 def milestone_statuses_update(
-    *, edits: list[StatusEdit], user: AbstractBaseUser | None, source: str
+    *,
+    edits: list[StatusEdit],
+    user: AbstractBaseUser | None,
+    source: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """milestone_status_update for many statuses at once (a spreadsheet
     import): all or nothing, with the same rules per status (one version
-    check, validation, bookkeeping, history), in a number of queries that
-    grows with the kinds of change (rows changing the same fields to the same
-    values share an UPDATE) and with the rows divided by BULK_BATCH_SIZE, not
-    with each row. Raises BulkEditRefused for the first edit that cannot be
-    made, having saved nothing. Returns how many statuses changed."""
+    check, validation, bookkeeping, history), in chunks of BULK_BATCH_SIZE
+    edits, each a fixed number of queries whatever its values. Raises
+    BulkEditRefused for the first edit that cannot be made, having saved
+    nothing (the caller's transaction rolls back what earlier chunks wrote).
+    `progress(done, total)` is called after each chunk. Returns how many
+    statuses changed."""
     now = timezone.now()
     task_force_ids = sorted({edit.task_force.pk for edit in edits})
     # Lock order, as in milestone_status_update: the task forces' rows first,
     # in id order (an UPDATE of many rows promises no order), then their
-    # statuses. Every other writer to these task forces now waits for this
-    # transaction, so the versions read below cannot move before it commits.
+    # statuses, by task force and milestone. Every other writer to these task
+    # forces now waits for this transaction, so the versions read below
+    # cannot move before it commits.
     list(
         TaskForce.objects.select_for_update()
         .filter(pk__in=task_force_ids)
@@ -270,14 +278,65 @@ def milestone_statuses_update(
         .values_list("pk", flat=True)
     )
     page_cache.bump(task_force_ids)
-    current = {
+    ordered = sorted(edits, key=lambda e: (e.task_force.pk, e.milestone.pk))
+    changed: set[int] = set()
+    total = 0
+    for start in range(0, len(ordered), BULK_BATCH_SIZE):
+        chunk = ordered[start : start + BULK_BATCH_SIZE]
+        total += _update_chunk(chunk, user=user, source=source, now=now, changed=changed)
+        if progress is not None:
+            progress(start + len(chunk), len(ordered))
+    if changed:
+        hooks.statuses_saved.send(sender=MilestoneStatus, task_force_ids=changed)
+    return total
+
+
+# What a chunk reads of the statuses it changes: the editor's fields and
+# the bookkeeping that follows from them.
+_CHUNK_FIELDS = [
+    "task_force",
+    "milestone",
+    "version",
+    "status_since",
+    "confirmed_at",
+    "confirmed_by",
+    *StatusChange.TRACKED_FIELDS,
+]
+_WRITTEN = [
+    *StatusChange.TRACKED_FIELDS,
+    "status_since",
+    "confirmed_at",
+    "confirmed_by_id",
+    "updated_by_id",
+    "updated_at",
+    "version",
+]
+
+
+def _update_chunk(
+    chunk: list[StatusEdit],
+    *,
+    user: AbstractBaseUser | None,
+    source: str,
+    now: datetime.datetime,
+    changed: set[int],
+) -> int:
+    """Apply a chunk of edits (sorted by task force and milestone): its
+    statuses locked and read in one query, changed in one UPDATE, created
+    and recorded in one INSERT each (more on SQLite, 999 parameters a query)."""
+    records = {
         (record.task_force_id, record.milestone_id): record
-        for record in MilestoneStatus.objects.filter(task_force__in=task_force_ids)
+        for record in MilestoneStatus.objects.select_for_update()
+        .filter(
+            task_force_id__in={edit.task_force.pk for edit in chunk},
+            milestone_id__in={edit.milestone.pk for edit in chunk},
+        )
+        .order_by("task_force_id", "milestone_id")
+        .only(*_CHUNK_FIELDS)
     }
-    updates: dict[tuple, list[int]] = defaultdict(list)
-    to_create, history = [], []
-    for edit in sorted(edits, key=lambda e: (e.task_force.pk, e.milestone.pk)):
-        record = current.get((edit.task_force.pk, edit.milestone.pk))
+    to_update, to_create, history = [], [], []
+    for edit in chunk:
+        record = records.get((edit.task_force.pk, edit.milestone.pk))
         try:
             if not edit.milestone.is_active:
                 raise ValidationError(RETIRED_MILESTONE_MESSAGE, code="retired")
@@ -297,32 +356,14 @@ def milestone_statuses_update(
             continue
         record.version += 1
         history.append(_history(record, changes, user=user, now=now, source=source))
+        changed.add(record.task_force_id)
         if record.pk is None:
             to_create.append(record)
         else:
-            # Rows that change the same fields to the same values are
-            # updated together: a sheet mostly moves statuses, so a whole
-            # country takes a few dozen UPDATEs (Django's bulk_update would
-            # build a CASE per row and field, minutes of Python for 88,000).
-            became_achieved = "status" in changes and record.status == Status.ACHIEVED
-            sets = tuple((field, getattr(record, field)) for field in sorted(changes))
-            updates[sets, "status" in changes, became_achieved].append(record.pk)
-    for (sets, status_changed, became_achieved), pks in updates.items():
-        bookkeeping = {"updated_at": now, "updated_by": user, "version": F("version") + 1}
-        if status_changed:
-            bookkeeping["status_since"] = now
-        if became_achieved:
-            bookkeeping.update(confirmed_at=now, confirmed_by=user)
-        for start in range(0, len(pks), BULK_BATCH_SIZE):
-            MilestoneStatus.objects.filter(pk__in=pks[start : start + BULK_BATCH_SIZE]).update(
-                **dict(sets), **bookkeeping
-            )
+            to_update.append((record.pk, *(getattr(record, name) for name in _WRITTEN)))
+    bulk_sql.update_rows(MilestoneStatus, _WRITTEN, to_update)
     MilestoneStatus.objects.bulk_create(to_create, batch_size=BULK_BATCH_SIZE)
     StatusChange.objects.bulk_create(history, batch_size=BULK_BATCH_SIZE)
-    if history:
-        hooks.statuses_saved.send(
-            sender=MilestoneStatus, task_force_ids={change.task_force_id for change in history}
-        )
     return len(history)
 
 
