@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from assessments.common.stale import StaleSaveError
-from assessments.core import services
+from assessments.core import bulk_status, services
 from assessments.models import MilestoneStatus, Status, StatusChange
 from stages.models import Milestone
 from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory
@@ -239,7 +239,7 @@ def test_rows_with_their_own_values_take_the_same_queries_in_one_chunk(
 
 
 def test_queries_grow_with_the_chunks_not_the_rows(guidance, monkeypatch):
-    monkeypatch.setattr(services, "BULK_BATCH_SIZE", 10)
+    monkeypatch.setattr(bulk_status, "BULK_BATCH_SIZE", 10)
     user = UserFactory(is_staff=True)
     milestones = list(Milestone.objects.active())
     counts = []
@@ -254,7 +254,7 @@ def test_queries_grow_with_the_chunks_not_the_rows(guidance, monkeypatch):
 
 
 def test_progress_is_reported_after_each_chunk(guidance, monkeypatch):
-    monkeypatch.setattr(services, "BULK_BATCH_SIZE", 10)
+    monkeypatch.setattr(bulk_status, "BULK_BATCH_SIZE", 10)
     user = UserFactory(is_staff=True)
     reported = []
     services.milestone_statuses_update(
@@ -267,7 +267,7 @@ def test_progress_is_reported_after_each_chunk(guidance, monkeypatch):
 
 
 def test_a_stale_status_in_a_later_chunk_refuses_what_earlier_chunks_wrote(guidance, monkeypatch):
-    monkeypatch.setattr(services, "BULK_BATCH_SIZE", 10)
+    monkeypatch.setattr(bulk_status, "BULK_BATCH_SIZE", 10)
     user = UserFactory(is_staff=True)
     task_force = TaskForceFactory()
     edits = _existing([task_force], list(Milestone.objects.active())[:25])
@@ -279,4 +279,22 @@ def test_a_stale_status_in_a_later_chunk_refuses_what_earlier_chunks_wrote(guida
         services.milestone_statuses_update(edits=edits, user=user, source=IMPORT)
     assert refused.value.edit == last
     assert set(MilestoneStatus.objects.values_list("status", flat=True)) == {Status.PLANNING}
+    assert not StatusChange.objects.exists()
+
+
+def test_a_value_is_checked_even_after_valid_ones_of_the_same_field(guidance, monkeypatch):
+    monkeypatch.setattr(bulk_status, "BULK_BATCH_SIZE", 10)
+    user = UserFactory(is_staff=True)
+    edits = _existing([TaskForceFactory()], list(Milestone.objects.active())[:25])
+    too_long = {**edits[-1].values, "lead_partner": "x" * 201}
+    edits[-1] = services.StatusEdit(
+        task_force=edits[-1].task_force,
+        milestone=edits[-1].milestone,
+        values=too_long,
+        expected_version=1,
+    )
+    with pytest.raises(services.BulkEditRefused) as refused:
+        services.milestone_statuses_update(edits=edits, user=user, source=IMPORT)
+    assert refused.value.edit == edits[-1]
+    assert "lead_partner" in refused.value.error.message_dict
     assert not StatusChange.objects.exists()
