@@ -75,12 +75,17 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
 
 
 def _preparers(columns: list[models.Field], connection) -> list:
-    """Per column, how a value goes to the database: dates and datetimes
-    (SQLite: text in UTC) and JSON through their field; text, numbers and
-    ids as they are (None: as it is)."""
+    """Per column, how a value goes to the database: JSON, and on SQLite
+    dates and datetimes (text in UTC), through their field; text, numbers,
+    ids and (PostgreSQL's driver adapts them) dates as they are."""
+    prepared = (
+        models.JSONField
+        if connection.vendor == "postgresql"
+        else models.DateField | models.JSONField
+    )
     return [
         (lambda value, f=field: f.get_db_prep_save(value, connection))
-        if isinstance(field, models.DateField | models.JSONField)
+        if isinstance(field, prepared)
         else None
         for field in columns
     ]
