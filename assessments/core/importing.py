@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
@@ -44,11 +45,22 @@ STATUS_BY_TEXT = {
 }
 
 
+class CurrentStatus(NamedTuple):
+    """What the plan reads of a saved status: its version and the values
+    a row may change."""
+
+    version: int
+    status: str
+    lead_partner: str
+    target_date: datetime.date | None
+    notes: str
+
+
 @dataclass
 class PlannedChange:
     task_force: TaskForce
     milestone: Milestone
-    current: MilestoneStatus | None
+    current: CurrentStatus | None
     values: dict
     # field -> (old, new) for the fields this row changes
     differences: dict = field(default_factory=dict)
@@ -156,17 +168,17 @@ _NO_RECORD = {
 
 
 def _plan(check: ImportCheck, planned: list[tuple[TaskForce, Milestone, dict]]) -> None:
-    # One query; only what the comparison and save_plan (the version) read:
-    # a whole country is 88,000 records.
+    # One query, as tuples (a whole country is 88,000 records), of only what
+    # the comparison and save_plan (the version) read.
     current = {
-        (record.task_force_id, record.milestone_id): record
-        for record in MilestoneStatus.objects.filter(
+        (task_force_id, milestone_id): CurrentStatus(*rest)
+        for task_force_id, milestone_id, *rest in MilestoneStatus.objects.filter(
             task_force_id__in={task_force.pk for task_force, _, _ in planned}
-        ).only("task_force", "milestone", "version", *_NO_RECORD)
+        ).values_list("task_force_id", "milestone_id", *CurrentStatus._fields)
     }
     for task_force, milestone, values in planned:
         record = current.get((task_force.pk, milestone.pk))
-        old = _NO_RECORD if record is None else {name: getattr(record, name) for name in values}
+        old = _NO_RECORD if record is None else record._asdict()
         differences = {name: (old[name], new) for name, new in values.items() if old[name] != new}
         if differences:
             check.changes.append(PlannedChange(task_force, milestone, record, values, differences))
