@@ -1,0 +1,128 @@
+"""The whole-country status import as the import job runs it: the check
+(reading the file, every row's rules, the plan, the plan saved) and the apply,
+timed in process, without the pages around them. See bench/README.md.
+
+    .venv/bin/python bench/import_job.py --build        # once: the N = 3,143 data
+    .venv/bin/python bench/import_job.py --repeats 3    # check + apply, CSV and XLSX
+
+Each run is committed, as a job's would be (deferred foreign-key checks run
+at the commit), and changes every status, so each repeat flips them back;
+bench/run.py may call measure_import() on its own data, last, as it does
+with the import through the pages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import bench_environment, log  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/taskforce_bench_fastimport"
+DEFAULT_N = 3143
+
+
+def sheet_rows() -> list[dict]:
+    """Every status of every task force, each changed (in progress <->
+    achieved), in the export's layout: what bench/measure.py imports."""
+    from assessments.models import Status, TaskForce
+    from assessments.pages import exports
+
+    flipped = {Status.IN_PROGRESS: Status.ACHIEVED}  # and anything else to in progress
+    return [
+        {**row, "status": flipped.get(row["status"], Status.IN_PROGRESS)}
+        for row in exports.status_rows(TaskForce.objects.all())
+    ]
+
+
+def measure_import(
+    *, username: str = "bench-staff", file_format: str = "xlsx", rows: list[dict] | None = None
+) -> dict:
+    """{"n", "rows", "check_s", "apply_s"} of one import of every status,
+    changed, by `username` (`rows`: sheet_rows(), read now by default). The
+    check is timed from the file's bytes to the saved plan, the apply from
+    the plan to the committed batch. The file-size limit is lifted for the
+    measurement (as CSV the whole country is about 10 MB)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from assessments.common import importing as common_importing
+    from assessments.common.spreadsheets import to_csv, to_xlsx
+    from assessments.core import importing
+    from assessments.models import TaskForce
+
+    rows = sheet_rows() if rows is None else rows
+    columns = importing.REQUIRED_COLUMNS
+    if file_format == "csv":
+        content = to_csv(columns, rows)
+    else:
+        content = to_xlsx(columns, rows, title="statuses")
+    user = get_user_model().objects.get(username=username)
+    result = {"n": TaskForce.objects.count(), "rows": len(rows), "bytes": len(content)}
+    with mock.patch.object(common_importing, "MAX_FILE_BYTES", len(content) + 1):
+        start = time.perf_counter()
+        check = importing.check_file(content=content, user=user)
+        if not check.ok:
+            raise RuntimeError(f"import check refused the file: {check.errors[:3]}")
+        batch = importing.save_plan(check=check, user=user, filename=f"bench.{file_format}")
+        result["check_s"] = round(time.perf_counter() - start, 2)
+    if len(batch.changes) != len(rows):
+        raise RuntimeError(f"the check planned {len(batch.changes)} of {len(rows)} rows")
+    start = time.perf_counter()
+    with transaction.atomic():  # as the job runs it: committed here
+        applied = importing.apply_plan(batch=batch, user=user)
+    result["apply_s"] = round(time.perf_counter() - start, 2)
+    if applied != len(rows):
+        raise RuntimeError(f"the apply changed {applied} of {len(rows)} rows")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--build", action="store_true", help="rebuild the bench data first")
+    parser.add_argument("-n", type=int, default=DEFAULT_N, help="task forces when building")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--formats", default="csv,xlsx")
+    args = parser.parse_args(argv)
+    # Nothing is served: the static root only has to exist apart from the rest.
+    os.environ.update(bench_environment(args.database_url, tempfile.mkdtemp(prefix="bench-")))
+    import django
+
+    django.setup()
+    from bench import data
+    from bench.common import prepare_database
+
+    if args.build:
+        prepare_database(args.database_url)
+        world = data.build(args.n)
+        log(f"built: {world.statuses:,} statuses, {world.changes:,} history rows")
+    log(f"load average {os.getloadavg()}")
+    results: dict[str, list[dict]] = {}
+    for _ in range(args.repeats):
+        for file_format in args.formats.split(","):
+            result = measure_import(file_format=file_format)
+            log(f"{file_format}: {result}")
+            results.setdefault(file_format, []).append(result)
+    for file_format, runs in results.items():
+        check = statistics.median(r["check_s"] for r in runs)
+        apply = statistics.median(r["apply_s"] for r in runs)
+        log(
+            f"{file_format} median of {len(runs)}: check {check:.2f} s, apply {apply:.2f} s, "
+            f"whole {check + apply:.2f} s ({runs[0]['rows']:,} rows, {runs[0]['bytes']:,} bytes)"
+        )
+    log(f"load average {os.getloadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
