@@ -86,6 +86,26 @@ def measure_import(
     return result
 
 
+def reader_ab(content: bytes, repeats: int) -> dict[str, float]:
+    """Seconds (median of `repeats`, interleaved) to read an XLSX file with
+    openpyxl's streaming parser and with read_table (the scan, then
+    python-calamine when the scan allows it)."""
+    from assessments.common import spreadsheets
+
+    readers = {
+        "openpyxl": lambda: spreadsheets._read_with_openpyxl(content, 100_001),
+        "read_table": lambda: spreadsheets.read_table(content, max_rows=100_001),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in readers}
+    for _ in range(repeats):
+        for name, read in readers.items():
+            start = time.perf_counter()
+            rows = sum(1 for _ in read())
+            seconds[name].append(time.perf_counter() - start)
+            log(f"{name}: {rows:,} rows in {seconds[name][-1]:.2f} s")
+    return {name: round(statistics.median(values), 2) for name, values in seconds.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
@@ -93,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=DEFAULT_N, help="task forces when building")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--formats", default="csv,xlsx")
+    parser.add_argument(
+        "--reader-ab", action="store_true", help="only time the XLSX readers on the sheet"
+    )
     args = parser.parse_args(argv)
     # Nothing is served: the static root only has to exist apart from the rest.
     os.environ.update(bench_environment(args.database_url, tempfile.mkdtemp(prefix="bench-")))
@@ -107,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         world = data.build(args.n)
         log(f"built: {world.statuses:,} statuses, {world.changes:,} history rows")
     log(f"load average {os.getloadavg()}")
+    if args.reader_ab:
+        from assessments.common.spreadsheets import to_xlsx
+        from assessments.core import importing
+
+        sheet = to_xlsx(importing.REQUIRED_COLUMNS, sheet_rows(), title="statuses")
+        log(f"medians: {reader_ab(sheet, args.repeats)} ({len(sheet):,} bytes)")
+        log(f"load average {os.getloadavg()}")
+        return 0
     results: dict[str, list[dict]] = {}
     for _ in range(args.repeats):
         for file_format in args.formats.split(","):
