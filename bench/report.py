@@ -113,7 +113,17 @@ def print_report(output: dict) -> None:
                 f"{e['second_run_s']:>8.2f} {e['second_run_queries']:>8}"
             )
 
-    # The import run as a queued job ("import_job") is printed here.
+    if output.get("import_job"):
+        print(
+            "\nThe import as jobs (every status changed, XLSX; target: check + apply "
+            "<= 20 s, every request <= 1 s)"
+        )
+        print(f"{'n':>6} {'rows':>7} {'check s':>8} {'apply s':>8} {'max request s':>14}  met")
+        for e in output["import_job"]:
+            print(
+                f"{e['n']:>6} {e['rows']:>7} {e['check_s']:>8.2f} {e['apply_s']:>8.2f} "
+                f"{e['max_request_s']:>14.3f}  {'yes' if e['met'] else 'NO'}"
+            )
 
     if output.get("load"):
         load.print_report(output["load"])

@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet._reader import WorkSheetParser
+from python_calamine import CalamineWorkbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -149,7 +151,143 @@ def _check_archive(content: bytes) -> None:
 
 
 def _read_xlsx(content: bytes, max_rows: int) -> Iterator[tuple[int, list[str]]]:
+    # Nothing is checked until the first row is asked for (read_table).
     _check_archive(content)
+    if _calamine_can_read(content, max_rows):
+        yield from _read_with_calamine(content, max_rows)
+    else:
+        yield from _read_with_openpyxl(content, max_rows)
+
+
+# python-calamine (Rust) reads a sheet about 20 times faster than openpyxl,
+# but it builds the whole sheet in memory as a dense grid from its first to
+# its last cell before giving a row: one cell at XFD1048576 asks for 17
+# billion cells, and the process dies. So it only reads a file whose every
+# cell names its place (r="B7"), inside the columns and rows an import reads
+# and a grid of at most CALAMINE_MAX_CELLS, which a scan of the archive's
+# XML proves first (under a second for a whole country). Anything else, the
+# hostile and the unusual (cells without a place, or with attributes no
+# spreadsheet program writes, ISO date cells, which calamine does not check),
+# goes to openpyxl's streaming parser below.
+CALAMINE_MAX_CELLS = 2_000_000  # about 64 MB of cells; a whole country is 530,000
+_PREFIX = rb"(?:[A-Za-z_][\w.\-]*:)?"
+# Every cell's start tag, with its place when it is written as spreadsheet
+# programs write it: the place first, then only the style, type (never "d")
+# and metadata attributes, so no second place; any other cell gives b"".
+_CELL = re.compile(
+    rb"<" + _PREFIX + rb"c(?=[\s/>])(?:\s+r\s*=\s*[\"']([A-Z]{1,3})([0-9]{1,7})[\"']"
+    rb"(?:\s+(?:s|cm|vm|ph|t(?=\s*=\s*[\"'](?!d[\"'])))\s*=\s*[\"'][^\"'<>]*[\"'])*\s*/?>)?"
+)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+_SCAN_BLOCK = 4 * 1024 * 1024
+
+
+class _Extent:
+    """How many cells (and shared strings) the scanned XML holds and how far
+    they reach; `fits` turns False for good at the first cell out of bounds."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.cells = self.strings = self.last_row = 0
+        self.columns: set[bytes] = set()
+        self.fits = True
+
+    def add(self, xml: bytes) -> None:
+        found = _CELL.findall(xml)
+        if found:
+            self.cells += len(found)
+            self.columns.update(column for column, _ in found)
+            rows = [int(row) for _, row in found]
+            self.last_row = max(self.last_row, *rows)
+            # b"": a cell without its place; row 0 does not exist
+            if b"" in self.columns or min(rows) < 1 or self.last_row > self.max_rows:
+                self.fits = False
+        # shared strings (<si>, <x:si>), counted generously
+        self.strings += xml.count(b"<si") + xml.count(b":si")
+        last_column = max(map(_column_number, self.columns), default=0)
+        if (
+            max(self.cells, self.strings, self.last_row * last_column) > CALAMINE_MAX_CELLS
+            or last_column > XLSX_MAX_COLUMNS
+        ):
+            self.fits = False
+
+
+def _calamine_can_read(content: bytes, max_rows: int) -> bool:
+    """True when every cell of every part of the archive names its place, and
+    the places fit the bounds above (the archive's size is checked already).
+    Each part is read in blocks cut after a ">", so no tag is split but one
+    with a ">" inside, which is no spreadsheet program's cell anyway."""
+    extent = _Extent(max_rows)
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for member in archive.infolist():
+                with archive.open(member) as stream:
+                    tail = b""
+                    while extent.fits:
+                        block = stream.read(_SCAN_BLOCK)
+                        if not block:
+                            extent.add(tail)
+                            break
+                        data = tail + block
+                        cut = data.rfind(b">") + 1
+                        extent.add(data[:cut])
+                        tail = data[cut:]
+                        if len(tail) > _SCAN_BLOCK:
+                            return False  # megabytes without a tag's end
+                if not extent.fits:
+                    return False
+    except Exception:  # damaged: openpyxl's path says so
+        return False
+    return extent.fits
+
+
+def _calamine_cell(value) -> str:
+    if type(value) is str:
+        if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+            return value[1:]
+        return value
+    if type(value) is float:
+        # calamine reads every number as a float; openpyxl read 3 as 3.
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else str(value)
+    return _cell_in(value)
+
+
+def _read_with_calamine(content: bytes, max_rows: int) -> Iterator[tuple[int, list[str]]]:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except Exception:
+        raise NotASpreadsheet(_XLSX_DAMAGED) from None
+    try:
+        if not workbook.sheet_names:
+            raise NotASpreadsheet("The XLSX file has no sheet.")
+        sheet = workbook.get_sheet_by_index(0)
+        # Rows come from the sheet's first row; cells from its first used column.
+        offset = [""] * (sheet.start[1] if sheet.start else 0)
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            if number > max_rows:  # the scan made sure of it; kept as the guard
+                raise _too_many_rows(max_rows)
+            row = offset + [_calamine_cell(value) for value in cells]
+            while row and row[-1] == "":
+                row.pop()
+            if row:
+                yield number, row[:XLSX_MAX_COLUMNS]
+    except NotASpreadsheet:
+        raise
+    except Exception:
+        raise NotASpreadsheet(_XLSX_DAMAGED) from None
+    finally:
+        workbook.close()
+
+
+def _read_with_openpyxl(content: bytes, max_rows: int) -> Iterator[tuple[int, list[str]]]:
     # openpyxl raises all sorts on a malformed file (XML parse errors,
     # IndexError for a bad shared-string index, ValueError for a cell
     # reference or a number it cannot read, ...). Whatever it raises while

@@ -5,8 +5,6 @@ demo seeder and, later, imports."""
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -71,6 +69,9 @@ _NOT_FROM_THE_EDITOR = [
     for field in MilestoneStatus._meta.concrete_fields
     if field.name not in StatusChange.TRACKED_FIELDS
 ]
+
+# Every field but one of the editor's excludes the others (_clean_once).
+_EDITOR_EXCLUDES = [*_NOT_FROM_THE_EDITOR, *StatusChange.TRACKED_FIELDS]
 
 
 def milestone_status_update(
@@ -176,7 +177,12 @@ def _update(
 
 
 def _set_values(
-    record: MilestoneStatus, values: dict, *, user: AbstractBaseUser | None, now: datetime.datetime
+    record: MilestoneStatus,
+    values: dict,
+    *,
+    user: AbstractBaseUser | None,
+    now: datetime.datetime,
+    checked: set | None = None,
 ) -> dict[str, list]:
     """Put the editor's values on `record` (validated, raising ValidationError)
     with the bookkeeping that follows from them, and return what changed as
@@ -186,7 +192,10 @@ def _set_values(
     old_status = old["status"] if record.pk is not None else Status.NOT_STARTED
     for field, value in values.items():
         setattr(record, field, value)
-    record.clean_fields(exclude=_NOT_FROM_THE_EDITOR)
+    if checked is None:
+        record.clean_fields(exclude=_NOT_FROM_THE_EDITOR)
+    else:
+        _clean_once(record, checked)
     changes = {
         field: [_jsonable(old[field]), _jsonable(getattr(record, field))]
         for field in StatusChange.TRACKED_FIELDS
@@ -203,6 +212,27 @@ def _set_values(
     return changes
 
 
+def _clean_once(record: MilestoneStatus, checked: set) -> None:
+    """record.clean_fields for the editor's fields, skipping a value already
+    found valid (`checked`, per bulk update): the checks of these fields
+    depend on the value alone, and an import repeats the same statuses,
+    partners and dates thousands of times."""
+    unchecked = [
+        name for name in StatusChange.TRACKED_FIELDS if _checked_key(record, name) not in checked
+    ]
+    if unchecked:
+        record.clean_fields(exclude=[name for name in _EDITOR_EXCLUDES if name not in unchecked])
+        checked.update(_checked_key(record, name) for name in unchecked)
+        checked.discard(None)
+
+
+def _checked_key(record: MilestoneStatus, name: str) -> tuple | None:
+    value = getattr(record, name)
+    if value is None or isinstance(value, str | datetime.date):
+        return (name, type(value), value)
+    return None  # anything else is checked every time
+
+
 def _history(
     record: MilestoneStatus,
     changes: dict[str, list],
@@ -211,119 +241,28 @@ def _history(
     now: datetime.datetime,
     source: str,
 ) -> StatusChange:
-    return StatusChange(
-        task_force_id=record.task_force_id,
-        milestone_id=record.milestone_id,
-        old_status=changes["status"][0] if "status" in changes else record.status,
-        new_status=record.status,
-        changes=changes,
-        changed_by=user,
-        changed_by_name=user.get_username() if user is not None else "",
-        changed_at=now,
-        source=source,
-    )
+    return StatusChange(**_history_values(record, changes, user=user, now=now, source=source))
 
 
-@dataclass(frozen=True)
-class StatusEdit:
-    """One status to set in milestone_statuses_update: the values an editor
-    gave and the version they saw (0: no record yet)."""
-
-    task_force: TaskForce
-    milestone: Milestone
-    values: dict
-    expected_version: int
-
-
-class BulkEditRefused(Exception):
-    """One edit of a milestone_statuses_update could not be made; none was."""
-
-    def __init__(self, edit: StatusEdit, error: StaleSaveError | ValidationError):
-        self.edit, self.error = edit, error
-        super().__init__(str(error))
-
-
-BULK_BATCH_SIZE = 500
-
-
-@transaction.atomic
-def milestone_statuses_update(
-    *, edits: list[StatusEdit], user: AbstractBaseUser | None, source: str
-) -> int:
-    """milestone_status_update for many statuses at once (a spreadsheet
-    import): all or nothing, with the same rules per status (one version
-    check, validation, bookkeeping, history), in a number of queries that
-    grows with the kinds of change (rows changing the same fields to the same
-    values share an UPDATE) and with the rows divided by BULK_BATCH_SIZE, not
-    with each row. Raises BulkEditRefused for the first edit that cannot be
-    made, having saved nothing. Returns how many statuses changed."""
-    now = timezone.now()
-    task_force_ids = sorted({edit.task_force.pk for edit in edits})
-    # Lock order, as in milestone_status_update: the task forces' rows first,
-    # in id order (an UPDATE of many rows promises no order), then their
-    # statuses. Every other writer to these task forces now waits for this
-    # transaction, so the versions read below cannot move before it commits.
-    list(
-        TaskForce.objects.select_for_update()
-        .filter(pk__in=task_force_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    page_cache.bump(task_force_ids)
-    current = {
-        (record.task_force_id, record.milestone_id): record
-        for record in MilestoneStatus.objects.filter(task_force__in=task_force_ids)
+def _history_values(
+    record: MilestoneStatus,
+    changes: dict[str, list],
+    *,
+    user: AbstractBaseUser | None,
+    now: datetime.datetime,
+    source: str,
+) -> dict:
+    return {
+        "task_force_id": record.task_force_id,
+        "milestone_id": record.milestone_id,
+        "old_status": changes["status"][0] if "status" in changes else record.status,
+        "new_status": record.status,
+        "changes": changes,
+        "changed_by_id": user.pk if user is not None else None,
+        "changed_by_name": user.get_username() if user is not None else "",
+        "changed_at": now,
+        "source": source,
     }
-    updates: dict[tuple, list[int]] = defaultdict(list)
-    to_create, history = [], []
-    for edit in sorted(edits, key=lambda e: (e.task_force.pk, e.milestone.pk)):
-        record = current.get((edit.task_force.pk, edit.milestone.pk))
-        try:
-            if not edit.milestone.is_active:
-                raise ValidationError(RETIRED_MILESTONE_MESSAGE, code="retired")
-            if (record.version if record is not None else 0) != edit.expected_version:
-                raise StaleSaveError(record)
-            if record is None:
-                record = MilestoneStatus(
-                    task_force=edit.task_force,
-                    milestone=edit.milestone,
-                    status_since=now,
-                    version=0,
-                )
-            changes = _set_values(record, edit.values, user=user, now=now)
-        except (StaleSaveError, ValidationError) as error:
-            raise BulkEditRefused(edit, error) from error
-        if not changes:
-            continue
-        record.version += 1
-        history.append(_history(record, changes, user=user, now=now, source=source))
-        if record.pk is None:
-            to_create.append(record)
-        else:
-            # Rows that change the same fields to the same values are
-            # updated together: a sheet mostly moves statuses, so a whole
-            # country takes a few dozen UPDATEs (Django's bulk_update would
-            # build a CASE per row and field, minutes of Python for 88,000).
-            became_achieved = "status" in changes and record.status == Status.ACHIEVED
-            sets = tuple((field, getattr(record, field)) for field in sorted(changes))
-            updates[sets, "status" in changes, became_achieved].append(record.pk)
-    for (sets, status_changed, became_achieved), pks in updates.items():
-        bookkeeping = {"updated_at": now, "updated_by": user, "version": F("version") + 1}
-        if status_changed:
-            bookkeeping["status_since"] = now
-        if became_achieved:
-            bookkeeping.update(confirmed_at=now, confirmed_by=user)
-        for start in range(0, len(pks), BULK_BATCH_SIZE):
-            MilestoneStatus.objects.filter(pk__in=pks[start : start + BULK_BATCH_SIZE]).update(
-                **dict(sets), **bookkeeping
-            )
-    MilestoneStatus.objects.bulk_create(to_create, batch_size=BULK_BATCH_SIZE)
-    StatusChange.objects.bulk_create(history, batch_size=BULK_BATCH_SIZE)
-    if history:
-        hooks.statuses_saved.send(
-            sender=MilestoneStatus, task_force_ids={change.task_force_id for change in history}
-        )
-    return len(history)
 
 
 @transaction.atomic
@@ -456,3 +395,12 @@ def locked(record: models.Model, expected_version: int | None, *related: str) ->
     if expected_version is not None and current.version != expected_version:
         raise StaleSaveError(current)
     return current
+
+
+# The bulk path (an import), in its own module; its names stay services'.
+from assessments.core.bulk_status import (  # noqa: E402, F401
+    BULK_BATCH_SIZE,
+    BulkEditRefused,
+    StatusEdit,
+    milestone_statuses_update,
+)

@@ -2,11 +2,15 @@
 with the same rules per status as a single save, all or nothing, in queries
 that do not grow with the number of rows."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from assessments.common.stale import StaleSaveError
-from assessments.core import services
+from assessments.core import bulk_status, services
 from assessments.models import MilestoneStatus, Status, StatusChange
 from stages.models import Milestone
 from tests.factories import MilestoneStatusFactory, TaskForceFactory, UserFactory
@@ -190,3 +194,107 @@ def test_each_row_keeps_its_own_values_and_bookkeeping(guidance, staff_user):
     assert third.status_since == third.updated_at
     assert {first.version, second.version, third.version} == {2}
     assert {first.updated_by, second.updated_by, third.updated_by} == {staff_user}
+
+
+def _existing(task_forces, milestones, version=1):
+    """Saved statuses, and edits that give each its own notes and date."""
+    edits = []
+    for i, (task_force, milestone) in enumerate((tf, m) for tf in task_forces for m in milestones):
+        MilestoneStatusFactory(
+            task_force=task_force, milestone=milestone, status=Status.PLANNING, version=version
+        )
+        values = {
+            "status": Status.IN_PROGRESS if i % 2 else Status.ACHIEVED,
+            "notes": f"Row {i}",
+            "lead_partner": f"Partner {i % 7}",
+            "target_date": None if i % 3 == 0 else datetime.date(2027, 1, 1 + i % 28),
+        }
+        edits.append(
+            services.StatusEdit(
+                task_force=task_force, milestone=milestone, values=values, expected_version=version
+            )
+        )
+    return edits
+
+
+def test_rows_with_their_own_values_take_the_same_queries_in_one_chunk(
+    guidance, django_assert_num_queries
+):
+    user = UserFactory(is_staff=True)
+    milestones = list(Milestone.objects.active())
+    few = _existing(TaskForceFactory.create_batch(1), milestones[:5])
+    many = _existing(TaskForceFactory.create_batch(3), milestones[:20])
+    # Savepoint, lock, revision bump, read and lock the statuses, one UPDATE
+    # (whatever the values), insert history, review cycles' hook, release.
+    with django_assert_num_queries(8):
+        services.milestone_statuses_update(edits=few, user=user, source=IMPORT)
+    with django_assert_num_queries(8):
+        services.milestone_statuses_update(edits=many, user=user, source=IMPORT)
+    for edit in few + many:
+        saved = MilestoneStatus.objects.get(task_force=edit.task_force, milestone=edit.milestone)
+        assert {name: getattr(saved, name) for name in edit.values} == edit.values
+        assert (saved.version, saved.updated_by) == (2, user)
+        assert (saved.confirmed_by == user) == (edit.values["status"] == Status.ACHIEVED)
+    assert StatusChange.objects.count() == 65
+
+
+def test_queries_grow_with_the_chunks_not_the_rows(guidance, monkeypatch):
+    monkeypatch.setattr(bulk_status, "BULK_BATCH_SIZE", 10)
+    user = UserFactory(is_staff=True)
+    milestones = list(Milestone.objects.active())
+    counts = []
+    for size in (20, 21, 30):
+        edits = _existing([TaskForceFactory()], milestones[:size])
+        with CaptureQueriesContext(connection) as queries:
+            services.milestone_statuses_update(edits=edits, user=user, source=IMPORT)
+        counts.append(len(queries))
+    # 2, 3 and 3 chunks: a read, an UPDATE and an insert each.
+    assert counts[1] - counts[0] == 3
+    assert counts[2] == counts[1]
+
+
+def test_progress_is_reported_after_each_chunk(guidance, monkeypatch):
+    monkeypatch.setattr(bulk_status, "BULK_BATCH_SIZE", 10)
+    user = UserFactory(is_staff=True)
+    reported = []
+    services.milestone_statuses_update(
+        edits=_edits([TaskForceFactory()], "planning"),
+        user=user,
+        source=IMPORT,
+        progress=lambda done, total: reported.append((done, total)),
+    )
+    assert reported == [(10, 28), (20, 28), (28, 28)]
+
+
+def test_a_stale_status_in_a_later_chunk_refuses_what_earlier_chunks_wrote(guidance, monkeypatch):
+    monkeypatch.setattr(bulk_status, "BULK_BATCH_SIZE", 10)
+    user = UserFactory(is_staff=True)
+    task_force = TaskForceFactory()
+    edits = _existing([task_force], list(Milestone.objects.active())[:25])
+    last = edits[-1]
+    MilestoneStatus.objects.filter(task_force=task_force, milestone=last.milestone).update(
+        version=7
+    )
+    with pytest.raises(services.BulkEditRefused) as refused, transaction.atomic():
+        services.milestone_statuses_update(edits=edits, user=user, source=IMPORT)
+    assert refused.value.edit == last
+    assert set(MilestoneStatus.objects.values_list("status", flat=True)) == {Status.PLANNING}
+    assert not StatusChange.objects.exists()
+
+
+def test_a_value_is_checked_even_after_valid_ones_of_the_same_field(guidance, monkeypatch):
+    monkeypatch.setattr(bulk_status, "BULK_BATCH_SIZE", 10)
+    user = UserFactory(is_staff=True)
+    edits = _existing([TaskForceFactory()], list(Milestone.objects.active())[:25])
+    too_long = {**edits[-1].values, "lead_partner": "x" * 201}
+    edits[-1] = services.StatusEdit(
+        task_force=edits[-1].task_force,
+        milestone=edits[-1].milestone,
+        values=too_long,
+        expected_version=1,
+    )
+    with pytest.raises(services.BulkEditRefused) as refused:
+        services.milestone_statuses_update(edits=edits, user=user, source=IMPORT)
+    assert refused.value.edit == edits[-1]
+    assert "lead_partner" in refused.value.error.message_dict
+    assert not StatusChange.objects.exists()

@@ -9,7 +9,7 @@ BEFORE = [("assessments", "0025_reminder_run")]
 AFTER = [("assessments", "0026_import_jobs")]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_plans_in_json_become_rows(django_user_model):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)

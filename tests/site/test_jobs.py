@@ -102,7 +102,7 @@ def remember_slowly(number: int) -> int:
     return number
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_never_run_one_job_twice():
     """Each worker claims a job in a transaction of its own (a row lock
     skipped by the others on PostgreSQL, an exclusive transaction on
