@@ -11,10 +11,11 @@ run in a worker process of their own, as in service. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
-import sys
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -67,17 +68,15 @@ def measure_requests(staff_username: str) -> dict:
     def in_worker(poll_path: str, poll_name: str) -> float:
         """Run the queued job in a worker process, polling the progress meanwhile."""
         start = time.perf_counter()
-        worker = subprocess.Popen(
+        worker = subprocess.Popen(  # noqa: S603  (this interpreter, this repo's manage.py)
             [sys.executable, str(ROOT / "manage.py"), "run_worker", "--batch", "-v", "0"],
             cwd=ROOT,
             env=os.environ.copy(),
         )
         while worker.poll() is None:
             timed(poll_name, "get", poll_path)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 worker.wait(1.0)
-            except subprocess.TimeoutExpired:
-                pass
         took = time.perf_counter() - start
         if worker.returncode != 0:
             raise SystemExit(f"the worker exited with {worker.returncode}")
