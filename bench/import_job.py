@@ -49,9 +49,10 @@ def measure_import(
 ) -> dict:
     """{"n", "rows", "bytes", "check_s", "apply_s"} of one import of every
     status, changed, by `username` (`rows`: sheet_rows(), read now by
-    default), through the import's own jobs (core/import_jobs.py) called as
-    the worker calls them: the check from the uploaded bytes to the saved
-    plan, the apply from the queued apply to the committed batch. The
+    default), through the import's own jobs (core/import_jobs.py), queued as
+    the pages queue them and run in process by a worker (run_pending_jobs):
+    the check from the uploaded bytes to the saved plan, the apply from the
+    queued apply to the committed batch. The
     file-size limit is lifted for CSV (the whole country is about 10 MB)."""
     from django.contrib.auth import get_user_model
 
@@ -60,6 +61,7 @@ def measure_import(
     from assessments.core import import_jobs, importing
     from assessments.core.io_views import STATUSES
     from assessments.models import ImportBatch, TaskForce
+    from taskforce_site.worker import run_pending_jobs
 
     rows = sheet_rows() if rows is None else rows
     columns = importing.REQUIRED_COLUMNS
@@ -76,9 +78,10 @@ def measure_import(
         filename=f"bench.{file_format}",
         content=content,
     )
+    import_jobs.start_check(kind_path=STATUSES.path, batch=batch)
     with mock.patch.object(common_importing, "MAX_FILE_BYTES", len(content) + 1):
         start = time.perf_counter()
-        import_jobs.check_import.call(STATUSES.path, batch.pk)
+        run_pending_jobs(worker_id="bench")
         result["check_s"] = round(time.perf_counter() - start, 2)
     batch.refresh_from_db()
     if batch.state != ImportBatch.State.CHECKED or batch.change_count != len(rows):
@@ -88,7 +91,7 @@ def measure_import(
     start = time.perf_counter()
     if not import_jobs.start_apply(kind_path=STATUSES.path, batch=batch):
         raise RuntimeError("the apply could not start")
-    import_jobs.apply_import.call(STATUSES.path, batch.pk)
+    run_pending_jobs(worker_id="bench")
     result["apply_s"] = round(time.perf_counter() - start, 2)
     batch.refresh_from_db()
     if batch.state != ImportBatch.State.APPLIED:
