@@ -33,6 +33,9 @@ SITE_PAGES = [
     # An import's list of changes is a CSV file; its progress, a partial that
     # htmx swaps into the import's page (checked there).
     and not route.endswith(("/changes.csv", "/progress/"))
+    # A prepared download: its file, and its status, a partial that htmx
+    # swaps into the download's page (checked here).
+    and not (route.startswith("downloads/") and route.endswith(("/file/", "/status/")))
     and "/plans/" not in route
     # Evidence: downloads are files, and the other actions are POST-only
     # (an upload's errors come back on the evidence page, checked here).
