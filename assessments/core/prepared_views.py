@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from django_htmx.http import HttpResponseClientRefresh
 
 from assessments.core.prepared_downloads import PreparedDownload, notice_lost_job, still_readable
 
@@ -47,8 +48,11 @@ def prepared_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def prepared_download_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress part of the waiting page, alone: htmx asks for it every
-    second or two until the file is ready or has failed."""
+    second or two until the file is ready or has failed, and then reloads
+    the whole page, whose list of recent exports shows the new state too."""
     download = _download_for(request, pk)
+    if request.htmx and download.finished:
+        return HttpResponseClientRefresh()
     return render(request, "assessments/core/_prepared_download_status.html", _context(download))
 
 

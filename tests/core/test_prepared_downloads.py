@@ -211,3 +211,15 @@ def test_a_long_export_reports_its_rows_as_it_goes(monkeypatch):
     rows = list(prepared_downloads.counted_rows(({"n": n} for n in range(5)), said.append))
     assert rows == [{"n": n} for n in range(5)]
     assert said == ["2 rows written…", "4 rows written…"]
+
+
+def test_the_partial_reloads_the_page_once_the_file_is_ready(owner, client):
+    """htmx swapped in only the progress part; the list of recent exports
+    below it would still say "waiting"."""
+    download = _ready(owner, owner.coordinated_task_forces.get())
+    client.force_login(owner)
+    url = reverse("assessments:prepared_download_status", args=[download.pk])
+    polled = client.get(url, headers={"HX-Request": "true"})
+    assert (polled.status_code, polled["HX-Refresh"]) == (200, "true")
+    # Without htmx (the no-JavaScript link) the partial is the partial.
+    assert "Download" in client.get(url).content.decode()
