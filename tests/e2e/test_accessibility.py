@@ -23,6 +23,7 @@ from assessments.core import services
 from assessments.models import Status, TaskForce
 from assessments.pages import exports
 from stages.models import Milestone
+from tests.e2e.jobs import run_worker
 from tests.e2e.support import (
     AXE_TAGS,
     VIEWPORTS,
@@ -214,11 +215,17 @@ def test_every_page_has_no_serious_or_critical_accessibility_violations(
     bad.write_text("This is not a spreadsheet.\n")
     page.get_by_label("Spreadsheet (CSV or XLSX)").set_input_files(bad)
     page.get_by_role("button", name="Check the file").click()
+    # The check is a job: the page waits for it, then reloads by itself.
+    expect(page.get_by_role("progressbar")).to_be_visible()
+    check(page, "import-waiting")
+    run_worker()
     expect(page.get_by_text("Nothing was imported").first).to_be_visible()
     check(page, "import-errors")
     page.get_by_label("Spreadsheet (CSV or XLSX)").set_input_files(import_file(tmp_path, own))
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Check the import")
+    run_worker()
+    expect(page.get_by_role("button", name=re.compile(r"^Apply \d+ change"))).to_be_visible()
     check(page, "import-preview")
 
     page.get_by_role("link", name=coordinator.username, exact=True).click()
