@@ -13,9 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django_tasks import TaskResult
+from django_tasks import TaskResult, TaskResultStatus
 from django_tasks.base import Task
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from taskforce_site.models import WorkerHeartbeat
 
@@ -32,6 +33,14 @@ def enqueue(task: Task, *args: Any, **kwargs: Any) -> TaskResult | None:
         return task.enqueue(*args, **kwargs)
     transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
     return None
+
+
+def job_failed(result_id) -> bool:
+    """Whether the queue marked this job failed: it raised, or its worker
+    stopped mid-job (taskforce_site/worker.py). A record that waits on a job
+    asks this, so nobody waits forever for one that will never finish."""
+    status = DBTaskResult.objects.filter(pk=result_id).values_list("status", flat=True).first()
+    return status == TaskResultStatus.FAILED
 
 
 def stale_after() -> datetime.timedelta:

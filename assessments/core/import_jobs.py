@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from django_tasks import TaskResultStatus, task
-from django_tasks_db.models import DBTaskResult
+from django_tasks import task
 
 from assessments.common.importing import ImportConflict
 from assessments.core.models import ImportBatch
-from taskforce_site.jobs import enqueue
+from taskforce_site.jobs import enqueue, job_failed
 from taskforce_site.security import log_event
 
 State = ImportBatch.State
@@ -135,12 +134,7 @@ def settle(batch: ImportBatch) -> ImportBatch:
     failed; the database rolled back what it was writing)."""
     if not batch.is_running or batch.task_result_id is None:
         return batch
-    status = (
-        DBTaskResult.objects.filter(pk=batch.task_result_id)
-        .values_list("status", flat=True)
-        .first()
-    )
-    if status != TaskResultStatus.FAILED:
+    if not job_failed(batch.task_result_id):
         return batch
     applying = batch.state == State.APPLYING
     _batches(batch.pk).filter(state=batch.state, task_result_id=batch.task_result_id).update(

@@ -24,9 +24,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
-from django_tasks import TaskResultStatus
 from django_tasks.base import Task
-from django_tasks_db.models import DBTaskResult
 
 from assessments.common.downloads import BuiltFile
 from assessments.core.models import TaskForce
@@ -259,8 +257,7 @@ def notice_lost_job(download: PreparedDownload) -> PreparedDownload:
     for it forever."""
     if download.finished or not download.job_id:
         return download
-    status = DBTaskResult.objects.filter(pk=download.job_id).values_list("status", flat=True)
-    if status.first() == TaskResultStatus.FAILED:
+    if jobs.job_failed(download.job_id):
         _set(download, state="failed", error=FAILED_MESSAGE, finished_at=timezone.now())
     return download
 
