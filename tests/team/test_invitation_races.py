@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from assessments.models import Invitation
 from assessments.team import services as invitations
+from tests.e2e.jobs import run_worker
 from tests.factories import TaskForceFactory, UserFactory
 
 pytestmark = [
@@ -42,6 +43,9 @@ def _invite(staff, email):
         task_forces=[task_force],
         invited_by=staff,
     )
+    # The invitation e-mail is queued with the invitation: send it, as the
+    # worker would, so the test can follow its link.
+    run_worker()
     return outcome.invitation
 
 
