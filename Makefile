@@ -25,6 +25,9 @@ install: $(VENV)/.installed
 run: export DJANGO_DEBUG ?= 1
 # Links in e-mails (printed in this terminal) point at this server.
 run: export DJANGO_SITE_URL ?= http://$(HOST):$(PORT)
+# The worker prints the e-mails it sends (console backend): at once, even
+# when this terminal's output goes to a file or a pipe.
+run: export PYTHONUNBUFFERED ?= 1
 run: install
 	@if [ -z "$$DATABASE_URL" ] && [ ! -f db.sqlite3 ]; then new_db=1; fi; \
 	$(PY) manage.py migrate --no-input && \
