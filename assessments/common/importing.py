@@ -64,6 +64,7 @@ def check_file(
     content: bytes,
     columns: list[str],
     layout: str,
+    header_keys: dict[str, str] | None = None,
     check_rows: Callable[[ImportCheck, Rows, list[str]], list],
     plan: Callable[[ImportCheck, list], None],
     progress: Progress | None = None,
@@ -72,8 +73,10 @@ def check_file(
     program shows them, the header being row 1), or the changes it makes.
     `check_rows` checks the rows after the header (see rows_to_check) and
     returns what `plan` turns into check.changes; `layout` says where to get
-    the right columns. `progress` is told how far the check is, every
-    PROGRESS_EVERY_ROWS rows or PROGRESS_EVERY_SECONDS, and at the end."""
+    the right columns; `header_keys` maps the XLSX export's header labels
+    (lower case) to the keys, so either file reads the same. `progress` is
+    told how far the check is, every PROGRESS_EVERY_ROWS rows or
+    PROGRESS_EVERY_SECONDS, and at the end."""
     check = ImportCheck()
     if (problem := too_large(content)) is not None:
         check.errors.append(problem)
@@ -87,6 +90,10 @@ def check_file(
             check.errors.append("The file is empty.")
             return check
         header = [cell.strip().lower() for cell in first[1]]
+        if header_keys and not set(columns) <= set(header):
+            # Not the CSV's keys: the XLSX's labels ("Milestone" is the
+            # name there, while the CSV's "milestone" is the code).
+            header = [header_keys.get(cell, cell) for cell in header]
         missing = [column for column in columns if column not in header]
         if missing:
             check.errors.append(

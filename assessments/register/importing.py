@@ -40,6 +40,7 @@ from assessments.common.importing import (  # noqa: F401  (the limits, as the st
 from assessments.core import import_models, page_cache, services
 from assessments.core.importing import ImportTaskForces
 from assessments.core.models import ImportBatch, ImportChange, TaskForce
+from assessments.register.exports import HEADER_KEYS
 from assessments.register.models import (
     MouStatus,
     PartnerAgency,
@@ -104,6 +105,7 @@ def check_file(
     return importing.check_file(
         content=content,
         columns=IMPORT_COLUMNS,
+        header_keys=HEADER_KEYS,
         layout="an export of the partner register",
         check_rows=lambda check, rows, header: _check_rows(check, rows, header, user, today),
         plan=_plan,

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from assessments.core import services
 from assessments.evidence import services as service
-from assessments.evidence.exports import EVIDENCE_COLUMNS
+from assessments.evidence.exports import EVIDENCE_COLUMNS, EVIDENCE_SHEET
 from assessments.models import Evidence, Sector, Status
 from assessments.pages.exports import HISTORY_COLUMNS
 from assessments.register import services as register
@@ -369,7 +369,7 @@ def test_evidence_export_xlsx_opens(task_force, coordinator, coordinator_client)
         reverse("assessments:task_force_export_evidence", args=[task_force.slug, "xlsx"])
     )
     rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].values)
-    assert list(rows[0]) == EVIDENCE_COLUMNS
+    assert list(rows[0]) == [column.label for column in EVIDENCE_SHEET]
     assert rows[1][EVIDENCE_COLUMNS.index("title")] == "Signed MOU"
 
 
