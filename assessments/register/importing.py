@@ -77,6 +77,12 @@ def _by_text(choices) -> dict[str, str]:
     }
 
 
+def _allowed(choices) -> str:
+    """The labels an XLSX export shows, and the codes a CSV has."""
+    labels = ", ".join(choice.label for choice in choices)
+    return f"{labels} (or their codes {', '.join(choice.value for choice in choices)})"
+
+
 PARTNERSHIP_BY_TEXT = _by_text(PartnershipType)
 MOU_STATUS_BY_TEXT = _by_text(MouStatus)
 
@@ -146,8 +152,7 @@ def _check_rows(
             text = cells[column]
             values[column] = table.get(text.lower()) if text else default.value
             if values[column] is None:
-                allowed = ", ".join(sorted(set(table.values())))
-                problems.append(f"{column} '{text}' is not one of {allowed}")
+                problems.append(f"{column} '{text}' is not one of {_allowed(type(default))}")
         for column in DATE_FIELDS:
             values[column] = None
             if cells[column]:

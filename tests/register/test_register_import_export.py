@@ -250,8 +250,8 @@ def test_every_bad_row_is_listed_and_nothing_changes(register, other, coordinato
     assert errors == [
         "Row 3: unknown task force 'no-such-task-force'.",
         "Row 4: unknown sector 'Astrology'.",
-        "Row 5: mou_status 'signed-ish' is not one of drafting, expired, legal_review, "
-        "none, signed.",
+        "Row 5: mou_status 'signed-ish' is not one of None, Drafting, In legal review, "
+        "Signed, Expired (or their codes none, drafting, legal_review, signed, expired).",
         "Row 6: mou_signed_on '31/12/2026' is not a date (YYYY-MM-DD).",
         "Row 7: mou_renews_on is before mou_signed_on.",
         f"Row 8: you may not change task force '{other[0].slug}'.",
@@ -261,8 +261,8 @@ def test_every_bad_row_is_listed_and_nothing_changes(register, other, coordinato
         "Row 12: contact_email 'not an address' is not an e-mail.",
         "Row 13: left_on is after today.",
         "Row 14: the agency name is empty.",
-        "Row 15: partnership_type 'friendship' is not one of information_sharing, "
-        "joint_services, referral.",
+        "Row 15: partnership_type 'friendship' is not one of Referral, Information sharing, "
+        "Joint services (or their codes referral, information_sharing, joint_services).",
     ]
     assert "Nothing was imported: the file has 13 problems" in response.content.decode()
     assert _snapshot() == before
