@@ -90,9 +90,7 @@ def check_file(
             check.errors.append("The file is empty.")
             return check
         header = [cell.strip().lower() for cell in first[1]]
-        if header_keys and not set(columns) <= set(header):
-            # Not the CSV's keys: the XLSX's labels ("Milestone" is the
-            # name there, while the CSV's "milestone" is the code).
+        if header_keys and _has_labels(header, header_keys):
             header = [header_keys.get(cell, cell) for cell in header]
         missing = [column for column in columns if column not in header]
         if missing:
@@ -121,6 +119,15 @@ def check_file(
         return check
     plan(check, planned)
     return check
+
+
+def _has_labels(header: list[str], header_keys: dict[str, str]) -> bool:
+    """Whether the header is the XLSX's labels rather than the CSV's keys:
+    it has a label that is no key. Read as a whole, since a label can be
+    another column's key ("Milestone" is the name in the XLSX, while the
+    CSV's "milestone" is the code)."""
+    keys = set(header_keys.values())
+    return any(cell in header_keys and cell not in keys for cell in header)
 
 
 def _reporting(body: list[tuple[int, list[str]]], progress: Progress) -> Rows:
