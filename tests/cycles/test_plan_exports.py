@@ -159,3 +159,17 @@ def test_the_compare_page_links_to_the_plans_that_have_items(world, client, staf
     assert _url(task_force, snapshot, "xlsx") in html
     assert _url(task_force, snapshot, "pdf") in html
     assert _url(task_force, without_plan, "xlsx") not in html
+
+
+def test_the_plan_xlsx_reads_in_words_with_a_due_date_cell(world, client, staff_user):
+    from assessments.common.sheets import DATE_FORMAT
+    from tests.xlsx_files import assert_readable_layout, export_sheet, keyed_rows
+
+    task_force, snapshot = world
+    client.force_login(staff_user)
+    sheet = export_sheet(client.get(_url(task_force, snapshot, "xlsx")).content)
+    assert_readable_layout(sheet, PLAN_SHEET, "Plan for the next cycle")
+    mou = keyed_rows(sheet, PLAN_SHEET)[0]
+    assert mou["milestone_name"].value == "Task Force MOU"
+    assert mou["due_on"].is_date and mou["due_on"].number_format == DATE_FORMAT
+    assert mou["version"].value == 1
