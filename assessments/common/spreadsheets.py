@@ -64,6 +64,9 @@ def to_csv(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
 
 
 def to_xlsx(columns: Sequence[str], rows: Iterable[dict], *, title: str) -> bytes:
+    """A bare XLSX under the keys, cells as the CSV writes them: a file for
+    the import to read (tests, bench/). Exports for people use
+    sheets.to_sheet, which writes the same rows in words."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(columns))
