@@ -152,6 +152,16 @@ def rows_to_check(check: ImportCheck, rows: Rows, header: list[str], columns: li
         yield number, {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
 
 
+def parse_date(text: str) -> datetime.date:
+    """A date cell as text: ISO 8601 (the CSV's, and an XLSX date cell as
+    read), or as the XLSX shows it ("15 Mar 2027"), which is what a sheet
+    saved again as CSV from Excel holds. Raises ValueError for anything else."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return datetime.datetime.strptime(text, "%d %b %Y").date()  # noqa: DTZ007 (a date)
+
+
 def plain(value):
     """A planned value as the ImportBatch's JSON keeps it."""
     return value.isoformat() if isinstance(value, datetime.date) else value

@@ -23,7 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from assessments.common.spreadsheets import _cell_out
+from assessments.common.spreadsheets import cell_out
 
 TEXT = "text"
 NUMBER = "number"
@@ -66,7 +66,7 @@ class Column:
             return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
         if self.kind in (DATE, DATETIME) and isinstance(value, datetime.date):
             return value
-        return _cell_out(value)
+        return cell_out(value)
 
 
 def choices_of(text_choices) -> dict[str, str]:

@@ -158,7 +158,7 @@ def _check_rows(
         target_date = None
         if cells["target_date"]:
             try:
-                target_date = datetime.date.fromisoformat(cells["target_date"])
+                target_date = importing.parse_date(cells["target_date"])
             except ValueError:
                 problems.append(f"target date '{cells['target_date']}' is not a date (YYYY-MM-DD)")
         for column, limit in (

@@ -157,7 +157,7 @@ def _check_rows(
             values[column] = None
             if cells[column]:
                 try:
-                    values[column] = datetime.date.fromisoformat(cells[column])
+                    values[column] = importing.parse_date(cells[column])
                 except ValueError:
                     problems.append(f"{column} '{cells[column]}' is not a date (YYYY-MM-DD)")
         for column in BOOLEAN_FIELDS:
