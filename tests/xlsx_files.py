@@ -113,3 +113,35 @@ def inflating_xlsx(inflated_bytes: int) -> bytes:
                 written += len(chunk)
             member.write(b"</sheetData></worksheet>")
     return buffer.getvalue()
+
+
+# --- Exports as a person opens them -------------------------------------------
+
+
+def export_sheet(content: bytes):
+    """The first sheet of an exported XLSX, opened as Excel would (not read-only)."""
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(content)).worksheets[0]
+
+
+def assert_readable_layout(sheet, spec, title: str) -> None:
+    """What every XLSX export has: the labels in bold, each column's width,
+    the header row frozen, a filter over every row, a sheet named `title`."""
+    from openpyxl.utils import get_column_letter
+
+    rows = sheet.max_row
+    last = get_column_letter(len(spec))
+    assert sheet.title == title
+    assert [cell.value for cell in sheet[1]] == [column.label for column in spec]
+    assert all(cell.font.b for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:{last}{rows}"
+    for number, column in enumerate(spec, start=1):
+        assert sheet.column_dimensions[get_column_letter(number)].width == column.width
+
+
+def keyed_rows(sheet, spec) -> list[dict]:
+    """The sheet's rows below the header as {key: cell}, by the spec's keys."""
+    keys = [column.key for column in spec]
+    return [dict(zip(keys, row, strict=False)) for row in sheet.iter_rows(min_row=2)]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.http import HttpResponse
 from django.utils import timezone
 
-from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from assessments.common.sheets import keys, to_sheet
+from assessments.common.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,17 @@ def built_response(built: BuiltFile) -> HttpResponse:
     return file_response(built.content, built.content_type, built.filename)
 
 
-def table_file(columns, rows, fmt: str, name: str) -> BuiltFile:
-    """`rows` under `columns` as CSV or XLSX (`fmt`), named `name` and today's date."""
+def table_file(spec, rows, fmt: str, name: str, *, title: str = "") -> BuiltFile:
+    """`rows` under the columns of `spec` (Columns, or plain keys) as CSV or
+    XLSX (`fmt`), named `name` and today's date: the CSV with the keys and
+    codes, the XLSX for reading (common/sheets.py) on a sheet named `title`."""
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
-        content, content_type = to_xlsx(columns, rows, title=name), XLSX_CONTENT_TYPE
+        content, content_type = to_sheet(spec, rows, title=title or name), XLSX_CONTENT_TYPE
     else:
-        content, content_type = to_csv(columns, rows), CSV_CONTENT_TYPE
+        content, content_type = to_csv(keys(spec), rows), CSV_CONTENT_TYPE
     return BuiltFile(content, content_type, f"{name}-{stamp}.{fmt}")
 
 
-def table_download(columns, rows, fmt: str, name: str) -> HttpResponse:
-    return built_response(table_file(columns, rows, fmt, name))
+def table_download(spec, rows, fmt: str, name: str, *, title: str = "") -> HttpResponse:
+    return built_response(table_file(spec, rows, fmt, name, title=title))

@@ -64,6 +64,7 @@ def check_file(
     content: bytes,
     columns: list[str],
     layout: str,
+    header_keys: dict[str, str] | None = None,
     check_rows: Callable[[ImportCheck, Rows, list[str]], list],
     plan: Callable[[ImportCheck, list], None],
     progress: Progress | None = None,
@@ -72,8 +73,10 @@ def check_file(
     program shows them, the header being row 1), or the changes it makes.
     `check_rows` checks the rows after the header (see rows_to_check) and
     returns what `plan` turns into check.changes; `layout` says where to get
-    the right columns. `progress` is told how far the check is, every
-    PROGRESS_EVERY_ROWS rows or PROGRESS_EVERY_SECONDS, and at the end."""
+    the right columns; `header_keys` maps the XLSX export's header labels
+    (lower case) to the keys, so either file reads the same. `progress` is
+    told how far the check is, every PROGRESS_EVERY_ROWS rows or
+    PROGRESS_EVERY_SECONDS, and at the end."""
     check = ImportCheck()
     if (problem := too_large(content)) is not None:
         check.errors.append(problem)
@@ -87,6 +90,8 @@ def check_file(
             check.errors.append("The file is empty.")
             return check
         header = [cell.strip().lower() for cell in first[1]]
+        if header_keys and _has_labels(header, header_keys):
+            header = [header_keys.get(cell, cell) for cell in header]
         missing = [column for column in columns if column not in header]
         if missing:
             check.errors.append(
@@ -116,6 +121,15 @@ def check_file(
     return check
 
 
+def _has_labels(header: list[str], header_keys: dict[str, str]) -> bool:
+    """Whether the header is the XLSX's labels rather than the CSV's keys:
+    it has a label that is no key. Read as a whole, since a label can be
+    another column's key ("Milestone" is the name in the XLSX, while the
+    CSV's "milestone" is the code)."""
+    keys = set(header_keys.values())
+    return any(cell in header_keys and cell not in keys for cell in header)
+
+
 def _reporting(body: list[tuple[int, list[str]]], progress: Progress) -> Rows:
     total, last = len(body), time.monotonic()
     for done, row in enumerate(body):
@@ -136,6 +150,16 @@ def rows_to_check(check: ImportCheck, rows: Rows, header: list[str], columns: li
             check.stopped_at = number
             break
         yield number, {c: (row[i].strip() if i < len(row) else "") for c, i in position.items()}
+
+
+def parse_date(text: str) -> datetime.date:
+    """A date cell as text: ISO 8601 (the CSV's, and an XLSX date cell as
+    read), or as the XLSX shows it ("15 Mar 2027"), which is what a sheet
+    saved again as CSV from Excel holds. Raises ValueError for anything else."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return datetime.datetime.strptime(text, "%d %b %Y").date()  # noqa: DTZ007 (a date)
 
 
 def plain(value):

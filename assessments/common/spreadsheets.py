@@ -27,7 +27,8 @@ class NotASpreadsheet(ValueError):
     pass
 
 
-def _cell_out(value) -> str | int | None:
+def cell_out(value) -> str | int | None:
+    """A value as a CSV cell: ISO dates (times in UTC), formulas defused."""
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
@@ -59,16 +60,19 @@ def to_csv(columns: Sequence[str], rows: Iterable[dict]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell_out(row.get(column)) for column in columns])
+        writer.writerow([cell_out(row.get(column)) for column in columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(columns: Sequence[str], rows: Iterable[dict], *, title: str) -> bytes:
+    """A bare XLSX under the keys, cells as the CSV writes them: a file for
+    the import to read (tests, bench/). Exports for people use
+    sheets.to_sheet, which writes the same rows in words."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(list(columns))
     for row in rows:
-        sheet.append([_cell_out(row.get(column)) for column in columns])
+        sheet.append([cell_out(row.get(column)) for column in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,9 +1,11 @@
 """Importing statuses from a spreadsheet: check every row, plan the changes,
 then apply them all or none.
 
-The file has the export's layout (see exports.STATUS_COLUMNS); only the
-columns in REQUIRED_COLUMNS are read, the others are ignored, so an export
-imports back unchanged.
+The file has the export's layout (STATUS_SHEET, which the export writes);
+only the columns in REQUIRED_COLUMNS are read, the others are ignored, so an
+export imports back unchanged: the CSV as it is, the XLSX through its
+header labels, status labels and date cells, read back as keys, codes and
+dates.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import NamedTuple
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
 
-from assessments.common import importing
+from assessments.common import importing, sheets
 from assessments.common.importing import (  # noqa: F401  (the limits: importing.MAX_ROWS)
     MAX_ERRORS,
     MAX_FILE_BYTES,
@@ -25,6 +27,7 @@ from assessments.common.importing import (  # noqa: F401  (the limits: importing
     ImportConflict,
     plain,
 )
+from assessments.common.sheets import Column
 from assessments.common.stale import StaleSaveError
 from assessments.core import import_models, services
 from assessments.core.models import (
@@ -38,6 +41,23 @@ from assessments.core.models import (
 )
 from stages.models import Milestone
 
+# The status export's columns (pages/exports.py writes them), here because
+# the import reads them back: the XLSX's labels map to the keys.
+STATUS_SHEET = [
+    Column("task_force", "Task force code", 18),
+    Column("task_force_name", "Task force", 28),
+    Column("stage", "Stage", 22),
+    Column("milestone", "Milestone code", 20),
+    Column("milestone_name", "Milestone", 40),
+    Column("status", "Status", 13, choices=sheets.choices_of(Status)),
+    Column("lead_partner", "Lead partner", 26),
+    Column("target_date", "Target date", 13, sheets.DATE),
+    Column("notes", "Notes", 50),
+    Column("status_since", "Status since", 17, sheets.DATETIME),
+    Column("updated_at", "Last updated", 17, sheets.DATETIME),
+    Column("updated_by", "Updated by", 22, source="updated_by_name"),
+]
+HEADER_KEYS = sheets.header_keys(STATUS_SHEET)
 REQUIRED_COLUMNS = ["task_force", "milestone", "status", "lead_partner", "target_date", "notes"]
 LEAD_PARTNER_MAX_LENGTH = MilestoneStatus._meta.get_field("lead_partner").max_length
 STATUS_BY_TEXT = {
@@ -97,6 +117,7 @@ def check_file(
     return importing.check_file(
         content=content,
         columns=REQUIRED_COLUMNS,
+        header_keys=HEADER_KEYS,
         layout="an export of your task force",
         check_rows=lambda check, rows, header: _check_rows(check, rows, header, user),
         plan=_plan,
@@ -129,12 +150,15 @@ def _check_rows(
         if status is None:
             problems.append(
                 f"status '{cells['status']}' is not one of "
+                + ", ".join(choice.label for choice in Status)
+                + " (or their codes "
                 + ", ".join(choice.value for choice in Status)
+                + ")"
             )
         target_date = None
         if cells["target_date"]:
             try:
-                target_date = datetime.date.fromisoformat(cells["target_date"])
+                target_date = importing.parse_date(cells["target_date"])
             except ValueError:
                 problems.append(f"target date '{cells['target_date']}' is not a date (YYYY-MM-DD)")
         for column, limit in (

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_safe
 from assessments.access import task_force_for_user
 from assessments.common.downloads import file_response, table_download
 from assessments.common.pdf import render_pdf
-from assessments.common.spreadsheets import XLSX_CONTENT_TYPE, to_xlsx
+from assessments.common.sheets import to_sheet
+from assessments.common.spreadsheets import XLSX_CONTENT_TYPE
 from assessments.core.progress import WORKING_STAGE_RULE
 from assessments.cycles import compare as cycle_compare
 from assessments.cycles import exports as plan_exports
@@ -237,7 +238,9 @@ def plan_export(request: HttpRequest, slug: str, snapshot_id: int, fmt: str) -> 
         content = render_pdf(plan_exports.plan_context(plan), "reports/plan.html")
         content_type = "application/pdf"
     else:
-        content = to_xlsx(plan_exports.PLAN_COLUMNS, plan_exports.plan_rows(plan), title="Plan")
+        content = to_sheet(
+            plan_exports.PLAN_SHEET, plan_exports.plan_rows(plan), title="Plan for the next cycle"
+        )
         content_type = XLSX_CONTENT_TYPE
     name = f"{task_force.slug}-plan-{snapshot.submission.cycle.due_on:%Y}-v{snapshot.number}"
     return file_response(content, content_type, f"{name}.{fmt}")

@@ -14,25 +14,29 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from assessments.common import sheets
+from assessments.common.sheets import Column
 from assessments.core.models import Status
 from assessments.cycles.compare import snapshot_label, today_statuses
 from assessments.cycles.models import HANDED_IN, PlanItem, Snapshot
 from stages.models import Milestone
 
-PLAN_COLUMNS = [
-    "task_force",
-    "cycle",
-    "version",
-    "stage",
-    "milestone",
-    "milestone_name",
-    "owner",
-    "due_on",
-    "status_when_submitted",
-    "status_today",
-    "next_cycle",
-    "met_at_next_cycle",
+# The rows' keys, and the XLSX's labels, widths and kinds (common/sheets.py).
+PLAN_SHEET = [
+    Column("task_force", "Task force", 28),
+    Column("cycle", "Review cycle", 28),
+    Column("version", "Version", 9, sheets.NUMBER),
+    Column("stage", "Stage", 22),
+    Column("milestone", "Milestone code", 20),
+    Column("milestone_name", "Milestone", 40),
+    Column("owner", "Owner", 26),
+    Column("due_on", "Due", 13, sheets.DATE),
+    Column("status_when_submitted", "Status when submitted", 15),
+    Column("status_today", "Status today", 13),
+    Column("next_cycle", "Next cycle", 28),
+    Column("met_at_next_cycle", "Met at the next cycle", 13),
 ]
+PLAN_COLUMNS = sheets.keys(PLAN_SHEET)
 
 MET_RULE = (
     "Met: achieved in the task force's latest version handed in to the next "

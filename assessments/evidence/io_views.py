@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 
 from assessments.access import export_scope
 from assessments.common.downloads import table_download
-from assessments.evidence.exports import EVIDENCE_COLUMNS, evidence_rows
+from assessments.evidence.exports import EVIDENCE_SHEET, evidence_rows
 from taskforce_site.security import log_event
 
 
@@ -14,4 +14,6 @@ from taskforce_site.security import log_event
 def export_evidence(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
     name, scope = export_scope(request, slug)
     log_event("export.evidence", request, scope=name, format=fmt)
-    return table_download(EVIDENCE_COLUMNS, evidence_rows(scope), fmt, f"{name}-evidence")
+    return table_download(
+        EVIDENCE_SHEET, evidence_rows(scope), fmt, f"{name}-evidence", title="Evidence"
+    )

@@ -15,8 +15,11 @@ from django.views.decorators.http import require_safe
 from django_tasks import task
 
 from assessments.access import export_scope
+from assessments.common import sheets
 from assessments.common.downloads import BuiltFile, built_response, table_file
+from assessments.common.sheets import Column, person
 from assessments.core import prepared_downloads
+from assessments.core.importing import STATUS_SHEET
 from assessments.core.models import MilestoneStatus, Status, StatusChange, TaskForce
 from assessments.core.prepared_downloads import PreparedDownload
 from assessments.core.progress import is_listed
@@ -29,37 +32,41 @@ from taskforce_site.security import log_event
 
 # The name of an export of every task force the person may read.
 ALL_NAME = "all-task-forces"
-STATUS_COLUMNS = [
-    "task_force",
-    "task_force_name",
-    "stage",
-    "milestone",
-    "milestone_name",
-    "status",
-    "lead_partner",
-    "target_date",
-    "notes",
-    "status_since",
-    "updated_at",
-    "updated_by",
+STATUS_LABELS = sheets.choices_of(Status)
+RECORD_LABELS = {
+    "status": "Status",
+    "evidence": "Evidence",
+    "help": "Help request",
+    "register": "Partner register",
+}
+STATUS_FIELD_LABELS = {"status": "Status", **StatusChange.DETAIL_LABELS}
+# The CSV's keys; the XLSX's labels, widths and kinds are in STATUS_SHEET
+# (core/importing.py, which reads both back).
+STATUS_COLUMNS = sheets.keys(STATUS_SHEET)
+# "record": what changed, "status", "evidence", "help" or "register"; for
+# evidence and the register, "subject" and "action" say its title or agency
+# name and what was done to it; for a help request, its number (never its
+# subject or messages). The XLSX says the action, source and fields in words.
+HISTORY_SHEET = [
+    Column("changed_at", "Changed at", 17, sheets.DATETIME),
+    Column("task_force", "Task force code", 18),
+    Column("stage", "Stage", 22),
+    Column("milestone", "Milestone code", 20),
+    Column("old_status", "Old status", 13, choices=STATUS_LABELS),
+    Column("new_status", "New status", 13, choices=STATUS_LABELS),
+    Column("changed_fields", "Changed fields", 24, source="changed_fields_words"),
+    Column("changed_by", "Changed by", 22, source="changed_by_person"),
+    Column("source", "Source", 20, source="source_label"),
+    Column("record", "Record", 11, choices=RECORD_LABELS),
+    Column("subject", "Subject", 32),
+    Column("action", "Action", 28, source="action_label"),
 ]
-HISTORY_COLUMNS = [
-    "changed_at",
-    "task_force",
-    "stage",
-    "milestone",
-    "old_status",
-    "new_status",
-    "changed_fields",
-    "changed_by",
-    "source",
-    # What changed: "status", "evidence", "help" or "register"; for evidence
-    # and the register, its title or agency name and what was done to it;
-    # for a help request, its number (never its subject or messages).
-    "record",
-    "subject",
-    "action",
-]
+HISTORY_COLUMNS = sheets.keys(HISTORY_SHEET)
+TITLES = {PreparedDownload.Kind.STATUSES: "Statuses", PreparedDownload.Kind.HISTORY: "History"}
+
+
+def _words(names, labels: dict[str, str]) -> str:
+    return ", ".join(labels.get(name, name) for name in sorted(names))
 
 
 def status_rows(task_forces: QuerySet[TaskForce]) -> Iterator[dict]:
@@ -94,6 +101,7 @@ def status_rows(task_forces: QuerySet[TaskForce]) -> Iterator[dict]:
                     status_since=record.status_since,
                     updated_at=record.updated_at,
                     updated_by=record.updated_by.get_username() if record.updated_by else "",
+                    updated_by_name=person(record.updated_by),
                 )
             yield row
 
@@ -108,8 +116,11 @@ def history_rows(changes: QuerySet[StatusChange]) -> Iterator[dict]:
             "old_status": change.old_status,
             "new_status": change.new_status,
             "changed_fields": " ".join(sorted(change.changes)),
+            "changed_fields_words": _words(change.changes, STATUS_FIELD_LABELS),
             "changed_by": change.changed_by_name,
+            "changed_by_person": person(change.changed_by, change.changed_by_name),
             "source": change.source,
+            "source_label": change.get_source_display(),
             "record": "status",
         }
 
@@ -117,7 +128,7 @@ def history_rows(changes: QuerySet[StatusChange]) -> Iterator[dict]:
 def evidence_history_rows(changes: QuerySet[EvidenceChange]) -> Iterator[dict]:
     """Evidence additions, removals, checks and the rest: the title and what
     was done, never the file or its note."""
-    changes = changes.select_related("task_force", "milestone__stage").order_by(
+    changes = changes.select_related("task_force", "milestone__stage", "changed_by").order_by(
         "-changed_at", "-pk"
     )
     for change in changes.iterator(chunk_size=2000):
@@ -127,33 +138,39 @@ def evidence_history_rows(changes: QuerySet[EvidenceChange]) -> Iterator[dict]:
             "stage": change.milestone.stage.name,
             "milestone": change.milestone.slug,
             "changed_by": change.changed_by_name,
+            "changed_by_person": person(change.changed_by, change.changed_by_name),
             "record": "evidence",
             "subject": change.evidence_title,
             "action": change.action,
+            "action_label": change.get_action_display(),
         }
 
 
 def register_history_rows(changes: QuerySet[RegisterChange]) -> Iterator[dict]:
     """Partner register changes: which fields changed, not their values (the
     register export has those)."""
-    changes = changes.select_related("task_force").order_by("-changed_at", "-pk")
+    changes = changes.select_related("task_force", "changed_by").order_by("-changed_at", "-pk")
     for change in changes.iterator(chunk_size=2000):
         yield {
             "changed_at": change.changed_at,
             "task_force": change.task_force.slug,
             "changed_fields": " ".join(sorted(change.changes)),
+            "changed_fields_words": _words(change.changes, RegisterChange.LABELS),
             "changed_by": change.changed_by_name,
+            "changed_by_person": person(change.changed_by, change.changed_by_name),
             "source": change.source,
+            "source_label": change.get_source_display(),
             "record": "register",
             "subject": change.agency_name,
             "action": change.action,
+            "action_label": change.get_action_display(),
         }
 
 
 def help_history_rows(changes: QuerySet[HelpRequestChange]) -> Iterator[dict]:
     """Help request events: which request and what happened (assigned to
     whom), never its subject or a message, which may name a person."""
-    changes = changes.select_related("task_force", "milestone__stage").order_by(
+    changes = changes.select_related("task_force", "milestone__stage", "changed_by").order_by(
         "-changed_at", "-pk"
     )
     for change in changes.iterator(chunk_size=2000):
@@ -163,7 +180,9 @@ def help_history_rows(changes: QuerySet[HelpRequestChange]) -> Iterator[dict]:
             "stage": change.milestone.stage.name if change.milestone_id else "",
             "milestone": change.milestone.slug if change.milestone_id else "",
             "changed_by": change.changed_by_name,
+            "changed_by_person": person(change.changed_by, change.changed_by_name),
             "record": "help",
+            "action_label": change.get_action_display(),
             "subject": f"Help request {change.request_id}"
             + (f", assigned to {change.assigned_to_name}" if change.assigned_to_name else ""),
             "action": change.action,
@@ -194,11 +213,15 @@ def build_export(
     """The statuses or the history (`kind`) of `scope` as a CSV or XLSX file:
     the one builder, for a download in the request and a prepared one alike."""
     if kind == PreparedDownload.Kind.STATUSES:
-        columns, rows = STATUS_COLUMNS, status_rows(scope)
+        spec, rows = STATUS_SHEET, status_rows(scope)
     else:
-        columns, rows = HISTORY_COLUMNS, timeline_rows(scope)
+        spec, rows = HISTORY_SHEET, timeline_rows(scope)
     return table_file(
-        columns, prepared_downloads.counted_rows(rows, progress), fmt, f"{name}-{kind}"
+        spec,
+        prepared_downloads.counted_rows(rows, progress),
+        fmt,
+        f"{name}-{kind}",
+        title=TITLES[kind],
     )
 
 

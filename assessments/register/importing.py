@@ -40,6 +40,7 @@ from assessments.common.importing import (  # noqa: F401  (the limits, as the st
 from assessments.core import import_models, page_cache, services
 from assessments.core.importing import ImportTaskForces
 from assessments.core.models import ImportBatch, ImportChange, TaskForce
+from assessments.register.exports import HEADER_KEYS
 from assessments.register.models import (
     MouStatus,
     PartnerAgency,
@@ -76,6 +77,12 @@ def _by_text(choices) -> dict[str, str]:
     }
 
 
+def _allowed(choices) -> str:
+    """The labels an XLSX export shows, and the codes a CSV has."""
+    labels = ", ".join(choice.label for choice in choices)
+    return f"{labels} (or their codes {', '.join(choice.value for choice in choices)})"
+
+
 PARTNERSHIP_BY_TEXT = _by_text(PartnershipType)
 MOU_STATUS_BY_TEXT = _by_text(MouStatus)
 
@@ -104,6 +111,7 @@ def check_file(
     return importing.check_file(
         content=content,
         columns=IMPORT_COLUMNS,
+        header_keys=HEADER_KEYS,
         layout="an export of the partner register",
         check_rows=lambda check, rows, header: _check_rows(check, rows, header, user, today),
         plan=_plan,
@@ -144,13 +152,12 @@ def _check_rows(
             text = cells[column]
             values[column] = table.get(text.lower()) if text else default.value
             if values[column] is None:
-                allowed = ", ".join(sorted(set(table.values())))
-                problems.append(f"{column} '{text}' is not one of {allowed}")
+                problems.append(f"{column} '{text}' is not one of {_allowed(type(default))}")
         for column in DATE_FIELDS:
             values[column] = None
             if cells[column]:
                 try:
-                    values[column] = datetime.date.fromisoformat(cells[column])
+                    values[column] = importing.parse_date(cells[column])
                 except ValueError:
                     problems.append(f"{column} '{cells[column]}' is not a date (YYYY-MM-DD)")
         for column in BOOLEAN_FIELDS:

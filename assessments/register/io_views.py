@@ -21,7 +21,9 @@ def export_register(request: HttpRequest, fmt: str, slug: str | None = None) -> 
     name, scope = export_scope(request, slug)
     log_event("export.register", request, scope=name, format=fmt)
     rows = register_exports.register_rows(scope)
-    return table_download(register_exports.REGISTER_COLUMNS, rows, fmt, f"{name}-partners")
+    return table_download(
+        register_exports.REGISTER_SHEET, rows, fmt, f"{name}-partners", title="Partner register"
+    )
 
 
 class RegisterImportForm(ImportForm):

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from assessments.cycles.exports import PLAN_COLUMNS, PLAN_SHEET
 from assessments.models import MilestoneStatus, Status
 from stages.models import Milestone
 from tests.factories import ReviewCycleFactory, TaskForceFactory, UserFactory, snapshot_of
@@ -46,7 +47,9 @@ def _url(task_force, snapshot, fmt):
 def _rows(response):
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
     header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    return [dict(zip(header, row, strict=True)) for row in rows]
+    assert header == [column.label for column in PLAN_SHEET]
+    # Blank cells at a row's end are not written; read-only rows stop before them.
+    return [dict(zip(PLAN_COLUMNS, row + [None] * len(PLAN_COLUMNS), strict=False)) for row in rows]
 
 
 def test_xlsx_lists_the_plan_with_todays_status_before_the_next_cycle(
@@ -63,7 +66,7 @@ def test_xlsx_lists_the_plan_with_todays_status_before_the_next_cycle(
     assert list(rows) == ["task-force-mou", "funded-coordinator", "data-collection"]
     mou = rows["task-force-mou"]
     assert mou["owner"] == "County Sheriff's Office"
-    assert mou["due_on"] == "2027-03-31"
+    assert mou["due_on"] == datetime.datetime(2027, 3, 31)  # an Excel date
     assert mou["cycle"] == "2026 annual self-assessment" and mou["version"] == 1
     assert (mou["status_when_submitted"], mou["status_today"]) == ("Planning", "Achieved")
     assert mou["met_at_next_cycle"] in (None, "")
@@ -156,3 +159,17 @@ def test_the_compare_page_links_to_the_plans_that_have_items(world, client, staf
     assert _url(task_force, snapshot, "xlsx") in html
     assert _url(task_force, snapshot, "pdf") in html
     assert _url(task_force, without_plan, "xlsx") not in html
+
+
+def test_the_plan_xlsx_reads_in_words_with_a_due_date_cell(world, client, staff_user):
+    from assessments.common.sheets import DATE_FORMAT
+    from tests.xlsx_files import assert_readable_layout, export_sheet, keyed_rows
+
+    task_force, snapshot = world
+    client.force_login(staff_user)
+    sheet = export_sheet(client.get(_url(task_force, snapshot, "xlsx")).content)
+    assert_readable_layout(sheet, PLAN_SHEET, "Plan for the next cycle")
+    mou = keyed_rows(sheet, PLAN_SHEET)[0]
+    assert mou["milestone_name"].value == "Task Force MOU"
+    assert mou["due_on"].is_date and mou["due_on"].number_format == DATE_FORMAT
+    assert mou["version"].value == 1

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from assessments.core import services
 from assessments.evidence import services as service
-from assessments.evidence.exports import EVIDENCE_COLUMNS
+from assessments.evidence.exports import EVIDENCE_COLUMNS, EVIDENCE_SHEET
 from assessments.models import Evidence, Sector, Status
 from assessments.pages.exports import HISTORY_COLUMNS
 from assessments.register import services as register
@@ -361,16 +361,56 @@ def test_evidence_export_lists_metadata_of_present_evidence_only(
     assert "%PDF" not in response.content.decode("utf-8-sig")
 
 
-def test_evidence_export_xlsx_opens(task_force, coordinator, coordinator_client):
-    from openpyxl import load_workbook
+def test_evidence_export_xlsx_reads_in_words_with_excel_times_and_full_names(
+    task_force, coordinator, coordinator_client, staff_user
+):
+    from assessments.common.sheets import DATETIME_FORMAT
+    from tests.xlsx_files import assert_readable_layout, export_sheet, keyed_rows
 
-    _upload(task_force, coordinator)
+    coordinator.first_name, coordinator.last_name = "Casey", "Coordinator"
+    coordinator.save()
+    piece = _upload(task_force, coordinator)
+    service.evidence_check(evidence=piece, checked=True, user=staff_user)
+    _link(task_force, coordinator)
     response = coordinator_client.get(
         reverse("assessments:task_force_export_evidence", args=[task_force.slug, "xlsx"])
     )
-    rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].values)
-    assert list(rows[0]) == EVIDENCE_COLUMNS
-    assert rows[1][EVIDENCE_COLUMNS.index("title")] == "Signed MOU"
+    sheet = export_sheet(response.content)
+
+    assert_readable_layout(sheet, EVIDENCE_SHEET, "Evidence")
+    rows = {row["title"].value: row for row in keyed_rows(sheet, EVIDENCE_SHEET)}
+    document = rows["Signed MOU"]
+    assert document["kind"].value == "Document"
+    assert document["added_by"].value == "Casey Coordinator"
+    assert document["checked_by"].value == staff_user.get_username()  # no full name
+    piece.refresh_from_db()
+    assert document["added_at"].value == timezone.localtime(piece.added_at).replace(
+        tzinfo=None, microsecond=0
+    )
+    assert document["added_at"].number_format == DATETIME_FORMAT
+    assert document["checked_at"].is_date
+    assert isinstance(document["size_bytes"].value, int)
+    link = rows["Protocol in the county system"]
+    assert link["kind"].value == "Link"
+    assert link["size_bytes"].value is None and link["checked_at"].value is None
+    # The CSV keeps the codes and the username.
+    text = coordinator_client.get(
+        reverse("assessments:task_force_export_evidence", args=[task_force.slug, "csv"])
+    ).content.decode("utf-8-sig")
+    exported = {row["title"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert exported["Signed MOU"]["kind"] == "file"
+    assert exported["Signed MOU"]["added_by"] == coordinator.get_username()
+
+
+def test_the_evidence_xlsx_takes_the_queries_of_the_csv(task_force, coordinator, client):
+    _upload(task_force, coordinator)
+    client.force_login(coordinator)
+    counts = {}
+    for fmt in ("csv", "xlsx"):
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("assessments:export_evidence", args=[fmt]))
+        counts[fmt] = len(captured)
+    assert counts["xlsx"] == counts["csv"]
 
 
 def test_evidence_export_of_all_covers_only_readable_task_forces(

@@ -27,7 +27,7 @@ from assessments.models import (
     Sector,
     TaskForce,
 )
-from assessments.register.exports import REGISTER_COLUMNS
+from assessments.register.exports import REGISTER_COLUMNS, REGISTER_SHEET
 from tests.factories import PartnerAgencyFactory, TaskForceFactory, UserFactory
 
 UPLOAD = reverse("assessments:register_import")
@@ -148,7 +148,7 @@ def test_export_as_xlsx_has_the_same_columns(register, coordinator_client):
     assert "no-store" in response["Cache-Control"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == REGISTER_COLUMNS
+    assert list(rows[0]) == [column.label for column in REGISTER_SHEET]
     assert len(rows) == 3
 
 
@@ -250,8 +250,8 @@ def test_every_bad_row_is_listed_and_nothing_changes(register, other, coordinato
     assert errors == [
         "Row 3: unknown task force 'no-such-task-force'.",
         "Row 4: unknown sector 'Astrology'.",
-        "Row 5: mou_status 'signed-ish' is not one of drafting, expired, legal_review, "
-        "none, signed.",
+        "Row 5: mou_status 'signed-ish' is not one of None, Drafting, In legal review, "
+        "Signed, Expired (or their codes none, drafting, legal_review, signed, expired).",
         "Row 6: mou_signed_on '31/12/2026' is not a date (YYYY-MM-DD).",
         "Row 7: mou_renews_on is before mou_signed_on.",
         f"Row 8: you may not change task force '{other[0].slug}'.",
@@ -261,8 +261,8 @@ def test_every_bad_row_is_listed_and_nothing_changes(register, other, coordinato
         "Row 12: contact_email 'not an address' is not an e-mail.",
         "Row 13: left_on is after today.",
         "Row 14: the agency name is empty.",
-        "Row 15: partnership_type 'friendship' is not one of information_sharing, "
-        "joint_services, referral.",
+        "Row 15: partnership_type 'friendship' is not one of Referral, Information sharing, "
+        "Joint services (or their codes referral, information_sharing, joint_services).",
     ]
     assert "Nothing was imported: the file has 13 problems" in response.content.decode()
     assert _snapshot() == before
