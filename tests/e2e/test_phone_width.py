@@ -44,6 +44,15 @@ NOT_A_PAGE = re.compile(
 PREFERRED = ("coordinator", "program_manager")
 FALLBACK = ("admin", "partner", "anonymous")
 
+# Photographed (full page, into e2e-screenshots/) for a person to look at,
+# with every page found too wide.
+PHOTOGRAPHED = {
+    "task-forces/<slug:slug>/": "task-force",
+    "task-forces/<slug:slug>/partners/": "register",
+    "task-forces/<slug:slug>/sharing/": "sharing",
+    "cycles/<int:pk>/task-forces/<slug:slug>/": "cycle-submission",
+}
+
 LONG_EMAIL = "intake.coordinator.for.the.multi-agency.response@countyvictimservices.example.org"
 LONG_URL = (
     "https://www.example.org/documents/task-force/memoranda-of-understanding/"
@@ -163,7 +172,7 @@ def _log_in(context, live_server, user) -> None:
     )
 
 
-def test_every_page_fits_a_375_px_phone(new_context, world, live_server):
+def test_every_page_fits_a_375_px_phone(new_context, world, live_server, screenshot_dir):
     _add_long_content(world)
     contexts = {}
 
@@ -188,6 +197,10 @@ def test_every_page_fits_a_375_px_phone(new_context, world, live_server):
             continue
         checked += 1
         width = page.evaluate("() => document.documentElement.scrollWidth")
+        name = PHOTOGRAPHED.get(route) or (width > PHONE["width"] and route.strip("/"))
+        if name:
+            shot = f"phone-{name.replace('/', '_').replace('<', '').replace('>', '')}-{role}.png"
+            page.screenshot(path=screenshot_dir / shot, full_page=True, animations="disabled")
         if width > PHONE["width"]:
             culprits = "; ".join(page.evaluate(_OVERFLOWING))
             too_wide.append(f"{url} as {role}: {width} px (past the edge: {culprits})")
