@@ -140,7 +140,8 @@ _OVERFLOWING = """
   const width = document.documentElement.clientWidth;
   const clipped = (el) => {
     for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
-      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(up).overflowX)) return true;
+      const overflow = getComputedStyle(up).overflowX;
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(overflow)) return true;
     }
     return false;
   };
