@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from assessments.core import services
-from assessments.models import MouStatus, Sector, Status
+from assessments.models import Invitation, MouStatus, Sector, Status, hash_token
 from assessments.register import services as register
 from stages.models import Milestone
 from tests.e2e.support import VIEWPORTS
@@ -51,6 +51,10 @@ PHOTOGRAPHED = {
     "task-forces/<slug:slug>/partners/": "register",
     "task-forces/<slug:slug>/sharing/": "sharing",
     "cycles/<int:pk>/task-forces/<slug:slug>/": "cycle-submission",
+    "task-forces/<slug:slug>/team/": "team",
+    "invitations/": "invitations",
+    "task-forces/<slug:slug>/report/": "report",
+    "overview/": "statewide-matrix",
 }
 
 LONG_EMAIL = "intake.coordinator.for.the.multi-agency.response@countyvictimservices.example.org"
@@ -116,6 +120,14 @@ def _add_long_content(world) -> None:
             shown_to_partners=True,
             user=coordinator,
         )
+    register.partner_agency_create(
+        task_force=own,
+        name="Former Multnomah-Clackamas Regional Interagency Coordinating Council",
+        sector=sectors[5],
+        contact_email=LONG_EMAIL,
+        left_on=today - datetime.timedelta(days=5),
+        user=coordinator,
+    )
     EvidenceFactory(
         task_force=own,
         milestone=Milestone.objects.get(slug="task-force-mou"),
@@ -131,6 +143,14 @@ def _add_long_content(world) -> None:
         last_name="Featherstonehaugh-Worthington",
     )
     own.coordinators.add(colleague)
+    invitation = Invitation.objects.create(
+        user=colleague,
+        email=LONG_EMAIL,
+        invited_by=world["users"]["admin"],
+        expires_at=now + datetime.timedelta(days=7),
+        token_hash=hash_token("phone-width-invitation-token-0123456789abcdefghij"),
+    )
+    invitation.task_forces.add(own)
 
 
 # The innermost elements that reach past the viewport's right edge (not
