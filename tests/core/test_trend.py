@@ -486,7 +486,7 @@ def test_the_partial_shows_the_chart_and_a_table_of_the_numbers(stages):
     )
     assert "<figure" in html and "<figcaption" in html and "<svg" in html
     assert "<summary>Show the numbers as a table</summary>" in html
-    assert '<table class="table table-sm">' in html and "<caption>" in html
+    assert '<table class="table table-sm sticky-first">' in html and "<caption>" in html
     assert html.count('<th scope="row">') == 6
     assert html.count('<th scope="col">') == 1 + 3
     assert '<th scope="row">June 2026</th>' in html
