@@ -101,6 +101,16 @@ function setUpUnsavedText() {
   });
 }
 
+// "Print" where a page is worth printing (recovery codes): hidden without
+// JavaScript, where the browser's own Print does the same.
+function setUpPrintButtons() {
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
+}
+
 setUpCopyButtons();
+setUpPrintButtons();
 setUpUnsavedStatuses();
 setUpUnsavedText();
