@@ -350,7 +350,7 @@ def _save_in_place(
     the row; the status code stays 200 so htmx swaps them in."""
     # Every milestone, not just this one: the progress and priorities in the
     # reply are counted from them (board_from), with no query of their own.
-    milestones = list(Milestone.objects.select_related("stage"))
+    milestones = list(Milestone.objects.select_related("stage").prefetch_related("resources"))
     milestone = next((m for m in milestones if m.slug == milestone_slug), None)
     if milestone is None:
         raise Http404("No such milestone")
