@@ -8,13 +8,15 @@ from django.dispatch import receiver
 from assessments.core import page_cache
 from assessments.models import Area, Sector, TaskForce
 from assessments.team.services import invitations_accepted_by_sign_in
-from stages.models import Milestone, Stage
+from stages.models import Milestone, MilestoneResource, Stage
 
 
 # Fixtures (raw=True) included: `loaddata stages`, the documented reset of the
 # guidance text, must not leave partner pages showing the old text.
 @receiver([post_save, post_delete], sender=Stage)
 @receiver([post_save, post_delete], sender=Milestone)
+# Partner pages list a milestone's public resources.
+@receiver([post_save, post_delete], sender=MilestoneResource)
 def _guidance_changed(sender, **kwargs) -> None:
     # Every partner page shows the guidance's names and descriptions.
     page_cache.bump_all()

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
-from stages.models import Milestone, Stage
+from stages.models import Milestone, MilestoneResource, Stage
 
 
 class MilestoneInline(admin.TabularInline):
@@ -12,6 +12,12 @@ class MilestoneInline(admin.TabularInline):
     extra = 0
     show_change_link = True
     can_delete = False
+
+
+class MilestoneResourceInline(admin.StackedInline):
+    model = MilestoneResource
+    fields = [("title", "order"), "url", "note", "public"]
+    extra = 0
 
 
 class RefuseDeletingUsedMixin:
@@ -63,6 +69,8 @@ class MilestoneAdmin(RefuseDeletingUsedMixin, SimpleHistoryAdmin):
     search_fields = ["name", "description"]
     ordering = ["stage__order", "order"]
     fields = ["stage", "name", "slug", "order", "description", "is_active"]
+    # Links and notes shown with the milestone and its priority entry.
+    inlines = [MilestoneResourceInline]
     history_list_display = ["name", "description", "is_active"]
     actions = ["retire", "restore"]
 

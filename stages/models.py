@@ -92,3 +92,40 @@ class Milestone(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+
+class MilestoneResource(models.Model):
+    """Help for reaching a milestone that admins attach to it: a link (a
+    toolkit, a model MOU, a protocol template) or a short note (who at the
+    state program to ask). Shown with the milestone and its priority entry;
+    on partner pages only when public."""
+
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="resources")
+    title = models.CharField(max_length=200)
+    url = models.URLField("address", max_length=500, blank=True)
+    note = models.TextField(
+        max_length=500,
+        blank=True,
+        help_text="Optional: what it is for, or who to ask. Never anything that identifies "
+        "a victim or survivor.",
+    )
+    public = models.BooleanField(
+        "shown to partners",
+        default=False,
+        help_text="Tick to show it on partner pages too; otherwise only signed-in people see it.",
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "title", "pk"]
+        constraints = [
+            # A resource with neither says nothing.
+            models.CheckConstraint(
+                condition=~Q(url="") | ~Q(note=""), name="milestone_resource_has_url_or_note"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

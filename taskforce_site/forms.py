@@ -77,3 +77,25 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
                 target_user_id=context["user"].pk,
                 error=error.__class__.__name__,
             )
+
+
+class _PasswordRulesAtTheNewPassword:
+    """Django reports the password rules ("too similar to the username", "too
+    short") under the confirmation field; a person looks for them under the
+    password they chose. A mismatch stays under the confirmation, and the
+    rules are checked once the two agree."""
+
+    def validate_password_for_user(self, user, password_field_name="password2"):  # noqa: S107
+        if password_field_name not in self.cleaned_data:
+            return
+        super().validate_password_for_user(
+            user, password_field_name=password_field_name.replace("password2", "password1")
+        )
+
+
+class SetPasswordForm(_PasswordRulesAtTheNewPassword, auth_forms.SetPasswordForm):
+    pass
+
+
+class PasswordChangeForm(_PasswordRulesAtTheNewPassword, auth_forms.PasswordChangeForm):
+    pass

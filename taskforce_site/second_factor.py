@@ -12,6 +12,7 @@ from importlib import import_module
 
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
+from django import forms
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_login_failed
@@ -60,8 +61,26 @@ def _lockout_in_words() -> str:
 
 def _plain_labels(form):
     for name, label in CODE_LABELS.items():
-        if name in form.fields:
+        if name in form.fields and form.prefix != "backup":
             form.fields[name].label = label
+            # The library's set-up field is a number input: spinner arrows
+            # that change a code by one, and a leading zero lost on some
+            # phones. A code is typed, or filled in by the phone's keyboard.
+            form.fields[name].widget = forms.TextInput(
+                attrs={
+                    "autofocus": True,
+                    "inputmode": "numeric",
+                    "autocomplete": "one-time-code",
+                    "pattern": "[0-9]*",
+                    "maxlength": 8,
+                    "size": 8,
+                    "spellcheck": "false",
+                }
+            )
+            form.fields[name].error_messages = {
+                **form.fields[name].error_messages,
+                "invalid": "Type only the digits your authenticator app shows.",
+            }
     if form.prefix == "backup" and "otp_token" in form.fields:
         form.fields["otp_token"].label = "Recovery code"
     # The library's "Invalid token" and "Entered token is not valid" say
@@ -174,6 +193,12 @@ class SetupView(tf_views.SetupView):
             from two_factor.utils import get_otpauth_url
 
             context["issuer"] = settings.TWO_FACTOR_ISSUER
+            # Typed by hand from a phone's screen: groups of four are easier
+            # to read and check (apps ignore the spaces).
+            key = context["secret_key"]
+            context["secret_key_groups"] = " ".join(
+                key[start : start + 4] for start in range(0, len(key), 4)
+            )
             context["otpauth_url"] = get_otpauth_url(
                 self.request.user.get_username(),
                 context["secret_key"],
@@ -181,6 +206,9 @@ class SetupView(tf_views.SetupView):
             )
         context["next"] = safe_next(self.request, self.request.GET.get("next"))
         context["required"] = two_factor_required(self.request.user)
+        # Every other page sends the person back here until set-up is done,
+        # so the site's menu would only be links that bounce.
+        context["menu_hidden"] = context["required"] and not self.request.user.is_verified()
         return context
 
     def done(self, form_list, **kwargs) -> HttpResponse:
@@ -210,6 +238,27 @@ class BackupTokensView(tf_views.BackupTokensView):
     """Recovery codes: each works once, for when the phone is lost."""
 
     success_url = "two_factor:backup_tokens"
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        # ?format=txt: the same codes as a file to keep, behind the same
+        # checks as the page (signed in with the second factor, never cached).
+        if request.GET.get("format") != "txt":
+            return super().get(request, *args, **kwargs)
+        codes = [token.token for token in self.get_device().token_set.all()]
+        if not codes:
+            return redirect("two_factor:backup_tokens")
+        log_event("two_factor.recovery_codes.downloaded", request)
+        lines = [
+            f"{settings.TWO_FACTOR_ISSUER}: recovery codes for {request.user.get_username()}",
+            "Each code signs you in once when you do not have your authenticator app.",
+            "Keep this file somewhere safe, away from your phone.",
+            "",
+            *codes,
+            "",
+        ]
+        response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="recovery-codes.txt"'
+        return response
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)

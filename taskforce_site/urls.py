@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path, reverse
 
 from taskforce_site import second_factor, views
-from taskforce_site.forms import PasswordResetForm
+from taskforce_site.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 admin.site.site_header = "Task Force Stages administration"
 admin.site.site_title = "Task Force Stages admin"
@@ -43,6 +43,16 @@ urlpatterns = [
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=PasswordResetForm),
         name="password_reset",
+    ),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm),
+        name="password_change",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
+        name="password_reset_confirm",
     ),
     path("accounts/two-factor/", include(two_factor_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -87,6 +87,29 @@ class MilestoneStatusForm(forms.ModelForm):
         }
 
 
+class PublicContactForm(forms.ModelForm):
+    """What the partner page says about reaching the task force."""
+
+    class Meta:
+        model = TaskForce
+        fields = ["public_contact_name", "public_contact_email", "public_contact_phone"]
+        help_texts = {
+            "public_contact_email": "A shared inbox of the task force is best: it outlasts "
+            "changes of coordinator.",
+            "public_contact_phone": "Optional. " + NO_IDENTIFYING_DETAILS,
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("public_contact_name") and not (
+            cleaned.get("public_contact_email") or cleaned.get("public_contact_phone")
+        ):
+            self.add_error(
+                "public_contact_email", "Give an e-mail address or a telephone number to reach."
+            )
+        return cleaned
+
+
 class PartnerLinkForm(forms.ModelForm):
     class Meta:
         model = PartnerLink

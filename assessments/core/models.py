@@ -80,6 +80,16 @@ class TaskForce(models.Model):
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="coordinated_task_forces"
     )
+    # How partners reach the task force, shown on the partner page: what its
+    # coordinators choose to publish (a shared inbox is best), nothing else.
+    public_contact_name = models.CharField(
+        "contact name or role",
+        max_length=150,
+        blank=True,
+        help_text="For example “Task force coordinator” or a person's name.",
+    )
+    public_contact_email = models.EmailField("contact e-mail address", blank=True)
+    public_contact_phone = models.CharField("contact telephone", max_length=40, blank=True)
     # Goes up with every change to what the task force's pages show; cached
     # page parts are keyed on it (assessments/core/page_cache.py), so every app
     # server sees a change at once without sharing a cache.

@@ -178,7 +178,7 @@ def boards_for(
         .order_by()
     ):
         records[record.task_force_id][record.milestone_id] = record
-    milestones = list(Milestone.objects.select_related("stage"))
+    milestones = list(Milestone.objects.select_related("stage").prefetch_related("resources"))
     return {
         tf.pk: (progress[tf.pk], _sections(progress[tf.pk], milestones, records[tf.pk]))
         for tf in task_forces

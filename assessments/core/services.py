@@ -357,6 +357,27 @@ def partner_link_create(
     return link, token
 
 
+def task_force_contact_update(
+    *, task_force: TaskForce, name: str, email: str, phone: str
+) -> TaskForce:
+    """Set the contact the partner page shows. Saving the task force bumps its
+    revision, so the cached partner page shows the new contact at once."""
+    task_force.public_contact_name = name.strip()
+    task_force.public_contact_email = email.strip()
+    task_force.public_contact_phone = phone.strip()
+    task_force.full_clean(
+        exclude=[
+            field.name
+            for field in TaskForce._meta.fields
+            if not field.name.startswith("public_contact_")
+        ]
+    )
+    task_force.save(
+        update_fields=["public_contact_name", "public_contact_email", "public_contact_phone"]
+    )
+    return task_force
+
+
 def partner_link_revoke(*, link: PartnerLink) -> None:
     if link.revoked_at is None:
         link.revoked_at = timezone.now()

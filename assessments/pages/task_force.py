@@ -14,7 +14,7 @@ from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache, services
 from assessments.core.filters import HistoryFilters
-from assessments.core.forms import MilestoneStatusForm, PartnerLinkForm
+from assessments.core.forms import MilestoneStatusForm, PartnerLinkForm, PublicContactForm
 from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_due_from
 from assessments.core.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
 from assessments.core.trend import render_svg, trend_for
@@ -350,7 +350,7 @@ def _save_in_place(
     the row; the status code stays 200 so htmx swaps them in."""
     # Every milestone, not just this one: the progress and priorities in the
     # reply are counted from them (board_from), with no query of their own.
-    milestones = list(Milestone.objects.select_related("stage"))
+    milestones = list(Milestone.objects.select_related("stage").prefetch_related("resources"))
     milestone = next((m for m in milestones if m.slug == milestone_slug), None)
     if milestone is None:
         raise Http404("No such milestone")
@@ -455,6 +455,35 @@ def sharing(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "assessments/pages/sharing.html",
         {"task_force": task_force, "form": form, "links": links},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def public_contact(request: HttpRequest, slug: str) -> HttpResponse:
+    """The contact the partner page shows: partners who read it often want
+    to join or ask something. The task force's editors choose it."""
+    task_force = task_force_for_editing(request, slug)
+    # Bound on every POST: an all-empty form (clearing the contact) is a save.
+    form = PublicContactForm(
+        request.POST if request.method == "POST" else None, instance=task_force
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            services.task_force_contact_update(
+                task_force=task_force,
+                name=form.cleaned_data["public_contact_name"],
+                email=form.cleaned_data["public_contact_email"],
+                phone=form.cleaned_data["public_contact_phone"],
+            )
+            messages.success(request, "Saved: the partner page shows the new contact.")
+            return redirect("assessments:sharing", slug=task_force.slug)
+        # The form's instance took the refused values: the page names the saved ones.
+        task_force.refresh_from_db()
+    return render(
+        request,
+        "assessments/pages/public_contact.html",
+        {"task_force": task_force, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

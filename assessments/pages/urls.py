@@ -34,6 +34,11 @@ urlpatterns = [
     ),
     path("task-forces/<slug:slug>/sharing/", task_force.sharing, name="sharing"),
     path(
+        "task-forces/<slug:slug>/sharing/contact/",
+        task_force.public_contact,
+        name="public_contact",
+    ),
+    path(
         "task-forces/<slug:slug>/sharing/<int:pk>/revoke/",
         task_force.partner_link_revoke,
         name="partner_link_revoke",

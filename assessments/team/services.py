@@ -152,6 +152,10 @@ def _send(invitation: Invitation, *, replacing: bool) -> None:
         "invitation": invitation,
         "name": invitation.user.get_full_name(),
         "inviter": invitation.invited_by_name,
+        # Whom to ask about it: the inviter's own address, or the program's
+        # support address once that account is gone or has none.
+        "inviter_email": (invitation.invited_by.email if invitation.invited_by else "")
+        or settings.SUPPORT_EMAIL,
         "task_forces": list(invitation.task_forces.all()),
     }
     if invitation.existing_account:

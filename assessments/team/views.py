@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from assessments.roles import edits_some_task_force
 from assessments.team import services as invitations
 from assessments.team.forms import InvitationForm
 from assessments.team.models import Invitation
+from taskforce_site.forms import SetPasswordForm
 from taskforce_site.second_factor import two_factor_required
 
 # Closed invitations (accepted, withdrawn) listed under the open ones.

@@ -34,3 +34,11 @@ def matrix_cells(statuses: list[str], evidence_checked: list[bool] | None = None
 def note_for(notes: dict | None, slug: str):
     """The partner register's note on a milestone (register_summary), if any."""
     return notes.get(slug) if notes else None
+
+
+@register.filter
+def resources_for(milestone, internal: bool) -> list:
+    """A milestone's resources for this page: all of them for signed-in
+    people (internal), the public ones on partner pages. Prefetched with the
+    milestones (core.progress.boards_for): no query here."""
+    return [resource for resource in milestone.resources.all() if internal or resource.public]

@@ -101,6 +101,64 @@ function setUpUnsavedText() {
   });
 }
 
+// "Print" where a page is worth printing (recovery codes): hidden without
+// JavaScript, where the browser's own Print does the same.
+function setUpPrintButtons() {
+  for (const button of document.querySelectorAll("[data-print]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
+}
+
+// A filter above a long list of checkboxes (the task forces of an
+// invitation): typing shows only the names that contain the text; a ticked
+// box stays shown, and the count of ticked ones is announced.
+function setUpChoiceFilters() {
+  const groups = new Map();
+  for (const input of document.querySelectorAll("input[type=checkbox][data-filterable]")) {
+    if (!groups.has(input.name)) groups.set(input.name, []);
+    groups.get(input.name).push(input);
+  }
+  for (const [name, inputs] of groups) {
+    if (inputs.length < 8) continue;
+    const list = inputs[0].closest(".form-check").parentElement;
+    const what = inputs[0].dataset.filterable;
+    const box = document.createElement("div");
+    box.className = "choice-filter mb-2";
+    const label = document.createElement("label");
+    label.className = "form-label small mb-1";
+    label.htmlFor = `filter-${name}`;
+    label.textContent = `Filter ${what} by name`;
+    const field = document.createElement("input");
+    field.type = "search";
+    field.id = `filter-${name}`;
+    field.className = "form-control form-control-sm";
+    field.autocomplete = "off";
+    const status = document.createElement("p");
+    status.className = "small text-body-secondary mb-0 mt-1";
+    status.setAttribute("role", "status");
+    box.append(label, field, status);
+    list.before(box);
+    const update = () => {
+      const query = field.value.trim().toLowerCase();
+      let shown = 0;
+      for (const input of inputs) {
+        const text = input.closest(".form-check").textContent.toLowerCase();
+        const visible = input.checked || !query || text.includes(query);
+        input.closest(".form-check").hidden = !visible;
+        if (visible) shown += 1;
+      }
+      const chosen = inputs.filter((input) => input.checked).length;
+      status.textContent = `${chosen} chosen · ${shown} of ${inputs.length} shown`;
+    };
+    field.addEventListener("input", update);
+    list.addEventListener("change", update);
+    update();
+  }
+}
+
 setUpCopyButtons();
+setUpChoiceFilters();
+setUpPrintButtons();
 setUpUnsavedStatuses();
 setUpUnsavedText();

@@ -60,6 +60,9 @@ def test_partner_page_shows_guidance_edits_at_once(link, admin_user):
             "order": milestone.order,
             "description": "A youth advisory board, renewed yearly.",
             "is_active": "on",
+            # The resources inline (stages/admin.py), left empty.
+            "resources-TOTAL_FORMS": "0",
+            "resources-INITIAL_FORMS": "0",
         },
     )
     assert "A youth advisory board, renewed yearly." in _partner()

@@ -228,6 +228,9 @@ def test_an_admins_change_to_a_milestone_description_shows_on_the_partner_page(
             "order": milestone.order,
             "description": "Youth advisory board meets monthly with the task force.",
             "is_active": "on",
+            # The resources inline (stages/admin.py), left empty.
+            "resources-TOTAL_FORMS": "0",
+            "resources-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -243,5 +246,6 @@ def test_partner_page_query_count_is_bounded(client, link, guidance, django_asse
         )
     # 13: one of them reads the agencies shown from the partner register, one
     # the documents shared with partners.
-    with django_assert_max_num_queries(13):
+    # 14: one of them the milestones' resources (stages.MilestoneResource).
+    with django_assert_max_num_queries(14):
         assert client.get(_partner_url()).status_code == 200

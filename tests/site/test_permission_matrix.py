@@ -53,6 +53,12 @@ SITE = {
         200, 403, 200, 404, "login", "login"
     ),
     ("GET", "task-forces/<slug:slug>/sharing/"): _row(200, 403, 200, 404, "login", "login"),
+    # The contact the partner page shows: its editors set it. An empty form
+    # clears it (a redirect), so the matrix's POST is a save.
+    ("GET", "task-forces/<slug:slug>/sharing/contact/"): _row(200, 403, 200, 404, "login", "login"),
+    ("POST", "task-forces/<slug:slug>/sharing/contact/"): _row(
+        "redirect", 403, "redirect", 404, "login", "login"
+    ),
     ("GET", "task-forces/<slug:slug>/history/"): _row(200, 200, 200, 404, "login", "login"),
     ("GET", "task-forces/<slug:slug>/trend/"): _row(200, 200, 200, 404, "login", "login"),
     # Across the task forces each user may read (their own, for coordinators).

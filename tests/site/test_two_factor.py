@@ -101,7 +101,8 @@ def test_set_up_shows_a_server_drawn_qr_code_and_the_secret_then_turns_it_on(
     setup = f"{reverse('two_factor:setup')}?next={next_url}"
     page = client.post(setup, {"setup_view-current_step": "welcome"})
     secret = page.context["secret_key"]
-    assert secret in page.content.decode()
+    # Shown in groups of four, for typing by hand.
+    assert " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) in page.content.decode()
     qr = client.get(reverse("two_factor:qr"))
     assert qr.status_code == 200
     assert qr["Content-Type"].startswith("image/svg+xml")

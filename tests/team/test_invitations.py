@@ -128,6 +128,9 @@ def test_a_weak_password_is_refused_and_nothing_is_saved(
     response = visitor.post(link, {"new_password1": "password", "new_password2": "password"})
     assert response.status_code == 200
     assert b"too common" in response.content
+    # Under the password chosen, not under its confirmation.
+    assert "too common" in " ".join(response.context["form"].errors["new_password1"])
+    assert "new_password2" not in response.context["form"].errors
     account = User.objects.get(email="robin@example.org")
     assert not account.has_usable_password()
     assert Invitation.objects.get(user=account).current_state == Invitation.State.PENDING
