@@ -7,6 +7,7 @@ from django.http import HttpResponseRedirect
 
 from assessments.common.stale import StaleSaveError
 from assessments.core import services
+from assessments.cycles import services as cycles
 from assessments.models import (
     Area,
     HelpMessage,
@@ -318,6 +319,12 @@ class ReviewCycleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The admin's save is one transaction: the e-mails go only if it commits.
+        if change and "due_on" in form.changed_data:
+            cycles.cycle_due_date_changed(cycle=obj, user=request.user)
 
 
 class SnapshotMilestoneInline(admin.TabularInline):
