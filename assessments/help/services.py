@@ -322,7 +322,8 @@ def _tell(
         about=request,
         task_force=request.task_force,
         actor=user,
-        name=request.about,
+        # Lower case: it is read in the middle of a sentence.
+        name=request.milestone.name if request.milestone_id else "the task force in general",
         person=person,
         at=now,
         path=reverse(

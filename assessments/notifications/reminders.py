@@ -336,7 +336,7 @@ def _subject_with_events(message: Message) -> str:
     parts = []
     if message.items:
         parts.append(f"{len(message.items)} reminder{'s' if len(message.items) != 1 else ''}")
-    parts.append(f"{len(message.events)} update{'s' if len(message.events) != 1 else ''}")
+    parts.append(f"{len(message.events)} update{'s' if len(message.events) != 1 else ''} for you")
     if message.digest is not None:
         parts.append("the weekly digest")
     text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
