@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -298,6 +299,8 @@ def send_right_away(events: list[Event]) -> int:
     if not now_sending:
         return 0
     people = people_by_id({r.user_id for r in now_sending})
+    # The task forces' names for all the events at once (a cycle covers thousands).
+    prefetch_related_objects([r.event for r in now_sending], "task_force")
     lines = {r.event.pk: describe(r.event) for r in now_sending}
     today = timezone.localdate()
     now = timezone.now()
