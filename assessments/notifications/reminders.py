@@ -45,6 +45,11 @@ Frequency (NotificationPreference): daily items go out on the first run
 that finds them; weekly ones wait for DIGEST_WEEKDAY's run, which sends
 what is still due then; never drops the kind. One e-mail per person per run
 groups everything, by task force, with the weekly digest when it is due.
+
+Events (core/events.py, notifications/events.py): those of the last
+EVENT_DAYS days not yet announced to a person who chose the daily e-mail
+(or right away, when it was missed) join the run's e-mail under "What
+happened", announced like the items, once per event and person.
 """
 
 from __future__ import annotations
