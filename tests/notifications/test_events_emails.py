@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from assessments.core.events import Event
 from assessments.cycles import services as cycles
@@ -399,3 +400,20 @@ def test_someone_without_a_full_name_is_named_by_role_never_by_username(people, 
         assert "pm.address" not in everything(message)
         assert "The state anti-trafficking program returned version 1" in message.body
         assert message.subject[0].isupper() and message.body.split("\n\n")[1][0].isupper()
+
+
+def test_returning_on_the_review_page_emails_the_coordinators_once_saved(people, client):
+    one_milestone()
+    cycle = open_cycle(people.pat)
+    submission = submit(cycle, people.task_force, people.casey)
+    sent()
+    client.force_login(people.pat)
+    url = reverse("assessments:cycle_submission_decide", args=[cycle.pk, "lane"])
+    refused = client.post(url, {"decision": "returned", "comments": "", "version": 0})
+    assert refused.status_code in (400, 409) and mail.outbox == []
+    response = client.post(
+        url, {"decision": "returned", "comments": COMMENT, "version": submission.version}
+    )
+    assert response.status_code == 302
+    assert to(mail.outbox) == sorted([people.casey.email, people.robin.email])
+    assert_no_secrets(mail.outbox)
