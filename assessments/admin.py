@@ -10,6 +10,7 @@ from assessments.core import services
 from assessments.cycles import services as cycles
 from assessments.models import (
     Area,
+    Event,
     HelpMessage,
     HelpRequest,
     HelpRequestChange,
@@ -384,6 +385,18 @@ class HelpRequestChangeAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     list_select_related = ["task_force", "request__task_force"]
     date_hierarchy = "changed_at"
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """What happened, that e-mails were made of (core/events.py): append-only.
+    Who was told is in Sent reminders (its key, event:<id>)."""
+
+    list_display = ["at", "kind", "task_force", "actor_name", "name"]
+    list_filter = ["kind"]
+    list_select_related = ["task_force"]
+    search_fields = ["task_force__name", "actor_name", "name"]
+    date_hierarchy = "at"
 
 
 @admin.register(SentNotification)
