@@ -237,7 +237,7 @@ def describe(event: Event) -> Line:
         subject = f"{tf} has no coordinator"
         sentence = (
             f"{tf} has had no coordinator since {when}, when {who} was taken off "
-            f"the task force{by}. Invite a coordinator from its team page."
+            f"the task force{by}. Staff can invite a new coordinator."
         )
     return Line(
         key=event.key,

@@ -444,7 +444,9 @@ def coordinator_remove(
             task_force=task_force,
             actor=by,
             person=account,
-            path=reverse("assessments:team", args=[task_force.slug]),
+            # The task force's page: program managers read it (the team page
+            # is for those who may edit).
+            path=reverse("assessments:task_force", args=[task_force.slug]),
         )
     log_event(
         "team.coordinator_removed",

@@ -417,3 +417,56 @@ def test_returning_on_the_review_page_emails_the_coordinators_once_saved(people,
     assert response.status_code == 302
     assert to(mail.outbox) == sorted([people.casey.email, people.robin.email])
     assert_no_secrets(mail.outbox)
+
+
+def _open_each_link(client, people, messages):
+    by_address = {p.email: p for p in people.everyone()}
+    for message in messages:
+        (url,) = {
+            word
+            for word in message.body.split()
+            if word.startswith("https://tracker.example.gov/")
+            and "/unsubscribe/" not in word
+            and "/account/" not in word
+        }
+        client.force_login(by_address[message.to[0]])
+        path = url.removeprefix("https://tracker.example.gov")
+        assert client.get(path).status_code == 200, (message.subject, message.to)
+
+
+def test_each_emails_link_opens_for_the_person_told(people, client):
+    one_milestone()
+    for person in people.everyone():
+        for kind in ("submissions_in", "help_queue", "no_coordinator", "invitations_accepted"):
+            choose(person, kind, "immediate")
+    cycle = open_cycle(people.pat)
+    submission = submit(cycle, people.task_force, people.casey)
+    cycles.submission_return(submission=submission, comments=COMMENT, user=people.pat)
+    ask(people.task_force, people.casey)
+    messages = sent()
+    invitee = UserFactory(first_name="Lee", last_name="Park")
+    outcome = team.invitation_create(
+        email=invitee.email,
+        first_name="",
+        last_name="",
+        role="coordinator",
+        task_forces=[people.neighbour_task_force],
+        invited_by=people.nora,
+    )
+    offer = sent()  # the invitation itself, to Lee
+    assert to(offer) == [invitee.email]
+    team.invitation_answer(invitation=outcome.invitation, user=invitee, accept=True)
+    messages += sent()
+    subjects = {message.subject for message in messages}
+    assert any("handed in" in subject for subject in subjects)
+    assert any("returned" in subject for subject in subjects)
+    assert any("asked for help" in subject for subject in subjects)
+    assert "Lee Park accepted your invitation" in subjects
+    _open_each_link(client, people, messages)
+    team.coordinator_remove(task_force=people.task_force, account=people.robin, by=people.sam)
+    team.coordinator_remove(task_force=people.task_force, account=people.casey, by=people.sam)
+    messages = sent()
+    assert messages and {m.subject for m in messages} == {
+        "Lane County Task Force has no coordinator"
+    }
+    _open_each_link(client, people, messages)
