@@ -68,6 +68,7 @@ from assessments.help.models import (
     HelpRequest,
     HelpRequestChange,
     HelpRequestQuerySet,
+    HelpRequestRead,
 )
 from assessments.notifications.models import (
     AnnouncedItem,
