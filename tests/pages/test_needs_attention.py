@@ -40,7 +40,9 @@ def _attention(user) -> dict[str, list]:
     client = Client()
     client.force_login(user)
     response = client.get(URL)
-    return {group.key: [item.text for item in group.items] for group in response.context["attention"]}
+    return {
+        group.key: [item.text for item in group.items] for group in response.context["attention"]
+    }
 
 
 @pytest.fixture
@@ -126,9 +128,7 @@ def test_an_unread_reply_appears_until_the_thread_is_opened(
     assert "help_replies" not in _attention(coordinator)
 
 
-def test_milestones_due_for_review_appear_until_confirmed(
-    guidance, task_force, coordinator, other
-):
+def test_milestones_due_for_review_appear_until_confirmed(guidance, task_force, coordinator, other):
     mou = Milestone.objects.get(slug="task-force-mou")
     long_ago = timezone.now() - datetime.timedelta(days=400)
     for task_force_ in (task_force, other[0]):
