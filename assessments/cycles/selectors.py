@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,8 +56,18 @@ def coordinator_groups(user, today: datetime.date) -> list[AttentionGroup]:
     submissions = list(
         waiting_on_coordinator(user, today)
         .with_late(today)
+        .annotate(
+            returned_first=Case(
+                When(state=SubmissionState.RETURNED, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
         .select_related("cycle", "task_force")
-        .order_by("cycle__due_on", "task_force__name", "pk")[: 2 * ATTENTION_LIMIT + 2]
+        # Returned ones first, so a long list of cycles due cannot push them out.
+        .order_by("returned_first", "cycle__due_on", "task_force__name", "pk")[
+            : 2 * ATTENTION_LIMIT + 2
+        ]
     )
     returned = [s for s in submissions if s.state == SubmissionState.RETURNED]
     due = [s for s in submissions if s.state != SubmissionState.RETURNED]
