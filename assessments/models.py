@@ -69,6 +69,7 @@ from assessments.help.models import (
     HelpRequest,
     HelpRequestChange,
     HelpRequestQuerySet,
+    HelpRequestRead,
 )
 from assessments.notifications.models import (
     AnnouncedItem,

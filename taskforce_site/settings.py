@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "taskforce_site.context_processors.layout",
+                "assessments.pages.attention.menu",
             ],
         },
     },

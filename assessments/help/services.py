@@ -33,6 +33,7 @@ from assessments.help.models import (
     HelpMessage,
     HelpRequest,
     HelpRequestChange,
+    HelpRequestRead,
 )
 from assessments.roles import is_state_program
 from stages.models import Milestone
@@ -331,3 +332,24 @@ def _tell(
             kwargs={"slug": request.task_force.slug, "request_id": request.pk},
         ),
     )
+
+
+def help_request_mark_read(
+    *, request: HelpRequest, user: AbstractBaseUser, at: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """Record that `user` has opened the thread now, and return when they had
+    last opened it before (None: never), so the page can mark what is new.
+    One upsert: two tabs opening the thread at once do not collide."""
+    now = at or timezone.now()
+    previous = (
+        HelpRequestRead.objects.filter(user=user, request=request)
+        .values_list("read_at", flat=True)
+        .first()
+    )
+    HelpRequestRead.objects.bulk_create(
+        [HelpRequestRead(user=user, request=request, read_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "request"],
+        update_fields=["read_at"],
+    )
+    return previous

@@ -34,3 +34,12 @@ def matrix_cells(statuses: list[str], evidence_checked: list[bool] | None = None
 def note_for(notes: dict | None, slug: str):
     """The partner register's note on a milestone (register_summary), if any."""
     return notes.get(slug) if notes else None
+
+
+@register.filter
+def full_name(user, fallback: str = "someone") -> str:
+    """What a page calls a person: their full name, never their username or
+    e-mail address; `fallback` (their role, say) when the account has no
+    full name or no longer exists."""
+    name = user.get_full_name().strip() if user is not None and user != "" else ""
+    return name or fallback

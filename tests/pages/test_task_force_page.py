@@ -85,8 +85,8 @@ def test_page_query_count_is_bounded(
         MilestoneStatusFactory(task_force=task_force, milestone=milestone)
     # 16: two of them read the partner register (its agencies, the sectors),
     # one the evidence of every milestone (tests/evidence/test_evidence_shown.py), one
-    # the review cycles waiting on the task force.
-    with django_assert_max_num_queries(16):
+    # the review cycles waiting on the task force, one the menu's counts.
+    with django_assert_max_num_queries(17):
         assert coordinator_client.get(_url(task_force)).status_code == 200
 
 
