@@ -7,8 +7,10 @@ from django.http import HttpResponseRedirect
 
 from assessments.common.stale import StaleSaveError
 from assessments.core import services
+from assessments.cycles import services as cycles
 from assessments.models import (
     Area,
+    Event,
     HelpMessage,
     HelpRequest,
     HelpRequestChange,
@@ -319,6 +321,12 @@ class ReviewCycleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The admin's save is one transaction: the e-mails go only if it commits.
+        if change and "due_on" in form.changed_data:
+            cycles.cycle_due_date_changed(cycle=obj, user=request.user)
+
 
 class SnapshotMilestoneInline(admin.TabularInline):
     model = SnapshotMilestone
@@ -377,6 +385,18 @@ class HelpRequestChangeAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     list_select_related = ["task_force", "request__task_force"]
     date_hierarchy = "changed_at"
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    """What happened, that e-mails were made of (core/events.py): append-only.
+    Who was told is in Sent reminders (its key, event:<id>)."""
+
+    list_display = ["at", "kind", "task_force", "actor_name", "name"]
+    list_filter = ["kind"]
+    list_select_related = ["task_force"]
+    search_fields = ["task_force__name", "actor_name", "name"]
+    date_hierarchy = "at"
 
 
 @admin.register(SentNotification)

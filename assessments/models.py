@@ -12,6 +12,7 @@ from assessments.common.models import (
     AppendOnlyQuerySet,
     AppendOnlyRecord,
 )
+from assessments.core.events import Event, EventKind
 from assessments.core.models import (
     NO_IDENTIFYING_DETAILS,
     NOTES_MAX_LENGTH,
@@ -68,6 +69,7 @@ from assessments.help.models import (
     HelpRequest,
     HelpRequestChange,
     HelpRequestQuerySet,
+    HelpRequestRead,
 )
 from assessments.notifications.models import (
     AnnouncedItem,

@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "taskforce_site.context_processors.layout",
+                "assessments.pages.attention.menu",
             ],
         },
     },
@@ -184,6 +185,10 @@ DIGEST_WEEKDAY = WEEKDAYS.index(env_choice("DJANGO_DIGEST_WEEKDAY", WEEKDAYS, "m
 UNSUBSCRIBE_LINK_DAYS = env_int("DJANGO_UNSUBSCRIBE_LINK_DAYS", 60)
 if UNSUBSCRIBE_LINK_DAYS < 7:
     raise ImproperlyConfigured("DJANGO_UNSUBSCRIBE_LINK_DAYS must be 7 or more (a weekly e-mail).")
+# E-mails telling a task force its review-cycle submission was returned
+# carry the first line of the state program's comment only when this is on
+# (off: the comment stays behind login, like every other text).
+NOTIFY_INCLUDE_RETURN_COMMENT = env_bool("DJANGO_NOTIFY_INCLUDE_RETURN_COMMENT", default=False)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
 LOGOUT_REDIRECT_URL = "login"

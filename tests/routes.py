@@ -21,6 +21,7 @@ from assessments.cycles import services as cycles
 from assessments.help import services as help_requests
 from assessments.models import (
     Area,
+    Event,
     ImportBatch,
     Invitation,
     PreparedDownload,
@@ -161,6 +162,8 @@ def build_world() -> dict:
         "assessments/helprequest": help_request.pk,
         "assessments/helpmessage": help_request.messages.get().pk,
         "assessments/helprequestchange": help_request.changes.get().pk,
+        # Recorded by help_request_create (core/events.py).
+        "assessments/event": Event.objects.get(kind="help_opened", object_id=help_request.pk).pk,
         "assessments/sentnotification": SentNotification.objects.create(
             recipient=coordinator,
             email=coordinator.email,

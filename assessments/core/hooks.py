@@ -50,3 +50,8 @@ open_help_summary = Provider("open_help_summary", lambda: None)
 # Team: the open invitations that gave an account its role before it ever
 # signed in (reminders skip those accounts).
 open_invitations = Provider("open_invitations", lambda: None)
+
+# Sent by core/events.py's events_record inside the transaction of the change
+# (review cycles, help requests, the team): `events`, saved Event rows. The
+# notifications feature queues the e-mails of those who want them right away.
+events_recorded = Signal()

@@ -25,17 +25,37 @@ from taskforce_site.mail import absolute_url
 
 
 class NotificationKind(models.TextChoices):
-    """What the daily `send_reminders` run e-mails about: one preference each."""
+    """What the site e-mails about: one preference each. The reminders are
+    the daily `send_reminders` run's; the event groups (EVENT_GROUPS, whose
+    events core/events.py records) go out right away or in that run."""
 
     TARGET_DATE = "target_date", "Target dates coming up or overdue"
     REVIEW_DUE = "review_due", "Achieved milestones due for review"
     MOU_RENEWAL = "mou_renewal", "MOU renewals coming up"
     INVITATION_PENDING = "invitation_pending", "Invitations still pending"
     CYCLE_DUE = "cycle_due", "Review cycle due dates"
+    CYCLES_OPENED = "cycles_opened", "Review cycles opened, or their due dates changed"
+    SUBMISSIONS_IN = "submissions_in", "Submissions handed in for a decision"
+    DECISIONS = "decisions", "Your task force's submissions returned or accepted"
+    HELP_QUEUE = "help_queue", "Help requests opened, and task forces' replies"
+    HELP_ANSWERS = "help_answers", "The state program's replies to your help requests"
+    INVITATIONS_ACCEPTED = "invitations_accepted", "Invitations you sent, accepted"
+    NO_COORDINATOR = "no_coordinator", "Task forces left without a coordinator"
     DIGEST = "digest", "Weekly statewide digest (program managers)"
 
 
 Kind = NotificationKind
+
+# The kinds that are groups of events (core/events.py), not daily reminders.
+EVENT_GROUPS = (
+    Kind.CYCLES_OPENED,
+    Kind.SUBMISSIONS_IN,
+    Kind.DECISIONS,
+    Kind.HELP_QUEUE,
+    Kind.HELP_ANSWERS,
+    Kind.INVITATIONS_ACCEPTED,
+    Kind.NO_COORDINATOR,
+)
 
 
 @dataclass(frozen=True)
@@ -65,12 +85,15 @@ class Item:
 CoordinatorMap = dict[int, list[int]]
 
 
-def coordinators_by_task_force() -> CoordinatorMap:
-    """{task force id: [user ids]} of the coordinators to tell, in one query."""
+def coordinators_by_task_force(task_force_ids=None) -> CoordinatorMap:
+    """{task force id: [user ids]} of the coordinators to tell, in one query:
+    of every task force, or of `task_force_ids`."""
     through = TaskForce.coordinators.through
+    rows = through.objects.filter(user__is_active=True)
+    if task_force_ids is not None:
+        rows = rows.filter(taskforce_id__in=task_force_ids)
     rows = (
-        through.objects.filter(user__is_active=True)
-        .exclude(user__email="")
+        rows.exclude(user__email="")
         .order_by("taskforce_id", "user_id")
         .values_list("taskforce_id", "user_id")
     )

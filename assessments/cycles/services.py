@@ -20,10 +20,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.core import services
+from assessments.core.events import EventKind, event_build, event_record, events_record, first_line
 from assessments.core.models import MilestoneStatus, Status, StatusChange, TaskForce
+from assessments.core.reminders import path_template
 from assessments.cycles.models import (
     CycleSubmission,
     PlanItem,
@@ -92,7 +95,8 @@ def cycle_open(
             cycle.full_clean(exclude=["opened_by"])
         except ValidationError as error:
             errors.update(error.message_dict)
-    task_force_ids = list(cycle.covered_task_forces().order_by("pk").values_list("pk", flat=True))
+    covered = list(cycle.covered_task_forces().order_by("pk").values_list("pk", "slug"))
+    task_force_ids = [pk for pk, _ in covered]
     if not task_force_ids and "region" not in errors:
         errors["region"] = [
             f"No task force is in the region '{cycle.region}'."
@@ -114,7 +118,50 @@ def cycle_open(
         ],
         batch_size=500,
     )
+    submission_path = path_template("assessments:cycle_submission", "int", "slug")
+    events_record(
+        [
+            event_build(
+                kind=EventKind.CYCLE_OPENED,
+                about=cycle,
+                task_force=pk,
+                actor=user,
+                name=cycle.title,
+                date=cycle.due_on,
+                at=cycle.opened_at,
+                path=submission_path(cycle.pk, slug),
+            )
+            for pk, slug in covered
+        ]
+    )
     return cycle
+
+
+@transaction.atomic
+def cycle_due_date_changed(*, cycle: ReviewCycle, user: AbstractBaseUser) -> None:
+    """Tell the task forces still to hand in (not accepted) that `cycle`'s
+    due date is now cycle.due_on. Called where the due date is corrected
+    (the Django admin), in that save's transaction."""
+    submission_path = path_template("assessments:cycle_submission", "int", "slug")
+    rows = (
+        cycle.submissions.exclude(state=SubmissionState.ACCEPTED)
+        .order_by("task_force_id")
+        .values_list("task_force_id", "task_force__slug")
+    )
+    events_record(
+        [
+            event_build(
+                kind=EventKind.CYCLE_DUE_CHANGED,
+                about=cycle,
+                task_force=pk,
+                actor=user,
+                name=cycle.title,
+                date=cycle.due_on,
+                path=submission_path(cycle.pk, slug),
+            )
+            for pk, slug in rows
+        ]
+    )
 
 
 # Reading a submission ------------------------------------------------------
@@ -412,7 +459,33 @@ def submission_submit(
     )
     current.state = SubmissionState.SUBMITTED
     _store(current, user=user, now=now)
+    _record(current, EventKind.SUBMISSION_SUBMITTED, user=user, number=number, at=now)
     return snapshot
+
+
+def _record(
+    submission: CycleSubmission,
+    kind: str,
+    *,
+    user: AbstractBaseUser,
+    number: int | None,
+    at: datetime.datetime,
+    detail: str = "",
+) -> None:
+    event_record(
+        kind=kind,
+        about=submission,
+        task_force=submission.task_force,
+        actor=user,
+        name=submission.cycle.title,
+        number=number,
+        detail=detail,
+        at=at,
+        path=reverse(
+            "assessments:cycle_submission",
+            args=[submission.cycle_id, submission.task_force.slug],
+        ),
+    )
 
 
 def _decide(
@@ -459,6 +532,15 @@ def _decide(
         else SubmissionState.RETURNED
     )
     _store(current, user=user, now=now)
+    returned = decision == SubmissionReview.Decision.RETURNED
+    _record(
+        current,
+        EventKind.SUBMISSION_RETURNED if returned else EventKind.SUBMISSION_ACCEPTED,
+        user=user,
+        number=snapshot.number if snapshot else None,
+        at=now,
+        detail=first_line(comments) if returned else "",
+    )
     return review
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -216,7 +216,9 @@ def _render(
     snapshots = list(
         submission.snapshots.with_details()
         .select_related("changed_by")
-        .prefetch_related("reviews")
+        .prefetch_related(
+            Prefetch("reviews", queryset=SubmissionReview.objects.select_related("changed_by"))
+        )
         .order_by("-number")
     )
     latest_review = None
@@ -404,9 +406,31 @@ def milestones_review(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return redirect(_back(submission))
 
 
+def _accept_confirmation(
+    request: HttpRequest, submission: CycleSubmission, form: DecisionForm
+) -> HttpResponse:
+    """Accepting cannot be undone: a page naming what is accepted, with the
+    comments typed so far carried along, and one button that accepts. No
+    JavaScript needed."""
+    latest = submission.snapshots.select_related("changed_by").order_by("-number").first()
+    return render(
+        request,
+        "assessments/cycles/cycle_accept_confirm.html",
+        {
+            "submission": submission,
+            "cycle": submission.cycle,
+            "task_force": submission.task_force,
+            "latest": latest,
+            "version": form.cleaned_data["version"],
+            "comments": form.cleaned_data["comments"],
+        },
+    )
+
+
 @require_POST
 def submission_decide(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
-    """Accept or return (with comments) the submitted version."""
+    """Accept or return (with comments) the submitted version. Accepting
+    asks for confirmation first (`confirmed=yes` posted from that page)."""
     _require_manager(request)
     submission, can_edit = _submission(request, pk, slug)
     form = DecisionForm(request.POST)
@@ -415,6 +439,8 @@ def submission_decide(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         form.add_error(None, "Choose to accept or return it.")
     if not form.is_valid():
         return _render(request, submission, can_edit, decision_form=form, status=400)
+    if decision == SubmissionReview.Decision.ACCEPTED and request.POST.get("confirmed") != "yes":
+        return _accept_confirmation(request, submission, form)
     service = (
         cycles.submission_accept
         if decision == SubmissionReview.Decision.ACCEPTED

@@ -202,3 +202,24 @@ class HelpRequestChange(AppendOnlyRecord):
         if self.action == self.Action.ASSIGNED:
             return f"Help request on {about} assigned to {self.assigned_to_name or 'nobody'}"
         return f"{self.get_action_display()}: help request on {about}"
+
+
+class HelpRequestRead(models.Model):
+    """When one person last opened one request's thread: the messages others
+    wrote after it are new to them ("New" in the thread, unread replies on
+    the dashboard and in the menu). Bookkeeping, moved on each visit; no
+    history of its own."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="help_reads"
+    )
+    request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "request"], name="one_help_read_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Help request #{self.request_id} read by user #{self.user_id}"

@@ -8,12 +8,19 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.core.attention import (
+    ATTENTION_LIMIT,
+    AttentionGroup,
+    AttentionItem,
+    coordinated_by,
+    group,
+)
 from assessments.core.reminders import Names, names_of
-from assessments.help.models import HelpRequest
+from assessments.help.models import HelpMessage, HelpRequest, HelpRequestRead
 
 WINDOW = datetime.timedelta(days=365)
 
@@ -130,3 +137,95 @@ def open_help_summary() -> OpenHelpRequests:
         task_forces=names_of(len(names), names),
         path=reverse("assessments:help_queue"),
     )
+
+
+# "Needs your attention" and the menu's count (see assessments/core/attention.py).
+
+
+def unread_replies_for(user) -> QuerySet[HelpRequest]:
+    """Requests of the task forces `user` coordinates with a reply from the
+    state program that they have not read: written after they last opened
+    the thread (HelpRequestRead), or at all when they never did. Each
+    request once, with `reply_at`, its latest such reply."""
+    read_at = HelpRequestRead.objects.filter(user=user, request=OuterRef("pk")).values("read_at")[
+        :1
+    ]
+    latest_reply = (
+        HelpMessage.objects.filter(request=OuterRef("pk"), from_state_program=True)
+        .exclude(changed_by=user)
+        .order_by("-changed_at", "-pk")
+        .values("changed_at")[:1]
+    )
+    return (
+        HelpRequest.objects.filter(task_force__in=coordinated_by(user))
+        .annotate(read_at=Subquery(read_at), reply_at=Subquery(latest_reply))
+        .filter(reply_at__isnull=False)
+        .filter(Q(read_at__isnull=True) | Q(reply_at__gt=F("read_at")))
+    )
+
+
+def waiting_on_state_program(user) -> QuerySet[HelpRequest]:
+    """What waits for `user` in the state program: requests nobody has taken
+    (open, which is unassigned) and those assigned to them that wait for a
+    reply (assigned: the task force wrote last)."""
+    return HelpRequest.objects.filter(
+        Q(state=HelpRequest.State.OPEN) | Q(state=HelpRequest.State.ASSIGNED, assigned_to=user.pk)
+    )
+
+
+def _thread_url(item: HelpRequest) -> str:
+    return reverse(
+        "assessments:help_request",
+        kwargs={"slug": item.task_force.slug, "request_id": item.pk},
+    )
+
+
+def coordinator_groups(user, now: datetime.datetime | None = None) -> list[AttentionGroup]:
+    now = now or timezone.now()
+    requests = list(
+        unread_replies_for(user)
+        .select_related("task_force", "milestone")
+        .order_by("-reply_at", "-pk")[: ATTENTION_LIMIT + 1]
+    )
+    return [
+        group(
+            "help_replies",
+            "Unread replies to your help requests",
+            [
+                AttentionItem(
+                    text=f"{item.task_force.name}: {item.subject}",
+                    url=_thread_url(item),
+                    detail=f"the state program replied {age_text(item.reply_at, now)} ago",
+                    flag="New reply",
+                )
+                for item in requests
+            ],
+        )
+    ]
+
+
+def manager_groups(user, now: datetime.datetime | None = None) -> list[AttentionGroup]:
+    """Oldest first, as the queue."""
+    now = now or timezone.now()
+    requests = list(waiting_on_state_program(user).for_queue()[: ATTENTION_LIMIT + 1])
+    return [
+        group(
+            "help_waiting",
+            "Help requests waiting for the state program",
+            [
+                AttentionItem(
+                    text=f"{item.task_force.name}: {item.subject}",
+                    url=_thread_url(item),
+                    detail=(
+                        "assigned to you, the task force wrote last"
+                        if item.assigned_to_id
+                        else "nobody has taken it"
+                    )
+                    + f"; opened {age_text(item.created_at, now)} ago",
+                    flag="" if item.assigned_to_id else "Unassigned",
+                )
+                for item in requests
+            ],
+            more_url=reverse("assessments:help_queue"),
+        )
+    ]

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache
+from assessments.core.events import EventKind, event_record
 from assessments.core.models import TaskForce
 from assessments.core.services import RETIRED_MILESTONE_MESSAGE, locked, person_name
 from assessments.help.models import (
@@ -32,10 +33,10 @@ from assessments.help.models import (
     HelpMessage,
     HelpRequest,
     HelpRequestChange,
+    HelpRequestRead,
 )
 from assessments.roles import is_state_program
 from stages.models import Milestone
-from taskforce_site.mail import absolute_url, queue_templated_mail
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def help_request_create(
             changed_at=now,
         ).save(force_insert=True)
         _event(request, Action.OPENED, user=user, now=now)
+        _tell(request, EventKind.HELP_OPENED, user=user, now=now)
     return request
 
 
@@ -190,6 +192,7 @@ def help_request_assign(
         current.state = State.ASSIGNED
         _save(current, ["assigned_to", "state"])
         _event(current, Action.ASSIGNED, user=user, now=now, assigned_to_name=person_name(assignee))
+        _tell(current, EventKind.HELP_ASSIGNED, user=user, now=now, person=assignee)
     return current
 
 
@@ -205,9 +208,11 @@ def help_request_reply(
     request (and sets first_reply_at the first time); from the task force it
     puts the request back in the queue: assigned if someone has it, open
     otherwise. Refused, saving nothing, for a closed request, an empty or
-    too long message, or someone who may not write in it. The e-mail to the
-    coordinators is notify_help_reply's, queued in the same transaction:
-    sent by the worker once the reply is saved, never for one that is not."""
+    too long message, or someone who may not write in it. The e-mails (to
+    the coordinators for the state program's reply, to the assignee or the
+    program managers for the task force's) come of the event recorded in
+    the same transaction: sent once the reply is saved, never for one that
+    is not."""
     if not can_write(user, request):
         raise PermissionDenied
     text = _text(body, "body", label="message", limit=HELP_BODY_MAX_LENGTH)
@@ -239,7 +244,16 @@ def help_request_reply(
             user=user,
             now=now,
         )
-        notify_help_reply(request=current, message=message)
+        if from_state_program:
+            _tell(current, EventKind.HELP_STATE_REPLIED, user=user, now=now)
+        else:
+            _tell(
+                current,
+                EventKind.HELP_TASK_FORCE_REPLIED,
+                user=user,
+                now=now,
+                person=current.assigned_to,
+            )
     return message
 
 
@@ -262,6 +276,10 @@ def help_request_close(
         current.closed_at = now
         _save(current, ["state", "closed_at"])
         _event(current, Action.CLOSED, user=user, now=now)
+        # The task force is told when the state program closes it; closing
+        # its own request tells nobody (not in the table of docs/user-guide).
+        if is_state_program(user):
+            _tell(current, EventKind.HELP_CLOSED, user=user, now=now)
     return current
 
 
@@ -287,36 +305,51 @@ def help_request_reopen(
     return current
 
 
-def notify_help_reply(*, request: HelpRequest, message: HelpMessage) -> None:
-    """Queue the e-mail to the task force's coordinators that the state
-    program replied, one per coordinator: the task force's name, the
-    milestone's, the day and a link to the thread behind login. Never the
-    subject or the message: a coordinator wrote the one and either may name
-    a person. The one place this e-mail is sent from (per-person e-mail
-    preferences can route it here). Called in the reply's transaction; the
-    worker sends, and retries while the mail server refuses."""
-    if not message.from_state_program:
-        return
-    recipients = sorted(
-        {
-            person.email
-            for person in request.task_force.coordinators.filter(is_active=True)
-            if person.email
-        }
+def _tell(
+    request: HelpRequest,
+    kind: str,
+    *,
+    user: AbstractBaseUser,
+    now: datetime.datetime,
+    person: AbstractBaseUser | None = None,
+) -> None:
+    """Record the event its e-mails are made from (core/events.py), in the
+    change's transaction: who, when, the milestone's name and a link to the
+    thread behind login. Never the subject or a message: a coordinator wrote
+    the one and either may name a person. `person`: the assignee (told
+    alone of the task force's replies to a request they have)."""
+    event_record(
+        kind=kind,
+        about=request,
+        task_force=request.task_force,
+        actor=user,
+        # Lower case: it is read in the middle of a sentence.
+        name=request.milestone.name if request.milestone_id else "the task force in general",
+        person=person,
+        at=now,
+        path=reverse(
+            "assessments:help_request",
+            kwargs={"slug": request.task_force.slug, "request_id": request.pk},
+        ),
     )
-    if not recipients:
-        return
-    path = reverse(
-        "assessments:help_request",
-        kwargs={"slug": request.task_force.slug, "request_id": request.pk},
+
+
+def help_request_mark_read(
+    *, request: HelpRequest, user: AbstractBaseUser, at: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """Record that `user` has opened the thread now, and return when they had
+    last opened it before (None: never), so the page can mark what is new.
+    One upsert: two tabs opening the thread at once do not collide."""
+    now = at or timezone.now()
+    previous = (
+        HelpRequestRead.objects.filter(user=user, request=request)
+        .values_list("read_at", flat=True)
+        .first()
     )
-    queue_templated_mail(
-        to=recipients,
-        template="help_reply",
-        context={
-            "task_force_name": request.task_force.name,
-            "about": request.about,
-            "replied_on": timezone.localtime(message.changed_at),
-            "thread_url": absolute_url(path),
-        },
+    HelpRequestRead.objects.bulk_create(
+        [HelpRequestRead(user=user, request=request, read_at=now)],
+        update_conflicts=True,
+        unique_fields=["user", "request"],
+        update_fields=["read_at"],
     )
+    return previous

@@ -12,6 +12,8 @@ what a task force asks the state program is between the two.
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -134,9 +136,19 @@ def _thread_page(
     state_form: HelpStateForm | None = None,
     stale: str = "",
     status: int = 200,
+    last_read: datetime.datetime | None = None,
+    marks_new: bool = False,
 ) -> HttpResponse:
     state_program = is_state_program(request.user)
     version = {"version": help_request.version}
+    thread = list(help_request.messages.select_related("changed_by"))
+    if marks_new:
+        # New to this person: written by someone else since they last opened it.
+        for message in thread:
+            message.is_new = message.changed_by_id != request.user.pk and (
+                last_read is None or message.changed_at > last_read
+            )
+    new_count = sum(1 for message in thread if getattr(message, "is_new", False))
     return render(
         request,
         "assessments/help/help_request.html",
@@ -144,7 +156,10 @@ def _thread_page(
             "task_force": task_force,
             "help_request": help_request,
             "age": age_text(help_request.created_at),
-            "thread": help_request.messages.select_related("changed_by"),
+            "thread": thread,
+            "new_count": new_count,
+            "first_new": next((m for m in thread if getattr(m, "is_new", False)), None),
+            "last_read": last_read,
             "state_program": state_program,
             "reply_form": reply_form or HelpReplyForm(initial=version),
             "assign_form": (
@@ -176,7 +191,12 @@ def _request_of(task_force: TaskForce, request_id: int) -> HelpRequest:
 @require_safe
 def help_request_detail(request: HttpRequest, slug: str, request_id: int) -> HttpResponse:
     task_force = _task_force_for_help(request, slug)
-    return _thread_page(request, task_force, _request_of(task_force, request_id))
+    help_request = _request_of(task_force, request_id)
+    if request.method != "GET":
+        # A link checker's HEAD is nobody reading the thread.
+        return _thread_page(request, task_force, help_request)
+    last_read = help_requests.help_request_mark_read(request=help_request, user=request.user)
+    return _thread_page(request, task_force, help_request, last_read=last_read, marks_new=True)
 
 
 def _act(

@@ -8,10 +8,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.common.models import AppendOnly
-from assessments.core.reminders import NotificationKind
+from assessments.core.reminders import EVENT_GROUPS, NotificationKind
+
+# Sent right away by default: what someone is waiting for (issue 30).
+RIGHT_AWAY_BY_DEFAULT = (NotificationKind.DECISIONS, NotificationKind.HELP_ANSWERS)
+# Staff hear of these only if they choose to; program managers by default.
+STAFF_OPT_IN = (NotificationKind.SUBMISSIONS_IN, NotificationKind.HELP_QUEUE)
 
 
 class NotificationFrequency(models.TextChoices):
+    IMMEDIATE = "immediate", "Right away"
     DAILY = "daily", "As they come up (daily)"
     WEEKLY = "weekly", "Once a week"
     NEVER = "never", "Never"
@@ -31,7 +37,8 @@ class NotificationPreferenceQuerySet(models.QuerySet):
 
 class NotificationPreference(models.Model):
     """How often one person wants e-mail of one kind. No row means the
-    default: daily for reminders, weekly for the digest."""
+    default (default_for): daily for reminders, weekly for the digest; for
+    events right away, in the daily e-mail or off."""
 
     Kind = NotificationKind
     Frequency = NotificationFrequency
@@ -56,6 +63,13 @@ class NotificationPreference(models.Model):
                 condition=Q(frequency__in=NotificationFrequency.values),
                 name="notification_preference_known_frequency",
             ),
+            # Events are sent right away, in the daily e-mail, or not at all;
+            # only events are sent right away.
+            models.CheckConstraint(
+                condition=Q(kind__in=EVENT_GROUPS, frequency__in=["immediate", "daily", "never"])
+                | (~Q(kind__in=EVENT_GROUPS) & ~Q(frequency="immediate")),
+                name="immediate_only_for_events",
+            ),
             # The digest is weekly by nature: it sums up a week.
             models.CheckConstraint(
                 condition=~Q(kind=NotificationKind.DIGEST, frequency=NotificationFrequency.DAILY),
@@ -67,9 +81,15 @@ class NotificationPreference(models.Model):
         return f"{self.user}: {self.kind} {self.frequency}"
 
     @staticmethod
-    def default_for(kind: str) -> str:
+    def default_for(kind: str, *, staff_only: bool = False) -> str:
+        """`staff_only`: staff who are not program managers, who opt in to
+        hearing of submissions and help requests."""
         if kind == NotificationKind.DIGEST:
             return NotificationFrequency.WEEKLY
+        if kind in RIGHT_AWAY_BY_DEFAULT:
+            return NotificationFrequency.IMMEDIATE
+        if staff_only and kind in STAFF_OPT_IN:
+            return NotificationFrequency.NEVER
         return NotificationFrequency.DAILY
 
 

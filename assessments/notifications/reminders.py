@@ -45,6 +45,11 @@ Frequency (NotificationPreference): daily items go out on the first run
 that finds them; weekly ones wait for DIGEST_WEEKDAY's run, which sends
 what is still due then; never drops the kind. One e-mail per person per run
 groups everything, by task force, with the weekly digest when it is due.
+
+Events (core/events.py, notifications/events.py): those of the last
+EVENT_DAYS days not yet announced to a person who chose the daily e-mail
+(or right away, when it was missed) join the run's e-mail under "What
+happened", announced like the items, once per event and person.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ from assessments.core.reminders import (
     path_template,
 )
 from assessments.notifications import digest as digest_module
+from assessments.notifications import events as events_module
 from assessments.notifications.models import (
     AnnouncedItem,
     NotificationFrequency,
@@ -185,17 +191,19 @@ class Message:
     items: list[Item] = field(default_factory=list)
     digest: digest_module.Digest | None = None
     digest_key: str = ""
+    # What happened (notifications/events.py) for those who chose the daily e-mail.
+    events: list[events_module.Line] = field(default_factory=list)
 
     @property
     def kinds(self) -> list[str]:
-        kinds = {item.kind for item in self.items}
+        kinds = {item.kind for item in self.items} | {line.group for line in self.events}
         if self.digest is not None:
             kinds.add(Kind.DIGEST)
         return [kind for kind in Kind.values if kind in kinds]
 
     @property
     def keys(self) -> list[str]:
-        keys = [item.key for item in self.items]
+        keys = [item.key for item in self.items] + [line.key for line in self.events]
         return keys + ([self.digest_key] if self.digest is not None else [])
 
     def groups(self) -> list[tuple[str, list[Item]]]:
@@ -241,7 +249,10 @@ def plan(today: datetime.date) -> RunResult:
             .values_list("pk", flat=True)
             .distinct()
         )
+    recent = events_module.recent_events(today)
+    told = events_module.recipients(recent, coordinators=coordinators) if recent else []
     recipient_ids = {item.recipient_id for item in items} | digest_ids
+    recipient_ids |= {recipient.user_id for recipient in told}
     if not recipient_ids:
         return RunResult(today=today, messages=[])
     people = {
@@ -281,6 +292,20 @@ def plan(today: datetime.date) -> RunResult:
             continue
         message_for(item.recipient_id).items.append(item)
 
+    lines: dict[int, events_module.Line] = {}
+    for recipient in told:
+        event = recipient.event
+        if (recipient.user_id, event.key) in announced:
+            continue
+        chosen = frequencies.get((recipient.user_id, event.group), recipient.default)
+        # Right away ones were sent when they happened (and announced); one
+        # found here was missed, e.g. chosen right away after it happened.
+        if chosen not in (NotificationFrequency.DAILY, NotificationFrequency.IMMEDIATE):
+            continue
+        if event.pk not in lines:
+            lines[event.pk] = events_module.describe(event)
+        message_for(recipient.user_id).events.append(lines[event.pk])
+
     digest_key = f"digest:{today}"
     readers = [
         user_id
@@ -299,6 +324,8 @@ def plan(today: datetime.date) -> RunResult:
 
 
 def _subject(message: Message) -> str:
+    if message.events:
+        return _subject_with_events(message)
     count = len(message.items)
     if count and message.digest is not None:
         return f"{count} reminder{'s' if count != 1 else ''} and the weekly digest"
@@ -306,6 +333,19 @@ def _subject(message: Message) -> str:
         return "Weekly digest"
     forces = "task forces" if len(message.groups()) != 1 else "task force"
     return f"{count} reminder{'s' if count != 1 else ''} for your {forces}"
+
+
+def _subject_with_events(message: Message) -> str:
+    if len(message.events) == 1 and not message.items and message.digest is None:
+        return message.events[0].subject
+    parts = []
+    if message.items:
+        parts.append(f"{len(message.items)} reminder{'s' if len(message.items) != 1 else ''}")
+    parts.append(f"{len(message.events)} update{'s' if len(message.events) != 1 else ''} for you")
+    if message.digest is not None:
+        parts.append("the weekly digest")
+    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return text[0].upper() + text[1:]
 
 
 def email_for(message: Message):
@@ -319,6 +359,7 @@ def email_for(message: Message):
             "name": message.name,
             "subject": _subject(message),
             "groups": message.groups(),
+            "events": message.events,
             "digest": message.digest,
             "unsubscribe_links": [
                 (Kind(kind).label, unsubscribe_url(message.recipient_id, [kind]))

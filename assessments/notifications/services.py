@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from assessments.core.reminders import EVENT_GROUPS
 from assessments.notifications.models import (
     NotificationFrequency,
     NotificationKind,
@@ -48,17 +49,33 @@ UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe.opaque"
 # _legacy_payload can go.
 LEGACY_UNSUBSCRIBE_SALT = "assessments.notifications.unsubscribe"
 
-REMINDER_KINDS = tuple(kind for kind in NotificationKind.values if kind != NotificationKind.DIGEST)
+REMINDER_KINDS = tuple(
+    kind
+    for kind in NotificationKind.values
+    if kind != NotificationKind.DIGEST and kind not in EVENT_GROUPS
+)
+# The event groups that can concern each role (core/events.py's audiences).
+COORDINATOR_GROUPS = (
+    NotificationKind.CYCLES_OPENED,
+    NotificationKind.DECISIONS,
+    NotificationKind.HELP_ANSWERS,
+    NotificationKind.INVITATIONS_ACCEPTED,
+)
+STATE_PROGRAM_GROUPS = (
+    NotificationKind.SUBMISSIONS_IN,
+    NotificationKind.HELP_QUEUE,
+    NotificationKind.NO_COORDINATOR,
+)
+# Staff invite people too (program managers do not).
+STAFF_GROUPS = (NotificationKind.INVITATIONS_ACCEPTED,)
 
 
-def digest_recipients_q() -> Q:
-    """Who the weekly digest is for, as a filter on users: program managers
-    (the read-all permission, directly or through a group, or the Program
-    managers group) and staff, who read every task force too."""
+def program_managers_q() -> Q:
+    """Program managers as a filter on users: the read-all permission,
+    directly or through a group, or the Program managers group."""
     app_label, codename = READ_ALL_PERMISSION.split(".")
     return (
-        Q(is_staff=True)
-        | Q(groups__name=PROGRAM_MANAGERS_GROUP)
+        Q(groups__name=PROGRAM_MANAGERS_GROUP)
         | Q(
             user_permissions__codename=codename,
             user_permissions__content_type__app_label=app_label,
@@ -70,14 +87,33 @@ def digest_recipients_q() -> Q:
     )
 
 
+def digest_recipients_q() -> Q:
+    """Who the weekly digest is for, as a filter on users: program managers
+    and staff, who read every task force too."""
+    return Q(is_staff=True) | program_managers_q()
+
+
 def receives_digest(user: AbstractBaseUser) -> bool:
     return get_user_model().objects.filter(digest_recipients_q(), pk=user.pk).exists()
 
 
+def is_program_manager(user: AbstractBaseUser) -> bool:
+    return get_user_model().objects.filter(program_managers_q(), pk=user.pk).exists()
+
+
 def kinds_for(user: AbstractBaseUser) -> list[str]:
-    """The kinds a person chooses about on the preferences page."""
-    kinds = list(REMINDER_KINDS)
-    if receives_digest(user):
+    """The kinds a person chooses about on the preferences page: the
+    reminders, the event groups that can concern their role, the digest."""
+    manager = is_program_manager(user)
+    groups: set[str] = set()
+    if user.coordinated_task_forces.exists():
+        groups.update(COORDINATOR_GROUPS)
+    if user.is_staff or manager:
+        groups.update(STATE_PROGRAM_GROUPS)
+    if user.is_staff:
+        groups.update(STAFF_GROUPS)
+    kinds = list(REMINDER_KINDS) + [kind for kind in EVENT_GROUPS if kind in groups]
+    if user.is_staff or manager:
         kinds.append(NotificationKind.DIGEST)
     return kinds
 
@@ -85,14 +121,41 @@ def kinds_for(user: AbstractBaseUser) -> list[str]:
 def allowed_frequencies(kind: str) -> list[str]:
     if kind == NotificationKind.DIGEST:
         return [NotificationFrequency.WEEKLY, NotificationFrequency.NEVER]
-    return list(NotificationFrequency.values)
+    if kind in EVENT_GROUPS:
+        return [
+            NotificationFrequency.IMMEDIATE,
+            NotificationFrequency.DAILY,
+            NotificationFrequency.NEVER,
+        ]
+    return [
+        NotificationFrequency.DAILY,
+        NotificationFrequency.WEEKLY,
+        NotificationFrequency.NEVER,
+    ]
+
+
+# An event group's choices as the page and the errors say them.
+EVENT_FREQUENCY_LABELS = {
+    NotificationFrequency.IMMEDIATE: "Right away",
+    NotificationFrequency.DAILY: "In the daily e-mail",
+    NotificationFrequency.NEVER: "Off",
+}
+
+
+def frequency_label(kind: str, frequency: str) -> str:
+    if kind in EVENT_GROUPS:
+        return EVENT_FREQUENCY_LABELS[frequency]
+    return NotificationFrequency(frequency).label
 
 
 def frequencies_of(user: AbstractBaseUser) -> dict[str, str]:
     """{kind: frequency} for every kind, defaults filled in."""
     stored = NotificationPreference.objects.frequencies([user.pk])
+    staff_only = user.is_staff and not is_program_manager(user)
     return {
-        kind: stored.get((user.pk, kind), NotificationPreference.default_for(kind))
+        kind: stored.get(
+            (user.pk, kind), NotificationPreference.default_for(kind, staff_only=staff_only)
+        )
         for kind in NotificationKind.values
     }
 
@@ -106,7 +169,7 @@ def notification_preferences_set(*, user: AbstractBaseUser, frequencies: Mapping
         if frequency not in allowed_frequencies(kind):
             raise ValidationError(
                 f"{NotificationKind(kind).label}: choose one of "
-                f"{', '.join(NotificationFrequency(f).label for f in allowed_frequencies(kind))}."
+                f"{', '.join(frequency_label(kind, f) for f in allowed_frequencies(kind))}."
             )
     for kind, frequency in frequencies.items():
         NotificationPreference.objects.update_or_create(

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from assessments.core.forms import add_service_errors
 from assessments.notifications import services as notifications
 from assessments.notifications.models import (
-    NotificationFrequency,
     NotificationKind,
     SentNotification,
 )
@@ -36,7 +35,7 @@ class PreferencesForm(forms.Form):
             self.fields[kind] = forms.ChoiceField(
                 label=NotificationKind(kind).label,
                 choices=[
-                    (value, NotificationFrequency(value).label)
+                    (value, notifications.frequency_label(kind, value))
                     for value in notifications.allowed_frequencies(kind)
                 ],
                 widget=forms.RadioSelect,

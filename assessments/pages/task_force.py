@@ -32,6 +32,7 @@ from assessments.models import (
     can_read_all_task_forces,
 )
 from assessments.pages import history
+from assessments.pages.attention import menu_counts, needs_attention
 from assessments.register.selectors import INFORMED_MILESTONES, register_summary
 from stages.models import Milestone
 from taskforce_site.security import log_event
@@ -76,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             },
         )
 
+    counts = menu_counts(request.user)
     key = page_cache.revisions_key(
         "dashboard", page.object_list, page.number, page.paginator.count, can_import
     )
@@ -83,6 +85,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "assessments/pages/dashboard.html",
         {
+            "attention": [
+                group
+                for group in needs_attention(request.user, coordinates=bool(counts.coordinated))
+                if group.items
+            ],
+            # Read once: the menu's counts also say whether they coordinate.
+            "menu_counts": counts,
             "has_task_forces": bool(page.object_list),
             "task_force_list": page_cache.cached(key, build_list),
             "working_stage_rule": WORKING_STAGE_RULE,

@@ -13,8 +13,16 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
+from assessments.core.attention import (
+    ATTENTION_LIMIT,
+    AttentionGroup,
+    AttentionItem,
+    coordinated_by,
+    group,
+)
 from assessments.core.models import TaskForce
 from assessments.register.models import MouState, PartnerAgency, Sector
 
@@ -188,3 +196,33 @@ def _notes(summary: RegisterSummary, sectors: list[Sector]) -> dict[str, Milesto
             "culturally specific or survivor-led partner.",
         ),
     }
+
+
+def mous_expiring_group(user, today: datetime.date | None = None) -> AttentionGroup:
+    """For "Needs your attention" (assessments/core/attention.py): the signed MOUs
+    of active partners, in the task forces `user` coordinates, that reach
+    their renewal date within the expiry window (MouState.EXPIRING, the one
+    rule), soonest first. One query."""
+    today = today or timezone.localdate()
+    agencies = list(
+        PartnerAgency.objects.filter(task_force__in=coordinated_by(user))
+        .active()
+        .with_mou_state(today)
+        .filter(mou_state=MouState.EXPIRING)
+        .select_related("task_force")
+        .order_by("mou_renews_on", "task_force__name", "name", "pk")[: ATTENTION_LIMIT + 1]
+    )
+    return group(
+        "mous_expiring",
+        f"MOUs expiring within {settings.REGISTER_EXPIRY_WINDOW_DAYS} days",
+        [
+            AttentionItem(
+                text=f"{agency.task_force.name}: {agency.name}",
+                url=reverse(
+                    "assessments:partner_agency_edit", args=[agency.task_force.slug, agency.pk]
+                ),
+                detail=f"renews on {_day(agency.mou_renews_on, today)}",
+            )
+            for agency in agencies
+        ],
+    )

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.core.events import EventKind, event_build, event_record, events_record
 from assessments.core.models import PartnerLink, TaskForce, hash_token
 from assessments.roles import PROGRAM_MANAGERS_GROUP, is_signed_in_and_active
 from assessments.team.models import Invitation, InvitationReplacedLink
@@ -121,6 +122,30 @@ def _revoke(invitation: Invitation) -> None:
         and not others.filter(role=Invitation.Role.PROGRAM_MANAGER).exists()
     ):
         account.groups.remove(Group.objects.get(name=PROGRAM_MANAGERS_GROUP))
+
+
+def _what_it_gave(invitation: Invitation) -> str:
+    """ "coordinate Lane County", "be a program manager": for the inviter."""
+    if invitation.role == Invitation.Role.PROGRAM_MANAGER:
+        return "be a program manager"
+    names = sorted(task_force.name for task_force in invitation.task_forces.all())
+    if not names:
+        return "coordinate a task force"
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"coordinate {listed}"
+
+
+def _accepted_event(invitation: Invitation, account: AbstractBaseUser):
+    """The event telling whoever sent `invitation` that it was accepted."""
+    return event_build(
+        kind=EventKind.INVITATION_ACCEPTED,
+        about=invitation,
+        actor=account,
+        person=invitation.invited_by,
+        name=_what_it_gave(invitation),
+        at=invitation.accepted_at,
+        path=reverse("assessments:invitations"),
+    )
 
 
 def _check_inviter(invited_by: AbstractBaseUser, role: str, task_forces: list[TaskForce]) -> None:
@@ -325,6 +350,7 @@ def invitation_accept(
     account.save()
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    events_record([_accepted_event(invitation, account)])
     log_event("invitation.accepted", request, user=account, invitation_id=invitation.pk)
     return invitation
 
@@ -363,6 +389,8 @@ def invitation_answer(
     else:
         invitation.declined_at = timezone.now()
     invitation.save(update_fields=["accepted_at", "declined_at"])
+    if accept:
+        events_record([_accepted_event(invitation, user)])
     log_event(
         "invitation.accepted" if accept else "invitation.declined",
         request,
@@ -375,9 +403,22 @@ def invitation_answer(
 def invitations_accepted_by_sign_in(account: AbstractBaseUser) -> int:
     """Signing in at all (through the link, or after "Forgot your password?")
     accepts what an account without a password was invited to: those links
-    then say they were used. An existing account's invitations wait for its
-    answer."""
-    return account.invitations.giving_access().update(accepted_at=timezone.now())
+    then say they were used, and whoever sent them is told. An existing
+    account's invitations wait for its answer."""
+    now = timezone.now()
+    accepted = list(
+        account.invitations.giving_access()
+        .select_related("invited_by")
+        .prefetch_related("task_forces")
+    )
+    if not accepted:
+        return 0
+    with transaction.atomic():
+        count = Invitation.objects.filter(pk__in=[i.pk for i in accepted]).update(accepted_at=now)
+        for invitation in accepted:
+            invitation.accepted_at = now
+        events_record([_accepted_event(invitation, account) for invitation in accepted])
+    return count
 
 
 @transaction.atomic
@@ -400,6 +441,17 @@ def coordinator_remove(
             invitation.withdrawn_at = timezone.now()
             invitation.withdrawn_by = by
             invitation.save()
+    if not task_force.coordinators.exists():
+        event_record(
+            kind=EventKind.NO_COORDINATOR,
+            about=task_force,
+            task_force=task_force,
+            actor=by,
+            person=account,
+            # The task force's page: program managers read it (the team page
+            # is for those who may edit).
+            path=reverse("assessments:task_force", args=[task_force.slug]),
+        )
     log_event(
         "team.coordinator_removed",
         request,

@@ -42,3 +42,12 @@ def resources_for(milestone, internal: bool) -> list:
     people (internal), the public ones on partner pages. Prefetched with the
     milestones (core.progress.boards_for): no query here."""
     return [resource for resource in milestone.resources.all() if internal or resource.public]
+
+
+@register.filter
+def full_name(user, fallback: str = "someone") -> str:
+    """What a page calls a person: their full name, never their username or
+    e-mail address; `fallback` (their role, say) when the account has no
+    full name or no longer exists."""
+    name = user.get_full_name().strip() if user is not None and user != "" else ""
+    return name or fallback

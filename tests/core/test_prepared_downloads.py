@@ -137,8 +137,8 @@ def test_the_waiting_page_and_its_partial_take_a_fixed_number_of_queries(
     client.force_login(owner)
     # Session and user (2), the download (1), whether its owner still reads
     # what it covers (their permissions, 2, and a count, 1), and on the page
-    # the recent list (1).
-    with django_assert_num_queries(7):
+    # the recent list (1), and the menu's counts (1).
+    with django_assert_num_queries(8):
         assert client.get(downloads[-1].get_absolute_url()).status_code == 200
     status_url = reverse("assessments:prepared_download_status", args=[downloads[-1].pk])
     with django_assert_num_queries(6):

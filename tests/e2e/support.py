@@ -21,7 +21,7 @@ def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)  # "Password*": crispy marks it required
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1, name="Task forces")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible()
 
 
 SUMMARY = 'section[aria-labelledby="summary-heading"]'

@@ -69,7 +69,7 @@ def _sign_in_with_code(page: Page, user, device: TOTPDevice) -> None:
     code = str(totp(device.bin_key, device.step, device.t0, device.digits)).zfill(6)
     page.get_by_label("Code from your authenticator app").fill(code)
     page.get_by_role("button", name="Verify").click()
-    expect(page.get_by_role("heading", level=1, name="Task forces")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible()
 
 
 def test_an_invitation_travels_by_smtp_and_its_link_leads_to_a_working_sign_in(
@@ -123,5 +123,5 @@ def test_an_invitation_travels_by_smtp_and_its_link_leads_to_a_working_sign_in(
     invitee.get_by_label("Username").fill("robin@example.org")
     invitee.get_by_label("Password").fill(NEW_PASSWORD)
     invitee.get_by_role("button", name="Log in").click()
-    expect(invitee.get_by_role("heading", level=1, name="Task forces")).to_be_visible()
+    expect(invitee.get_by_role("heading", level=1, name="Dashboard")).to_be_visible()
     expect(invitee.get_by_role("link", name=task_force.name)).to_be_visible()

@@ -96,7 +96,9 @@ def test_one_full_review_cycle(task_force, coordinator, guidance, new_context):
 
     # The program manager accepts.
     page.goto(submission_url)
-    page.get_by_role("button", name="Accept").click()
+    page.get_by_role("button", name="Accept…").click()
+    # Accepting asks first, on a page of its own.
+    page.get_by_role("button", name="Yes, accept version 2").click()
     expect(page.get_by_role("status").filter(has_text="Accepted.")).to_be_visible()
     submission = CycleSubmission.objects.get()
     assert submission.state == "accepted"

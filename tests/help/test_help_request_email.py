@@ -78,7 +78,7 @@ def test_a_refused_send_keeps_the_reply_and_is_retried(client, setup, settings, 
     request.refresh_from_db()
     assert request.state == HelpRequest.State.ANSWERED
     assert request.messages.filter(body=ANSWER, from_state_program=True).exists()
-    retries = OutgoingEmail.objects.filter(template="help_reply")
+    retries = OutgoingEmail.objects.filter(template="event")
     assert {(r.status, r.attempts) for r in retries} == {(OutgoingEmail.Status.QUEUED, 1)}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with time_machine.travel(retries[0].next_attempt_at, tick=False):

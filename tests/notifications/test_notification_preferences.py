@@ -20,6 +20,14 @@ def _choices(**chosen):
         "mou_renewal": "daily",
         "invitation_pending": "daily",
         "cycle_due": "daily",
+        # The event groups (issue 30); a field only for the roles they concern.
+        "cycles_opened": "daily",
+        "submissions_in": "daily",
+        "decisions": "immediate",
+        "help_queue": "daily",
+        "help_answers": "immediate",
+        "invitations_accepted": "daily",
+        "no_coordinator": "daily",
     }
     data.update(chosen)
     return data

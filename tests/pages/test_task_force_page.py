@@ -83,10 +83,11 @@ def test_page_query_count_is_bounded(
 ):
     for milestone in Milestone.objects.all()[:20]:
         MilestoneStatusFactory(task_force=task_force, milestone=milestone)
-    # 17: two of them read the partner register (its agencies, the sectors),
+    # 18: two of them read the partner register (its agencies, the sectors),
     # one the evidence of every milestone (tests/evidence/test_evidence_shown.py), one
-    # the review cycles waiting on the task force, one the milestones' resources.
-    with django_assert_max_num_queries(17):
+    # the review cycles waiting on the task force, one the milestones' resources,
+    # one the menu's counts.
+    with django_assert_max_num_queries(18):
         assert coordinator_client.get(_url(task_force)).status_code == 200
 
 

@@ -397,7 +397,9 @@ def _queries(client, url, limit):
     "page, limit",
     # The task force page: one more for the evidence of every milestone, one
     # for the review cycles waiting on it.
-    [("register", 10), ("task_force", 16), ("history", 12), ("sharing", 10), ("edit", 10)],
+    # The task force and edit pages were at their limit before the menu's
+    # counts (one query, tests/pages/test_menu_counts.py) came.
+    [("register", 10), ("task_force", 17), ("history", 12), ("sharing", 10), ("edit", 11)],
 )
 def test_query_count_does_not_grow_with_agencies_or_task_forces(
     guidance,

@@ -15,7 +15,6 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -69,12 +68,16 @@ def flaky(settings):
 def _queue(to=ADDRESS, **context):
     (record,) = outgoing.queue_templated_mail(
         to=[to],
-        template="help_reply",
+        template="event",
         context={
-            "task_force_name": "Lane County",
-            "about": "a milestone",
-            "replied_on": timezone.now(),
-            "thread_url": "https://tf.example.org/x/",
+            "line": {
+                "subject": "The state program replied to a help request of Lane County",
+                "sentence": "Kim Lee replied to the help request of Lane County.",
+                "url": "https://tf.example.org/x/",
+            },
+            "group_label": "Replies",
+            "unsubscribe_url": "https://tf.example.org/u/",
+            "preferences_url": "https://tf.example.org/p/",
             **context,
         },
     )
@@ -94,7 +97,7 @@ def admin_client(client, admin_user):
 
 def test_a_queued_mail_is_rendered_and_waits_for_the_worker(db, run_jobs):
     record = _queue()
-    assert (record.to, record.template, record.status) == (ADDRESS, "help_reply", "queued")
+    assert (record.to, record.template, record.status) == (ADDRESS, "event", "queued")
     assert "Lane County" in record.body_text and "Lane County" in record.body_html
     assert record.headers["Message-ID"].endswith(">")
     assert mail.outbox == []
@@ -203,7 +206,7 @@ def test_failed_mail_shows_in_the_admin_list_and_the_counts(
     with django_assert_max_num_queries(12):
         listed = admin_client.get(url, {"status__exact": "failed"})
     (row,) = listed.context["cl"].result_list
-    assert (row.to, row.template, row.status) == (ADDRESS, "help_reply", "failed")
+    assert (row.to, row.template, row.status) == (ADDRESS, "event", "failed")
     page = listed.content.decode()
     assert "SMTPRecipientsRefused" in page and ">2<" in page  # attempts
     assert len(admin_client.get(url).context["cl"].result_list) == 3

@@ -327,8 +327,10 @@ ADMIN_MODELS = {
     "assessments/helprequest": {"add": 403, "delete": 403},
     "assessments/helpmessage": {"add": 403, "delete": 403},
     "assessments/helprequestchange": {"add": 403, "delete": 403},
-    # The record of reminder e-mails sent is append-only too.
+    # The record of reminder e-mails sent is append-only too, and so are
+    # the events the e-mails are made of.
     "assessments/sentnotification": {"add": 403, "delete": 403},
+    "assessments/event": {"add": 403, "delete": 403},
     # Outgoing e-mails are queued by the site, never written in the admin.
     "taskforce_site/outgoingemail": {"add": 403},
 }

@@ -58,7 +58,7 @@ def test_seed_demo_has_a_past_accepted_cycle_that_compare_can_show(db, settings)
     settings.DEBUG = True
     _seed()
     _seed()  # again: still one past cycle
-    cycle = ReviewCycle.objects.get()
+    cycle = ReviewCycle.objects.get(closed_at__isnull=False)  # the current one is open
     assert cycle.due_on < timezone.localdate()
     assert cycle.title.endswith("annual self-assessment")
     submissions = list(cycle.submissions.all())
@@ -79,3 +79,29 @@ def test_seed_demo_has_a_past_accepted_cycle_that_compare_can_show(db, settings)
         moves |= {row.move for row in moved}
     # The demo history moved on since the submission, both ways.
     assert moves == {"forward", "back", "started"}
+
+
+def test_seed_demo_has_a_program_manager_with_something_waiting(db, settings, client):
+    from assessments.models import CycleSubmission, HelpRequest
+    from assessments.roles import is_state_program
+
+    settings.DEBUG = True
+    _seed()
+    output = _seed()  # again: nothing duplicated, new passwords
+    passwords = dict(re.findall(r"^\s+(manager)\s+password: (\S+)", output, re.M))
+    manager = User.objects.get(username="manager")
+    assert manager.check_password(passwords["manager"])
+    assert manager.get_full_name() == "Morgan Reyes"
+    assert is_state_program(manager) and not manager.is_staff
+    assert "two-factor" in output.split("manager      password:")[1].splitlines()[0]
+    assert CycleSubmission.objects.filter(state="submitted").count() == 1
+    assert HelpRequest.objects.filter(state="open").count() == 1
+    assert HelpRequest.objects.filter(state="answered").count() == 1
+    client.force_login(manager)
+    html = client.get("/").content.decode()
+    assert "Submissions waiting for your decision" in html
+    assert "Help requests waiting for the state program" in html
+    client.force_login(User.objects.get(username="coordinator"))
+    html = client.get("/").content.decode()
+    assert "Unread replies to your help requests" in html
+    assert "Review cycles due within 30 days" in html

@@ -4,12 +4,15 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from assessments.core import services
+from assessments.cycles import services as cycles
+from assessments.help import services as help_requests
 from assessments.models import (
     Area,
     CycleSubmission,
@@ -28,6 +31,7 @@ from assessments.models import (
     TaskForce,
 )
 from assessments.register import services as register
+from assessments.roles import PROGRAM_MANAGERS_GROUP
 from stages.models import Milestone, Stage
 
 # Sample county task forces (fictional data about real places).
@@ -125,7 +129,7 @@ class Command(BaseCommand):
         if not Stage.objects.exists():
             call_command("loaddata", "stages", verbosity=0)
         with transaction.atomic():
-            admin_password, coordinator_password = self._seed()
+            admin_password, coordinator_password, manager_password = self._seed()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at /accounts/login/ as:"))
         self.stdout.write(
             f"  admin        password: {admin_password}   (staff: Django admin and invitations;"
@@ -135,12 +139,18 @@ class Command(BaseCommand):
             f"  coordinator  password: {coordinator_password}   "
             f"(coordinator of {DEMO_TASK_FORCES[0][0]} and {DEMO_TASK_FORCES[1][0]})"
         )
+        self.stdout.write(
+            f"  manager      password: {manager_password}   (program manager: reads every "
+            "task force, decides on submissions, answers help requests; sets up two-factor "
+            "sign-in with an authenticator app at first log-in)"
+        )
         self.stdout.write("Run 'python manage.py seed_demo' again to get new passwords.")
 
-    def _seed(self) -> tuple[str, str]:
+    def _seed(self) -> tuple[str, str, str]:
         User = get_user_model()
         admin_password = secrets.token_urlsafe(12)
         coordinator_password = secrets.token_urlsafe(12)
+        manager_password = secrets.token_urlsafe(12)
         admin, _ = User.objects.get_or_create(
             username="admin",
             defaults={"first_name": "Avery", "last_name": "Admin", "email": "admin@example.org"},
@@ -154,6 +164,13 @@ class Command(BaseCommand):
         )
         coordinator.set_password(coordinator_password)
         coordinator.save()
+        manager, _ = User.objects.get_or_create(
+            username="manager",
+            defaults={"first_name": "Morgan", "last_name": "Reyes", "email": "morgan@example.org"},
+        )
+        manager.set_password(manager_password)
+        manager.save()
+        manager.groups.add(Group.objects.get(name=PROGRAM_MANAGERS_GROUP))
 
         milestones = list(Milestone.objects.active())
         rng = random.Random(2026)  # noqa: S311 - demo data, not secrets; the same every time
@@ -198,7 +215,8 @@ class Command(BaseCommand):
                         at=min(start + datetime.timedelta(days=45 * step), now),
                     )
         _seed_past_cycle(admin, coordinator, now)
-        return admin_password, coordinator_password
+        _seed_waiting(manager, coordinator, now)
+        return admin_password, coordinator_password, manager_password
 
 
 def _seed_register(
@@ -345,6 +363,74 @@ def _seed_past_cycle(admin, coordinator, now: datetime.datetime) -> None:
             changed_at=accepted_at,
         ).save()
         _move_on_since(task_force, coordinator, milestones, now)
+
+
+# The current cycle: due in this many days, so it is on the coordinator's
+# "Needs your attention" (due within 30 days).
+CURRENT_CYCLE_DUE_IN_DAYS = 20
+
+
+def _seed_waiting(manager, coordinator, now: datetime.datetime) -> None:
+    """Something waiting for each demo account, so "Needs your attention" is
+    filled on a fresh `make run`: a current cycle that the first task force
+    has submitted (waiting for the manager's decision) and the second has
+    still to do (due soon for the coordinator); a help request nobody has
+    taken yet (the manager's) and one the manager answered (an unread reply
+    for the coordinator). Written through the services, as the pages do."""
+    due = timezone.localdate(now) + datetime.timedelta(days=CURRENT_CYCLE_DUE_IN_DAYS)
+    title = f"{due.year} mid-year check-in"
+    if ReviewCycle.objects.filter(title=title).exists():
+        return
+    first, second = (
+        TaskForce.objects.get(name=DEMO_TASK_FORCES[0][0]),
+        TaskForce.objects.get(name=DEMO_TASK_FORCES[1][0]),
+    )
+    cycle = cycles.cycle_open(
+        title=title,
+        due_on=due,
+        instructions="Confirm or update each milestone and write a line per stage.",
+        user=manager,
+    )
+    submission = cycle.submissions.get(task_force=first)
+    cycles.milestones_review(
+        submission=submission, milestones=list(cycles.listed_milestones()), user=coordinator
+    )
+    submission.refresh_from_db()
+    submission = cycles.submission_save_draft(
+        submission=submission,
+        narrative={
+            str(stage.pk): DEMO_NARRATIVES.get(stage.slug, "") or "No change since the spring."
+            for stage in cycles.cycle_stages()
+        },
+        plan=[],
+        user=coordinator,
+        expected_version=submission.version,
+    )
+    cycles.submission_submit(
+        submission=submission, user=coordinator, expected_version=submission.version
+    )
+    help_requests.help_request_create(
+        task_force=first,
+        milestone=Milestone.objects.get(slug="task-force-mou"),
+        subject="A template for the school district's MOU",
+        body="Does the state program have a sample MOU for a school district partner?",
+        user=coordinator,
+    )
+    answered = help_requests.help_request_create(
+        task_force=second,
+        milestone=None,
+        subject="Training for new members",
+        body="Is there an introductory training we can offer to new partner agencies?",
+        user=coordinator,
+        at=now - datetime.timedelta(days=2),
+    )
+    help_requests.help_request_reply(
+        request=answered,
+        body="Yes: the state program runs one each quarter. The next dates are on our "
+        "training page; we can also come to one of your meetings.",
+        user=manager,
+        expected_version=answered.version,
+    )
 
 
 # What a demo task force did since the past cycle: one step forward on its
