@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0027_prepared_downloads'),
+        ('assessments', '0029_help_request_reads'),
     ]
 
     operations = [
