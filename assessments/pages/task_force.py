@@ -32,6 +32,7 @@ from assessments.models import (
     can_read_all_task_forces,
 )
 from assessments.pages import history
+from assessments.pages.saved import saved_message
 from assessments.register.selectors import INFORMED_MILESTONES, register_summary
 from stages.models import Milestone
 from taskforce_site.security import log_event
@@ -273,10 +274,7 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
                 )
                 record = error.current
             else:
-                messages.success(
-                    request,
-                    f"Saved: {milestone.name} is now {saved.get_status_display().lower()}.",
-                )
+                messages.success(request, saved_message(milestone, saved))
                 _ask_to_review_if_lapsed(request, task_force, milestone, saved)
                 back = cycle_return_url(request)
                 if back:
@@ -367,7 +365,7 @@ def _save_in_place(
     if form.is_valid():
         try:
             shown = _save_form(request, task_force, milestone, form)
-            message = f"Saved: {milestone.name} is now {shown.get_status_display().lower()}."
+            message = saved_message(milestone, shown)
             _ask_to_review_if_lapsed(request, task_force, milestone, shown)
         except ValidationError as problem:
             error = " ".join(problem.messages)
