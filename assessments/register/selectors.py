@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments.core.models import TaskForce
 from assessments.register.models import MouState, PartnerAgency, Sector
@@ -104,8 +105,8 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _day(day: datetime.date, today: datetime.date) -> str:
-    return f"{day.day} {day:%B}" if day.year == today.year else f"{day.day} {day:%B %Y}"
+def _day(day: datetime.date) -> str:
+    return date_format(day)
 
 
 def _notes(summary: RegisterSummary, sectors: list[Sector]) -> dict[str, MilestoneNote]:
@@ -115,7 +116,6 @@ def _notes(summary: RegisterSummary, sectors: list[Sector]) -> dict[str, Milesto
             "what it says about this milestone."
         )
         return dict.fromkeys(INFORMED_MILESTONES, empty)
-    today = summary.today
     in_force, expiring, expired = summary.in_force, summary.expiring, summary.expired
 
     mou = [
@@ -126,11 +126,11 @@ def _notes(summary: RegisterSummary, sectors: list[Sector]) -> dict[str, Milesto
         )
     ]
     if len(expiring) == 1:
-        mou.append(f"1 expires on {_day(expiring[0].mou_renews_on, today)}")
+        mou.append(f"1 expires on {_day(expiring[0].mou_renews_on)}")
     elif expiring:
         mou.append(
             f"{len(expiring)} expire within {summary.window_days} days, the first on "
-            f"{_day(expiring[0].mou_renews_on, today)}"
+            f"{_day(expiring[0].mou_renews_on)}"
         )
     if expired:
         mou.append(_plural(len(expired), "MOU expired", "MOUs expired"))

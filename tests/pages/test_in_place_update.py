@@ -49,7 +49,8 @@ def test_an_in_place_change_returns_the_row_and_the_moved_progress(
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith(
-        '<li class="list-group-item milestone" id="milestone-task-force-mou" data-status="achieved">'
+        '<li class="list-group-item milestone" id="milestone-task-force-mou"'
+        ' data-status="achieved">'
     )
     assert "Saved: Task Force MOU is now achieved." in html
     assert 'role="status" aria-live="polite"' in html
