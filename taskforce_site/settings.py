@@ -198,6 +198,8 @@ TIME_ZONE = env_str("DJANGO_TIME_ZONE", "America/Los_Angeles")
 # English only: Django then skips its translation machinery on every request.
 USE_I18N = False
 USE_TZ = True
+# "15 Mar 2027" everywhere: taskforce_site/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["taskforce_site.formats"]
 
 STATIC_URL = "static/"
 # Where collectstatic puts the hashed files WhiteNoise serves.

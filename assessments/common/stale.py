@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 
 
 def person_name(user: AbstractBaseUser | None) -> str:
@@ -41,7 +42,7 @@ class StaleSaveError(Exception):
             saved_at = timezone.localtime(updated_at)
             when = f" at {saved_at:%H:%M}"
             if saved_at.date() != timezone.localdate():
-                when += f" on {saved_at.day} {saved_at:%b %Y}"
+                when += f" on {date_format(saved_at.date())}"
         if self.by_viewer(viewer):
             return f"You saved this in another window{when}"
         who = getattr(self.current, "updated_by", None)

@@ -67,3 +67,46 @@ def review_due_from(sections: Sequence[StageSection], today: datetime.date) -> l
         for row in section.rows
         if row.milestone.is_active and row.record and row.record.review_due(today)
     ]
+
+
+@dataclass(frozen=True)
+class FocusedStage:
+    """One stage of the task force page: the rows shown open, and the
+    achieved rows folded away under a count (empty in the full view)."""
+
+    section: StageSection
+    open_rows: tuple[MilestoneRow, ...]
+    folded_rows: tuple[MilestoneRow, ...]
+
+    @property
+    def stage(self):
+        return self.section.stage
+
+    @property
+    def progress(self):
+        return self.section.progress
+
+
+def needs_something(row: MilestoneRow, today: datetime.date) -> bool:
+    """A milestone the focused page keeps open: not achieved (which takes in
+    an overdue target date, as only an unachieved milestone can be overdue),
+    or achieved and due for review."""
+    if row.status != Status.ACHIEVED:
+        return True
+    return bool(row.record and row.record.review_due(today))
+
+
+def focus(
+    sections: Sequence[StageSection], today: datetime.date, *, fold: bool
+) -> list[FocusedStage]:
+    """The stages with the milestones that need nothing folded away when
+    `fold`; every row open otherwise. Rows keep the guidance's order."""
+    stages = []
+    for section in sections:
+        if fold:
+            open_rows = tuple(row for row in section.rows if needs_something(row, today))
+            folded = tuple(row for row in section.rows if not needs_something(row, today))
+        else:
+            open_rows, folded = section.rows, ()
+        stages.append(FocusedStage(section=section, open_rows=open_rows, folded_rows=folded))
+    return stages

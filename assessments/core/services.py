@@ -148,6 +148,9 @@ def _update(
         task_force=task_force, milestone=milestone, status_since=now, version=0
     )
     changes = _set_values(record, values, user=user, now=now)
+    # What this save changed, {field: [old, new]}, for the editor's message
+    # ("Saved: target date 15 Mar 2027"); not stored.
+    record.saved_changes = changes
     if not changes:
         return record  # nothing to save, nothing to record
     # Lock order, the same on every write path: the task force's row first

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.db.models import TextChoices
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments.core.models import MilestoneStatus, Status, TaskForce
 from assessments.core.progress import Progress, StageProgress, compute_progress
@@ -183,7 +184,7 @@ def snapshot_label(snapshot: Snapshot) -> str:
     submitted = timezone.localtime(snapshot.changed_at).date()
     return (
         f"{snapshot.submission.cycle.title}, version {snapshot.number}, "
-        f"submitted {submitted.day} {submitted:%B %Y}"
+        f"submitted {date_format(submitted)}"
     )
 
 

@@ -8,6 +8,7 @@ import datetime
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments.core.attention import (
     ATTENTION_LIMIT,
@@ -21,7 +22,7 @@ from assessments.cycles.models import HANDED_IN, CycleSubmission, Snapshot, Subm
 
 
 def _day(day: datetime.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return date_format(day)
 
 
 def _days(n: int) -> str:

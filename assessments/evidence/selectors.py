@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments.core.models import MilestoneStatus, Status, TaskForce
 from assessments.evidence.models import Evidence
@@ -37,7 +38,7 @@ class EvidenceSummary:
     def text(self) -> str:
         if self.last_checked_on is not None:
             day = self.last_checked_on
-            return f"Evidence checked on {day.day} {day:%B %Y} ({self.nouns})"
+            return f"Evidence checked on {date_format(day)} ({self.nouns})"
         return f"{self.nouns}, none checked"
 
 

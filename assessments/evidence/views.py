@@ -155,7 +155,7 @@ def _warn_if_same_as_previous(
             '<a href="{}">remove this copy</a>.',
             task_force.name,
             previous.milestone.name,
-            date_filter(previous.added_at, "j F Y"),
+            date_filter(previous.added_at),
             remove_url,
         ),
     )

@@ -33,6 +33,7 @@ from django.db.models import prefetch_related_objects
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 
 from assessments.core import hooks
@@ -147,7 +148,7 @@ def recipients(
 def _day(moment: datetime.datetime | datetime.date) -> str:
     if isinstance(moment, datetime.datetime):
         moment = timezone.localdate(moment)
-    return f"{moment.day} {moment:%B %Y}"
+    return date_format(moment)
 
 
 @dataclass(frozen=True)

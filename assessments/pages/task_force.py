@@ -15,7 +15,7 @@ from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache, services
 from assessments.core.filters import HistoryFilters
 from assessments.core.forms import MilestoneStatusForm, PartnerLinkForm, PublicContactForm
-from assessments.core.priorities import PRIORITY_RULE, priorities_from, review_due_from
+from assessments.core.priorities import PRIORITY_RULE, focus, priorities_from, review_due_from
 from assessments.core.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
 from assessments.core.trend import render_svg, trend_for
 from assessments.cycles.models import CycleSubmission
@@ -33,6 +33,7 @@ from assessments.models import (
 )
 from assessments.pages import history
 from assessments.pages.attention import menu_counts, needs_attention
+from assessments.pages.saved import saved_message
 from assessments.register.selectors import INFORMED_MILESTONES, register_summary
 from stages.models import Milestone
 from taskforce_site.security import log_event
@@ -105,6 +106,10 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
     progress, sections = board_for(task_force)
     today = timezone.localdate()
     register = register_summary(task_force, today)
+    # Focused by default: what needs something open, achieved milestones
+    # folded per stage. ?show=all opens every one (remembered nowhere).
+    show_all = request.GET.get("show") == "all"
+    stages = focus(sections, today, fold=not show_all)
     return render(
         request,
         "assessments/pages/task_force_detail.html",
@@ -117,6 +122,9 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "team": task_force.team() if can_edit else [],
             "progress": progress,
             "sections": sections,
+            "stages": stages,
+            "show_all": show_all,
+            "folded_count": sum(len(stage.folded_rows) for stage in stages),
             "working_stage_rule": WORKING_STAGE_RULE,
             "priorities": priorities_from(sections, today),
             "priority_rule": PRIORITY_RULE,
@@ -275,10 +283,7 @@ def milestone_edit(request: HttpRequest, slug: str, milestone_slug: str) -> Http
                 )
                 record = error.current
             else:
-                messages.success(
-                    request,
-                    f"Saved: {milestone.name} is now {saved.get_status_display().lower()}.",
-                )
+                messages.success(request, saved_message(milestone, saved))
                 _ask_to_review_if_lapsed(request, task_force, milestone, saved)
                 back = cycle_return_url(request)
                 if back:
@@ -369,7 +374,7 @@ def _save_in_place(
     if form.is_valid():
         try:
             shown = _save_form(request, task_force, milestone, form)
-            message = f"Saved: {milestone.name} is now {shown.get_status_display().lower()}."
+            message = saved_message(milestone, shown)
             _ask_to_review_if_lapsed(request, task_force, milestone, shown)
         except ValidationError as problem:
             error = " ".join(problem.messages)
@@ -538,6 +543,9 @@ def partner(request: HttpRequest, token: str) -> HttpResponse:
                 "task_force": task_force,
                 "progress": progress,
                 "sections": sections,
+                # Every milestone open: see the user guide (partners read the
+                # page whole, and there is nothing on it to update).
+                "stages": focus(sections, today, fold=False),
                 "working_stage_rule": WORKING_STAGE_RULE,
                 "priorities": priorities_from(sections, today),
                 "priority_rule": PRIORITY_RULE,

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments.common.models import AppendOnlyRecord
 from assessments.core.models import NO_IDENTIFYING_DETAILS, TaskForce
@@ -347,5 +348,5 @@ def _register_value(field: str, value) -> str:
             day = datetime.date.fromisoformat(value)
         except (TypeError, ValueError):
             return str(value)
-        return f"{day.day} {day:%B %Y}"
+        return date_format(day)
     return str(value)

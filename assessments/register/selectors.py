@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments.core.attention import (
     ATTENTION_LIMIT,
@@ -112,8 +113,8 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _day(day: datetime.date, today: datetime.date) -> str:
-    return f"{day.day} {day:%B}" if day.year == today.year else f"{day.day} {day:%B %Y}"
+def _day(day: datetime.date) -> str:
+    return date_format(day)
 
 
 def _notes(summary: RegisterSummary, sectors: list[Sector]) -> dict[str, MilestoneNote]:
@@ -123,7 +124,6 @@ def _notes(summary: RegisterSummary, sectors: list[Sector]) -> dict[str, Milesto
             "what it says about this milestone."
         )
         return dict.fromkeys(INFORMED_MILESTONES, empty)
-    today = summary.today
     in_force, expiring, expired = summary.in_force, summary.expiring, summary.expired
 
     mou = [
@@ -134,11 +134,11 @@ def _notes(summary: RegisterSummary, sectors: list[Sector]) -> dict[str, Milesto
         )
     ]
     if len(expiring) == 1:
-        mou.append(f"1 expires on {_day(expiring[0].mou_renews_on, today)}")
+        mou.append(f"1 expires on {_day(expiring[0].mou_renews_on)}")
     elif expiring:
         mou.append(
             f"{len(expiring)} expire within {summary.window_days} days, the first on "
-            f"{_day(expiring[0].mou_renews_on, today)}"
+            f"{_day(expiring[0].mou_renews_on)}"
         )
     if expired:
         mou.append(_plural(len(expired), "MOU expired", "MOUs expired"))
@@ -221,7 +221,7 @@ def mous_expiring_group(user, today: datetime.date | None = None) -> AttentionGr
                 url=reverse(
                     "assessments:partner_agency_edit", args=[agency.task_force.slug, agency.pk]
                 ),
-                detail=f"renews on {_day(agency.mou_renews_on, today)}",
+                detail=f"renews on {_day(agency.mou_renews_on)}",
             )
             for agency in agencies
         ],

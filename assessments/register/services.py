@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache
@@ -226,7 +227,7 @@ def partner_agency_leave(
     register (and the history), no longer counted among the partners."""
     if agency.left_on is not None:
         day = agency.left_on
-        message = f"{agency.name} already left on {day.day} {day:%B %Y}."
+        message = f"{agency.name} already left on {date_format(day)}."
         raise ValidationError({"left_on": [message]})
     return _update(
         agency,

@@ -157,8 +157,46 @@ function setUpChoiceFilters() {
   }
 }
 
+// The task force page folds achieved milestones into a <details> per stage.
+// A link to one of them (the jump list, the review list, a redirect after a
+// save: #milestone-...) opens its fold first, so the browser can scroll to
+// it and Tab goes on from there. After an in-place save the fold's count
+// follows the rows' statuses (a changed row stays where it is until reload).
+function setUpFoldedMilestones() {
+  function openFoldOf(id) {
+    const target = id && document.getElementById(id);
+    const fold = target && target.closest("details.folded-milestones");
+    if (fold && !fold.open) {
+      fold.open = true;
+      return target;
+    }
+    return null;
+  }
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest('a[href^="#"]');
+    if (link) openFoldOf(decodeURIComponent(link.hash.slice(1)));
+  });
+  function openFromHash() {
+    const target = openFoldOf(decodeURIComponent(window.location.hash.slice(1)));
+    if (target) target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", openFromHash);
+  openFromHash();
+  document.body.addEventListener("htmx:afterSwap", () => {
+    for (const fold of document.querySelectorAll("details.folded-milestones")) {
+      const rows = fold.querySelectorAll("li.milestone");
+      const achieved = fold.querySelectorAll('li.milestone[data-status="achieved"]').length;
+      const changed = rows.length - achieved;
+      let text = `${achieved} achieved milestone${achieved === 1 ? "" : "s"}`;
+      if (changed) text += ` and ${changed} changed since the page was loaded`;
+      fold.querySelector("[data-folded-label]").textContent = text;
+    }
+  });
+}
+
 setUpCopyButtons();
 setUpChoiceFilters();
 setUpPrintButtons();
 setUpUnsavedStatuses();
 setUpUnsavedText();
+setUpFoldedMilestones();

@@ -114,11 +114,11 @@ def test_pages_say_since_when_a_milestone_has_its_status(guidance, task_force, c
     _update(task_force, "task-force-mou", coordinator, status=Status.ACHIEVED, notes="renewed")
     client.force_login(coordinator)
     html = client.get(reverse("assessments:task_force", args=[task_force.slug])).content.decode()
-    assert "Achieved since 12 March 2026" in html
+    assert "Achieved since 12 Mar 2026" in html
     link = PartnerLinkFactory(task_force=task_force, token="since-token")
     assert link.pk
     partner = Client().get("/p/since-token/").content.decode()
-    assert "Achieved since 12 March 2026" in partner
+    assert "Achieved since 12 Mar 2026" in partner
 
 
 def _history(client, task_force, **params):

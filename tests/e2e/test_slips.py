@@ -59,7 +59,7 @@ def test_a_status_picked_but_not_saved_is_marked_and_leaving_asks_first(
     row.get_by_label("Status of Task Force MOU").focus()
     page.keyboard.press("ArrowDown")
     expect(marker).to_be_visible()
-    expect(row.locator("form.quick-status")).to_have_class("quick-status mt-2 is-unsaved")
+    expect(row.locator("form.quick-status")).to_have_class("quick-status is-unsaved")
 
     dialogs = []
 

@@ -100,3 +100,71 @@ def test_keyboard_focus_is_clearly_visible_on_every_kind_of_control(
         rgb = tuple(int(v) for v in style[2][style[2].index("(") + 1 : -1].split(",")[:3])
         # WCAG 2.2: at least 3:1 against the white page.
         assert (1.05) / (_luminance(rgb) + 0.05) >= 3, (selector, style)
+
+
+def _achieve(task_force, coordinator, slugs):
+    for slug in slugs:
+        services.milestone_status_update(
+            task_force=task_force,
+            milestone=Milestone.objects.get(slug=slug),
+            status=Status.ACHIEVED,
+            user=coordinator,
+        )
+
+
+def test_a_folded_achieved_milestone_changes_status_from_the_keyboard_in_two_presses_on_a_phone(
+    page: Page, task_force, coordinator, guidance
+):
+    """The fold opens with one key, the status saves with another; the row
+    stays where it is and the fold's count follows."""
+    page.set_viewport_size({"width": 375, "height": 800})
+    _achieve(task_force, coordinator, ["agency-awareness", "community-awareness"])
+    log_in(page, coordinator.username)
+    page.goto(f"/task-forces/{task_force.slug}/")
+    fold = page.locator("#achieved-foundation")
+    expect(fold.locator("summary")).to_have_text("2 achieved milestones in Foundation, nothing due")
+    row = page.locator("#milestone-agency-awareness")
+    expect(row).to_be_hidden()
+    for _ in range(400):  # Tab to the fold's summary, as a keyboard user would
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.parentElement.id") == "achieved-foundation":
+            break
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")  # 1: open the fold
+    expect(row).to_be_visible()
+    page.keyboard.press("Tab")  # the row's evidence link
+    page.keyboard.press("Tab")  # its status
+    assert page.evaluate("document.activeElement.id") == "status-agency-awareness"
+    page.keyboard.type("Lapsed")  # a focused menu picks the option typed
+    assert page.evaluate("document.activeElement.value") == "lapsed"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # 2: save
+    expect(row.get_by_role("status")).to_have_text("Saved: Agency Awareness is now lapsed.")
+    # Where it was, in the open fold, until the page is loaded again.
+    expect(fold.locator("#milestone-agency-awareness")).to_be_visible()
+    expect(fold.locator("summary [data-folded-label]")).to_have_text(
+        "1 achieved milestone and 1 changed since the page was loaded"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.reload()
+    expect(page.locator("#achieved-foundation summary")).to_have_text(
+        "1 achieved milestone in Foundation, nothing due"
+    )
+    expect(page.locator("#milestone-agency-awareness")).to_be_visible()  # open: lapsed
+
+
+def test_the_jump_list_opens_the_fold_of_the_milestone_it_leads_to(
+    page: Page, task_force, coordinator, guidance
+):
+    _achieve(task_force, coordinator, ["task-force-mou"])
+    log_in(page, coordinator.username)
+    page.goto(f"/task-forces/{task_force.slug}/")
+    row = page.locator("#milestone-task-force-mou")
+    expect(row).to_be_hidden()
+    page.get_by_text("Jump to a milestone").click()
+    page.locator("#jump-list").get_by_role("link", name="Task Force MOU").click()
+    expect(row).to_be_visible()
+    expect(row).to_be_in_viewport()
+    # A link from elsewhere (a save's redirect) opens it too.
+    page.goto(f"/task-forces/{task_force.slug}/#milestone-task-force-mou")
+    expect(row).to_be_visible()

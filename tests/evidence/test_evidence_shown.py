@@ -115,7 +115,7 @@ def test_task_force_page_says_when_evidence_was_checked(
         at=timezone.make_aware(datetime.datetime(2026, 3, 3, 12, 0)),
     )
     html = coordinator_client.get(f"/task-forces/{task_force.slug}/").content.decode()
-    assert "Evidence checked on 3 March 2026" in _line(html)
+    assert "Evidence checked on 3 Mar 2026" in _line(html)
     assert "(2 documents)" in _line(html)
 
 

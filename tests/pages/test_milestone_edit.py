@@ -43,7 +43,10 @@ def test_saving_records_the_status_and_returns_to_the_page_with_a_confirmation(
     response = coordinator_client.post(_url(task_force), _valid(), follow=True)
     page = reverse("assessments:task_force", args=[task_force.slug])
     assert response.redirect_chain == [(f"{page}#milestone-{MILESTONE}", 302)]
-    assert "Saved: Task Force MOU is now achieved." in response.content.decode()
+    assert (
+        "Saved: Task Force MOU is now achieved, with target date 31 Mar 2027,"
+        " lead partner Sheriff&#x27;s Office and notes."
+    ) in response.content.decode()
     record = MilestoneStatus.objects.get(task_force=task_force)
     assert record.milestone.slug == MILESTONE
     assert record.status == Status.ACHIEVED

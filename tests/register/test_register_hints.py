@@ -51,7 +51,7 @@ def test_hint_counts_signed_current_mous_and_names_the_expiry_day(task_force, wi
     _signed(task_force, datetime.date(2027, 3, 3))
     PartnerAgencyFactory(task_force=task_force, mou_status=MouStatus.DRAFTING)
     note = _notes(task_force)[TASK_FORCE_MOU]
-    assert note.hint == "5 partners with a signed, current MOU; 1 expires on 3 March."
+    assert note.hint == "5 partners with a signed, current MOU; 1 expires on 3 Mar 2027."
     assert note.flag == ""
 
 
@@ -62,14 +62,14 @@ def test_hint_gives_the_first_of_several_expiring_and_counts_expired(task_force,
     note = _notes(task_force)[TASK_FORCE_MOU]
     assert note.hint == (
         "2 partners with a signed, current MOU; 2 expire within 60 days, the first on "
-        "10 February; 1 MOU expired."
+        "10 Feb 2027; 1 MOU expired."
     )
 
 
 def test_expiry_in_another_year_names_the_year(task_force, window):
     _signed(task_force, datetime.date(2027, 1, 10))
     note = _notes(task_force, datetime.date(2026, 12, 1))[TASK_FORCE_MOU]
-    assert "1 expires on 10 January 2027" in note.hint
+    assert "1 expires on 10 Jan 2027" in note.hint
 
 
 def test_mou_flag_when_the_only_mou_expired_yesterday(task_force):

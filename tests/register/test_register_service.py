@@ -80,7 +80,7 @@ def test_update_records_old_and_new_of_each_changed_field(task_force, coordinato
         "mou_signed_on": [None, "2026-02-01"],
     }
     assert ("MOU status", "None", "Signed") in change.field_changes
-    assert ("MOU signed on", "—", "1 February 2026") in change.field_changes
+    assert ("MOU signed on", "—", "1 Feb 2026") in change.field_changes
     assert PartnerAgency.objects.get().version == 2
 
 

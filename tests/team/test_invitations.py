@@ -552,7 +552,7 @@ def test_an_existing_account_gets_no_role_until_it_accepts_the_e_mail(
     for part in (message.body, message.alternatives[0][0]):
         assert "Robin Reyes" in part and "Casey Coord" in part and task_force.name in part
         assert f"http://testserver{answer_url}" in part
-        assert dateformat.format(timezone.localtime(invitation.expires_at), "j F Y") in part
+        assert dateformat.format(timezone.localtime(invitation.expires_at), "j M Y") in part
         assert "accept or decline" in part
 
     # Signing in is not accepting.
