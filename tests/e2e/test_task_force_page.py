@@ -72,7 +72,8 @@ def test_the_ninth_milestone_is_reached_from_the_keyboard_through_the_jump_list(
     presses = keys + 2 + 1 + 9 + 3
     print(f"9th milestone: {by_tab} presses of Tab; {presses} keys through the jump list")
     assert presses < by_tab
-    assert presses <= 25
+    # 26: the menu's Help requests link (issue 30) is one more stop on the way.
+    assert presses <= 26
 
 
 def _luminance(rgb: tuple[int, int, int]) -> float:
