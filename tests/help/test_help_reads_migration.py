@@ -34,3 +34,7 @@ def test_existing_threads_are_read_by_their_coordinators():
     reads = new.get_model("assessments", "HelpRequestRead").objects
     assert list(reads.values_list("user_id", "request_id")) == [(coordinator.pk, request.pk)]
     assert manager.pk not in reads.values_list("user_id", flat=True)
+    # Back to the latest migration: later tests expect the whole schema.
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -54,7 +54,7 @@ def test_daily_events_join_the_next_daily_email_once(people):
     casey = next(m for m in messages if m.to == [people.casey.email])
     assert casey.subject.endswith(
         "A review cycle is open for Lane County Task Force: 2027 annual self-assessment, "
-        "due 17 July 2026"
+        "due 17 Jul 2026"
     )
     assert "What happened:" in casey.body
     assert "Pat Manager opened the review cycle" in casey.body

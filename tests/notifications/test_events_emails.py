@@ -47,7 +47,7 @@ def test_a_cycle_opening_tells_the_coordinators_who_chose_right_away(people):
     casey = next(m for m in messages if m.to == [people.casey.email])
     assert casey.subject.startswith("A review cycle is open for Lane County Task Force")
     assert "Pat Manager opened the review cycle “2027 annual self-assessment”" in casey.body
-    assert "due on 17 July 2026" in casey.body
+    assert "due on 17 Jul 2026" in casey.body
     cycle_page = "https://tracker.example.gov/cycles/"
     assert cycle_page in casey.body and "/task-forces/lane/" in casey.body
     assert "Hello Casey Demo," in casey.body
@@ -78,7 +78,7 @@ def test_a_due_date_change_tells_the_task_forces_still_to_hand_in(people):
     messages = sent()
     # Coos has been accepted: nothing left to hand in, nothing to tell.
     assert to(messages) == [people.casey.email]
-    assert messages[0].subject == "New due date for 2027 annual self-assessment: 28 July 2026"
+    assert messages[0].subject == "New due date for 2027 annual self-assessment: 28 Jul 2026"
     assert "Sam Staff changed the due date" in messages[0].body
 
 
@@ -101,7 +101,7 @@ def test_the_admin_due_date_change_sends_the_news(people, client):
     assert response.status_code == 302, response.content.decode()[:2000]
     messages = list(mail.outbox)
     assert to(messages) == [people.casey.email]
-    assert "now due on 3 August 2026" in messages[0].body
+    assert "now due on 3 Aug 2026" in messages[0].body
 
 
 def test_each_version_handed_in_tells_the_program_managers_who_chose_right_away(people):

@@ -46,6 +46,9 @@ def test_admin_edits_a_milestones_name_description_and_order(guidance, admin_cli
             "order": 9,
             "description": "New text.",
             "is_active": "on",
+            # The resources inline (stages/admin.py), left empty.
+            "resources-TOTAL_FORMS": "0",
+            "resources-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
