@@ -64,7 +64,7 @@ def test_coordinator_adds_three_partners_signs_one_mou_and_sees_the_hint_change(
 
     page.goto(f"/task-forces/{task_force.slug}/")
     expect(page.locator(MOU_HINT)).to_contain_text(
-        f"1 partner with a signed, current MOU; 1 expires on {renews.day} {renews:%B}"
+        f"1 partner with a signed, current MOU; 1 expires on {renews.day} {renews:%b %Y}"
     )
     expect(page.locator("#register-summary")).to_contain_text("3 active partner agencies")
     assert PartnerAgency.objects.filter(mou_status="signed").count() == 1
