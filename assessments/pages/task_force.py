@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
@@ -39,6 +39,8 @@ from stages.models import Milestone
 from taskforce_site.security import log_event
 
 DASHBOARD_PAGE_SIZE = 50
+# More task forces than this on someone's dashboard: it offers a filter.
+DASHBOARD_FILTER_FROM = 10
 
 
 def cycle_return_url(request: HttpRequest) -> str:
@@ -58,9 +60,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # Only ids and revisions: the list below is cached on them, so a request
     # that finds it cached reads nothing else.
     visible = TaskForce.objects.visible_to(request.user)
-    page = Paginator(visible.values_list("pk", "revision"), DASHBOARD_PAGE_SIZE).get_page(
+    # A filter by name and region for those who see many task forces.
+    name = request.GET.get("q", "").strip()[:100]
+    region = request.GET.get("region", "").strip()[:100]
+    shown = visible
+    if name:
+        shown = shown.filter(name__icontains=name)
+    if region:
+        shown = shown.filter(region=region)
+    page = Paginator(shown.values_list("pk", "revision"), DASHBOARD_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    filtering = bool(name or region)
+    # Unfiltered, the paginator counted every task force the person sees.
+    offers_filter = filtering or page.paginator.count > DASHBOARD_FILTER_FROM
     can_import = can_import_statuses(request.user)
 
     def build_list() -> str:
@@ -75,12 +88,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "page": page,
                 "cards": [(tf, progress[tf.pk]) for tf in task_forces],
                 "can_import": can_import,
+                "query": query,
             },
         )
 
     counts = menu_counts(request.user)
+    # The pager keeps the filter.
+    query = urlencode({key: value for key, value in (("q", name), ("region", region)) if value})
     key = page_cache.revisions_key(
-        "dashboard", page.object_list, page.number, page.paginator.count, can_import
+        "dashboard", page.object_list, page.number, page.paginator.count, can_import, query
     )
     return render(
         request,
@@ -94,6 +110,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # Read once: the menu's counts also say whether they coordinate.
             "menu_counts": counts,
             "has_task_forces": bool(page.object_list),
+            "filtering": filtering,
+            "offers_filter": offers_filter,
+            "name": name,
+            "region": region,
+            "regions": (
+                visible.exclude(region="")
+                .order_by("region")
+                .values_list("region", flat=True)
+                .distinct()
+                if offers_filter
+                else []
+            ),
             "task_force_list": page_cache.cached(key, build_list),
             "working_stage_rule": WORKING_STAGE_RULE,
         },

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from assessments.models import MilestoneStatus, Status, TaskForce
-from stages.models import Milestone
+from stages.models import Milestone, MilestoneResource
 
 
 def _seed():
@@ -36,10 +36,26 @@ def test_seed_demo_again_duplicates_nothing_and_gives_new_passwords(db, settings
     settings.DEBUG = True
     first = _seed()
     count = MilestoneStatus.objects.count()
+    resources = MilestoneResource.objects.count()
     second = _seed()
     assert TaskForce.objects.count() == 6
     assert MilestoneStatus.objects.count() == count
+    assert MilestoneResource.objects.count() == resources
     assert first != second
+
+
+def test_seed_demo_attaches_real_public_resources_to_every_stage(db, settings):
+    settings.DEBUG = True
+    _seed()
+    resources = MilestoneResource.objects.select_related("milestone__stage")
+    assert {resource.milestone.stage.slug for resource in resources} == {
+        "foundation",
+        "stabilization",
+        "sustainability",
+    }
+    # Names and addresses only: nothing copied from them.
+    assert all(resource.url.startswith("https://") and not resource.note for resource in resources)
+    assert any(resource.public for resource in resources)
 
 
 def test_seed_demo_refuses_to_run_with_debug_off(db, settings):

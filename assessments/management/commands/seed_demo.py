@@ -32,7 +32,7 @@ from assessments.models import (
 )
 from assessments.register import services as register
 from assessments.roles import PROGRAM_MANAGERS_GROUP
-from stages.models import Milestone, Stage
+from stages.models import Milestone, MilestoneResource, Stage
 
 # Sample county task forces (fictional data about real places).
 DEMO_TASK_FORCES = [
@@ -216,7 +216,62 @@ class Command(BaseCommand):
                     )
         _seed_past_cycle(admin, coordinator, now)
         _seed_waiting(manager, coordinator, now)
+        _seed_resources()
         return admin_password, coordinator_password, manager_password
+
+
+# Real public resources, by name and address only (no copied content), a
+# few per stage: (milestone slug, title, address, shown to partners).
+DEMO_RESOURCES = [
+    (
+        "task-force-formation",
+        "Human Trafficking Task Force e-Guide (OVC TTAC)",
+        "https://www.ovcttac.gov/taskforceguide/eguide/",
+        True,
+    ),
+    (
+        "task-force-mou",
+        "Human Trafficking Task Force e-Guide (OVC TTAC)",
+        "https://www.ovcttac.gov/taskforceguide/eguide/",
+        True,
+    ),
+    ("community-awareness", "Blue Campaign (DHS)", "https://www.dhs.gov/blue-campaign", True),
+    (
+        "agency-awareness",
+        "National Human Trafficking Hotline",
+        "https://humantraffickinghotline.org/",
+        True,
+    ),
+    ("data-collection", "Office for Victims of Crime", "https://ovc.ojp.gov/", False),
+    ("update-response-protocols", "Bureau of Justice Assistance", "https://bja.ojp.gov/", False),
+    (
+        "awareness-in-schools-and-colleges",
+        "Blue Campaign (DHS)",
+        "https://www.dhs.gov/blue-campaign",
+        True,
+    ),
+    ("data-systems-in-place", "Office for Victims of Crime", "https://ovc.ojp.gov/", False),
+    (
+        "youth-voice",
+        "National Center for Missing & Exploited Children",
+        "https://www.missingkids.org/",
+        True,
+    ),
+]
+
+
+def _seed_resources() -> None:
+    """A few resources per stage, so Next priorities and partner pages show
+    them; once, and never over an admin's own."""
+    by_slug = Milestone.objects.in_bulk([slug for slug, *_ in DEMO_RESOURCES], field_name="slug")
+    for order, (slug, title, url, public) in enumerate(DEMO_RESOURCES):
+        milestone = by_slug.get(slug)
+        if milestone is not None:
+            MilestoneResource.objects.get_or_create(
+                milestone=milestone,
+                title=title,
+                defaults={"url": url, "public": public, "order": order},
+            )
 
 
 def _seed_register(
