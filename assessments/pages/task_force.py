@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -55,14 +56,21 @@ def cycle_return_url(request: HttpRequest) -> str:
     return ""
 
 
+class DashboardFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=100, strip=True)
+    region = forms.CharField(required=False, max_length=100, strip=True)
+
+
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     # Only ids and revisions: the list below is cached on them, so a request
     # that finds it cached reads nothing else.
     visible = TaskForce.objects.visible_to(request.user)
-    # A filter by name and region for those who see many task forces.
-    name = request.GET.get("q", "").strip()[:100]
-    region = request.GET.get("region", "").strip()[:100]
+    # A filter by name and region for those who see many task forces. A
+    # value the form refuses (a NUL character, say) filters nothing.
+    filters = DashboardFilterForm(request.GET)
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    name, region = cleaned.get("q", ""), cleaned.get("region", "")
     shown = visible
     if name:
         shown = shown.filter(name__icontains=name)
@@ -114,13 +122,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "offers_filter": offers_filter,
             "name": name,
             "region": region,
-            "regions": (
+            # Read whether or not the filter is offered: one query either way,
+            # so the page's count does not depend on how many there are.
+            "regions": list(
                 visible.exclude(region="")
                 .order_by("region")
                 .values_list("region", flat=True)
                 .distinct()
-                if offers_filter
-                else []
             ),
             "task_force_list": page_cache.cached(key, build_list),
             "working_stage_rule": WORKING_STAGE_RULE,

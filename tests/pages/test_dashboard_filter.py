@@ -82,3 +82,9 @@ def test_filtering_costs_no_more_queries(staff_client, many, django_assert_max_n
     staff_client.get(URL)
     with django_assert_max_num_queries(15):
         assert staff_client.get(URL, {"q": "coast", "region": "North Coast"}).status_code == 200
+
+
+def test_a_nul_character_filters_nothing_and_fails_nothing(staff_client, many):
+    response = staff_client.get(URL, {"q": "coast\x00", "region": "\x00"})
+    assert response.status_code == 200
+    assert len(response.context["cards"]) == 12
