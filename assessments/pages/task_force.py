@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -8,16 +7,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
 from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache, services
 from assessments.core.filters import HistoryFilters
-from assessments.core.forms import MilestoneStatusForm, PartnerLinkForm, PublicContactForm
+from assessments.core.forms import MilestoneStatusForm
 from assessments.core.priorities import PRIORITY_RULE, focus, priorities_from, review_due_from
-from assessments.core.progress import WORKING_STAGE_RULE, board_for, board_from, progress_for
+from assessments.core.progress import WORKING_STAGE_RULE, board_for, board_from
 from assessments.core.trend import render_svg, trend_for
 from assessments.cycles.models import CycleSubmission
 from assessments.evidence import selectors as evidence_summary
@@ -29,19 +28,13 @@ from assessments.models import (
     PartnerLink,
     Status,
     TaskForce,
-    can_import_statuses,
     can_read_all_task_forces,
 )
 from assessments.pages import history
-from assessments.pages.attention import menu_counts, needs_attention
 from assessments.pages.saved import saved_message
 from assessments.register.selectors import INFORMED_MILESTONES, register_summary
 from stages.models import Milestone
 from taskforce_site.security import log_event
-
-DASHBOARD_PAGE_SIZE = 50
-# More task forces than this on someone's dashboard: it offers a filter.
-DASHBOARD_FILTER_FROM = 10
 
 
 def cycle_return_url(request: HttpRequest) -> str:
@@ -54,86 +47,6 @@ def cycle_return_url(request: HttpRequest) -> str:
     ):
         return target
     return ""
-
-
-class DashboardFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100, strip=True)
-    region = forms.CharField(required=False, max_length=100, strip=True)
-
-
-@require_safe
-def dashboard(request: HttpRequest) -> HttpResponse:
-    # Only ids and revisions: the list below is cached on them, so a request
-    # that finds it cached reads nothing else.
-    visible = TaskForce.objects.visible_to(request.user)
-    # A filter by name and region for those who see many task forces. A
-    # value the form refuses (a NUL character, say) filters nothing.
-    filters = DashboardFilterForm(request.GET)
-    cleaned = filters.cleaned_data if filters.is_valid() else {}
-    name, region = cleaned.get("q", ""), cleaned.get("region", "")
-    shown = visible
-    if name:
-        shown = shown.filter(name__icontains=name)
-    if region:
-        shown = shown.filter(region=region)
-    page = Paginator(shown.values_list("pk", "revision"), DASHBOARD_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    filtering = bool(name or region)
-    # Unfiltered, the paginator counted every task force the person sees.
-    offers_filter = filtering or page.paginator.count > DASHBOARD_FILTER_FROM
-    can_import = can_import_statuses(request.user)
-
-    def build_list() -> str:
-        by_pk = TaskForce.objects.prefetch_related("areas").in_bulk(
-            [pk for pk, _ in page.object_list]
-        )
-        task_forces = [by_pk[pk] for pk, _ in page.object_list if pk in by_pk]
-        progress = progress_for(task_forces)
-        return render_to_string(
-            "assessments/pages/_dashboard_list.html",
-            {
-                "page": page,
-                "cards": [(tf, progress[tf.pk]) for tf in task_forces],
-                "can_import": can_import,
-                "query": query,
-            },
-        )
-
-    counts = menu_counts(request.user)
-    # The pager keeps the filter.
-    query = urlencode({key: value for key, value in (("q", name), ("region", region)) if value})
-    key = page_cache.revisions_key(
-        "dashboard", page.object_list, page.number, page.paginator.count, can_import, query
-    )
-    return render(
-        request,
-        "assessments/pages/dashboard.html",
-        {
-            "attention": [
-                group
-                for group in needs_attention(request.user, coordinates=bool(counts.coordinated))
-                if group.items
-            ],
-            # Read once: the menu's counts also say whether they coordinate.
-            "menu_counts": counts,
-            "has_task_forces": bool(page.object_list),
-            "filtering": filtering,
-            "offers_filter": offers_filter,
-            "name": name,
-            "region": region,
-            # Read whether or not the filter is offered: one query either way,
-            # so the page's count does not depend on how many there are.
-            "regions": list(
-                visible.exclude(region="")
-                .order_by("region")
-                .values_list("region", flat=True)
-                .distinct()
-            ),
-            "task_force_list": page_cache.cached(key, build_list),
-            "working_stage_rule": WORKING_STAGE_RULE,
-        },
-    )
 
 
 @require_safe
@@ -481,81 +394,6 @@ def _stale_comparison(current: MilestoneStatus | None, yours: dict) -> dict:
             }
         )
     return {"current": current, "rows": rows}
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def sharing(request: HttpRequest, slug: str) -> HttpResponse:
-    task_force = task_force_for_editing(request, slug)
-    form = PartnerLinkForm(request.POST or None, task_force=task_force)
-    if request.method == "POST" and form.is_valid():
-        link, token = services.partner_link_create(
-            task_force=task_force, user=request.user, **form.cleaned_data
-        )
-        log_event("partner_link.created", request, task_force=task_force.slug, link_id=link.pk)
-        # Rendered, not redirected: the token exists only in this response.
-        url = request.build_absolute_uri(reverse("assessments:partner", args=[token]))
-        return render(
-            request,
-            "assessments/pages/partner_link_created.html",
-            {"task_force": task_force, "link": link, "url": url},
-            status=201,
-        )
-    links = task_force.partner_links.select_related("created_by", "agency")
-    return render(
-        request,
-        "assessments/pages/sharing.html",
-        {"task_force": task_force, "form": form, "links": links},
-    )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def public_contact(request: HttpRequest, slug: str) -> HttpResponse:
-    """The contact the partner page shows: partners who read it often want
-    to join or ask something. The task force's editors choose it."""
-    task_force = task_force_for_editing(request, slug)
-    # Bound on every POST: an all-empty form (clearing the contact) is a save.
-    form = PublicContactForm(
-        request.POST if request.method == "POST" else None, instance=task_force
-    )
-    if request.method == "POST":
-        if form.is_valid():
-            services.task_force_contact_update(
-                task_force=task_force,
-                name=form.cleaned_data["public_contact_name"],
-                email=form.cleaned_data["public_contact_email"],
-                phone=form.cleaned_data["public_contact_phone"],
-            )
-            messages.success(request, "Saved: the partner page shows the new contact.")
-            return redirect("assessments:sharing", slug=task_force.slug)
-        # The form's instance took the refused values: the page names the saved ones.
-        task_force.refresh_from_db()
-    return render(
-        request,
-        "assessments/pages/public_contact.html",
-        {"task_force": task_force, "form": form},
-        status=400 if form.errors else 200,
-    )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def partner_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """A confirmation naming the partner, then the revocation: it cannot be
-    undone (the link's token is not kept), so one slip of a click must not do it."""
-    task_force = task_force_for_editing(request, slug)
-    link = get_object_or_404(PartnerLink, pk=pk, task_force=task_force)
-    if request.method != "POST" or link.revoked_at is not None:
-        if link.revoked_at is not None:
-            messages.info(request, f"The link for {link.label} was already revoked.")
-            return redirect("assessments:sharing", slug=task_force.slug)
-        return render(
-            request,
-            "assessments/pages/partner_link_revoke.html",
-            {"task_force": task_force, "link": link},
-        )
-    services.partner_link_revoke(link=link)
-    log_event("partner_link.revoked", request, task_force=task_force.slug, link_id=link.pk)
-    messages.success(request, f"Revoked the link for {link.label}. It no longer opens.")
-    return redirect("assessments:sharing", slug=task_force.slug)
 
 
 @login_not_required

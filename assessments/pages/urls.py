@@ -4,10 +4,10 @@ history, sharing, partner page and exports."""
 from django.urls import path
 
 import assessments.core.converters  # noqa: F401  (registers fmt and planfmt)
-from assessments.pages import exports, task_force
+from assessments.pages import dashboard, exports, sharing, task_force
 
 urlpatterns = [
-    path("", task_force.dashboard, name="dashboard"),
+    path("", dashboard.dashboard, name="dashboard"),
     path("task-forces/<slug:slug>/", task_force.task_force_detail, name="task_force"),
     path(
         "task-forces/<slug:slug>/milestones/<slug:milestone_slug>/",
@@ -32,15 +32,15 @@ urlpatterns = [
         task_force.milestones_confirm,
         name="milestones_confirm",
     ),
-    path("task-forces/<slug:slug>/sharing/", task_force.sharing, name="sharing"),
+    path("task-forces/<slug:slug>/sharing/", sharing.sharing, name="sharing"),
     path(
         "task-forces/<slug:slug>/sharing/contact/",
-        task_force.public_contact,
+        sharing.public_contact,
         name="public_contact",
     ),
     path(
         "task-forces/<slug:slug>/sharing/<int:pk>/revoke/",
-        task_force.partner_link_revoke,
+        sharing.partner_link_revoke,
         name="partner_link_revoke",
     ),
     path("p/<str:token>/", task_force.partner, name="partner"),
