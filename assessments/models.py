@@ -7,6 +7,15 @@ whatever package a model lives in. Add a feature's new model here too.
 
 # ruff: noqa: F401
 
+from assessments.activity.models import (
+    NO_NAMES,
+    ActivityChange,
+    ActivityCount,
+    ActivityEntry,
+    ActivityEntryQuerySet,
+    ActivityKind,
+    Measure,
+)
 from assessments.common.models import (
     AppendOnly,
     AppendOnlyQuerySet,
@@ -23,6 +32,7 @@ from assessments.core.models import (
     MilestoneStatusQuerySet,
     PartnerLink,
     PartnerLinkQuerySet,
+    Sector,
     Status,
     StatusChange,
     StatusChangeQuerySet,
@@ -88,7 +98,6 @@ from assessments.register.models import (
     PartnerAgencyQuerySet,
     PartnershipType,
     RegisterChange,
-    Sector,
 )
 from assessments.roles import (
     PROGRAM_MANAGERS_GROUP,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("assessments.help.urls")),
     path("", include("assessments.evidence.urls")),
     path("", include("assessments.register.urls")),
+    path("", include("assessments.activity.urls")),
     path("", include("assessments.team.urls")),
     path("", include("assessments.cycles.urls")),
     path("", include("assessments.notifications.urls")),

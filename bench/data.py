@@ -24,6 +24,9 @@ from django.utils.text import slugify
 
 from assessments.models import (
     PROGRAM_MANAGERS_GROUP,
+    ActivityCount,
+    ActivityEntry,
+    ActivityKind,
     Area,
     MilestoneStatus,
     MouStatus,
@@ -381,6 +384,7 @@ def build(n: int) -> World:
             MilestoneStatus.objects.bulk_create(statuses, batch_size=BATCH_ROWS)
             StatusChange.objects.bulk_create(changes, batch_size=BATCH_ROWS)
             PartnerAgency.objects.bulk_create(agencies, batch_size=BATCH_ROWS)
+            _activity(task_forces[batch_start : batch_start + BATCH_TASK_FORCES], sector_ids, today)
             if n > BATCH_TASK_FORCES:
                 log(f"   {min(n, batch_start + BATCH_TASK_FORCES):,}/{n:,} task forces")
 
@@ -404,6 +408,39 @@ def build(n: int) -> World:
         changes=StatusChange.objects.count(),
         cycle_id=cycle_id,
     )
+
+
+def _activity(task_forces, sector_ids, today: datetime.date) -> None:
+    """A year of activity per task force, in bulk (two INSERTs per batch):
+    a meeting most months with agencies attending, a training or two with
+    people trained, now and then outreach; for the statewide activity view
+    and the report pack."""
+    entries, plans = [], []
+    for task_force in task_forces:
+        rng = random.Random(f"{SEED}-activity-{task_force.pk}")  # noqa: S311 - test data
+        for month in range(12):
+            day = today - datetime.timedelta(days=30 * month + rng.randint(1, 28))
+            kinds = [ActivityKind.TASK_FORCE_MEETING] if rng.random() < 0.8 else []
+            if rng.random() < 0.15:
+                kinds.append(ActivityKind.TRAINING_DELIVERED)
+            if rng.random() < 0.1:
+                kinds.append(ActivityKind.OUTREACH)
+            for kind in kinds:
+                entries.append(
+                    ActivityEntry(
+                        task_force_id=task_force.pk, date=day, kind=kind, title=kind.label
+                    )
+                )
+                measure = "trained" if kind == ActivityKind.TRAINING_DELIVERED else "agencies"
+                chosen = rng.sample(sector_ids, k=min(len(sector_ids), rng.randint(1, 4)))
+                plans.append([(measure, pk, rng.randint(1, 12)) for pk in chosen])
+    entries = ActivityEntry.objects.bulk_create(entries, batch_size=BATCH_ROWS)
+    counts = [
+        ActivityCount(entry_id=entry.pk, measure=measure, sector_id=pk, count=count)
+        for entry, plan in zip(entries, plans, strict=True)
+        for measure, pk, count in plan
+    ]
+    ActivityCount.objects.bulk_create(counts, batch_size=BATCH_ROWS)
 
 
 def _review_cycle(manager, today: datetime.date) -> int:

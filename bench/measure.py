@@ -10,16 +10,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import resolve
+from django.utils import timezone
 
 from assessments.common.spreadsheets import XLSX_CONTENT_TYPE, to_xlsx
 from assessments.core import importing
 from assessments.models import ImportBatch, MilestoneStatus, Status, TaskForce
 from assessments.pages import exports
+from assessments.pages.report_pack import half_year_of
 from bench.common import log
 from bench.data import World
 
@@ -28,6 +31,7 @@ TRIVIAL_PER_ROUND = 3  # more samples for the baseline that everything is divide
 SEED = 2026
 TRIVIAL_PATH = "/livez"
 SAVE = "save"
+REPORT_PACK = "report_pack"
 EXPORT_ALL = "export_all"  # grows with the rows: its target is per row, like the import's
 SAVE_STATUSES = (Status.IN_PROGRESS, Status.ACHIEVED)  # alternated, so every save changes
 
@@ -39,7 +43,7 @@ class BenchError(Exception):
 def page_paths(world: World) -> dict[str, tuple[str, str]]:
     """page -> (path, who requests it), in the order of the table."""
     tf = f"/task-forces/{world.task_force_slug}"
-    return {
+    paths = {
         "dashboard": ("/", "staff"),  # first page of 50
         "task_force": (f"{tf}/", "coordinator"),
         "edit": (f"{tf}/milestones/{world.milestone_slug}/", "coordinator"),
@@ -54,12 +58,20 @@ def page_paths(world: World) -> dict[str, tuple[str, str]]:
         "export": (f"{tf}/export/statuses.csv", "coordinator"),
         "trend": ("/trend/", "manager"),  # every task force
         "report": ("/overview/report/", "manager"),  # statewide, HTML
+        # Activity by region and kind for the half-year, suppressed with its family.
+        "activity_statewide": ("/overview/activity/", "manager"),
         EXPORT_ALL: ("/export/statuses.csv", "manager"),
         SAVE: (
             f"/task-forces/{world.save_task_force_slug}/milestones/{world.milestone_slug}/",
             "save_coordinator",
         ),
     }
+    # The statewide report pack (by region): built in the request up to
+    # REPORT_PACK_INLINE_MAX_TASK_FORCES; above, the request queues a job
+    # (a 302 to the waiting page) and measure_report_pack_job times the job.
+    half = half_year_of(timezone.localdate()).label
+    paths[REPORT_PACK] = (f"/report-pack/?by=region&period={half}", "manager")
+    return paths
 
 
 class QueryCounter:
@@ -173,6 +185,9 @@ def measure_pages(world: World, requests: int) -> tuple[Page, list[Page]]:
         client = clients[who]
         if name == SAVE:
             pages.append(_save_page(world, client, path))
+        elif name == REPORT_PACK and _pack_is_a_job():
+            send = lambda c=client, p=path: c.get(p)  # noqa: E731
+            pages.append(Page(name, path, who, send, expected=302))
         else:
             pages.append(Page(name, path, who, lambda c=client, p=path: c.get(p)))
 
@@ -198,6 +213,33 @@ def measure_pages(world: World, requests: int) -> tuple[Page, list[Page]]:
     for page in pages:
         log(f"   {page.name}: {page.queries} queries, {page.median_ms:.1f} ms median")
     return trivial, pages
+
+
+def _pack_is_a_job() -> bool:
+    return TaskForce.objects.count() > settings.REPORT_PACK_INLINE_MAX_TASK_FORCES
+
+
+def measure_report_pack_job() -> dict | None:
+    """The statewide pack's job, queued by the pages' requests, run once in
+    process as the worker would run it: its seconds, and whether it made
+    its file. None where the page builds the pack itself."""
+    from assessments.core.prepared_downloads import PreparedDownload
+    from assessments.pages.report_pack_views import prepare_report_pack
+
+    download = PreparedDownload.objects.filter(kind="report_pack", state="queued").first()
+    if download is None:
+        return None
+    start = time.perf_counter()
+    prepare_report_pack.call(download.pk)
+    seconds = time.perf_counter() - start
+    download.refresh_from_db()
+    log(f"   report pack job: {seconds:.1f} s, {download.state}, {download.size:,} bytes")
+    return {
+        "n": TaskForce.objects.count(),
+        "seconds": round(seconds, 1),
+        "state": download.state,
+        "bytes": download.size,
+    }
 
 
 def measure_import(world: World, export_all_ms: float) -> dict:

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.skip_throughput and args.skip_scaleout) and NETWORK_N not in sizes:
         sizes.insert(0, NETWORK_N)
     results, trivial, import_export, notes, errors = [], [], [], {}, phases.errors
-    reminders, load_result, import_job_entries = [], None, []
+    reminders, load_result, import_job_entries, report_pack_jobs = [], None, [], []
     throughput_entries, throughput_details, scale_out, scale_out_report = [], [], None, []
     try:
         with phases("collectstatic"):
@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
             }
             with phases(f"measure N={n}"):
                 base, pages = measure.measure_pages(world, args.requests)
+            with phases(f"report pack job N={n}", carry_on=True):
+                if (job := measure.measure_report_pack_job()) is not None:
+                    report_pack_jobs.append(job)
             trivial.append({"n": n, **base.summary(3), "requests": len(base.samples_ms)})
             results += [
                 {
@@ -183,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         "import_export": import_export,
         "reminders": reminders,
         "import_job": import_job_entries,
+        "report_pack_job": report_pack_jobs,
         "scale_out": scale_out,
         "machine": machine_info(),
         "trivial": trivial,

@@ -304,9 +304,22 @@ STORAGES["downloads"] = {
 DOWNLOAD_INLINE_MAX_TASK_FORCES = env_int("DJANGO_DOWNLOAD_INLINE_MAX_TASK_FORCES", 200)
 if DOWNLOAD_INLINE_MAX_TASK_FORCES < 0:
     raise ImproperlyConfigured("DJANGO_DOWNLOAD_INLINE_MAX_TASK_FORCES must be 0 or more.")
+# A suppressed report pack is suppressed over every task force of the state
+# (assessments/pages/report_pack.py): even six task forces take about half a
+# second, so by default (0) a job always prepares it. A state of at most this
+# many builds it in the request.
+REPORT_PACK_INLINE_MAX_TASK_FORCES = env_int("DJANGO_REPORT_PACK_INLINE_MAX_TASK_FORCES", 0)
+if REPORT_PACK_INLINE_MAX_TASK_FORCES < 0:
+    raise ImproperlyConfigured("DJANGO_REPORT_PACK_INLINE_MAX_TASK_FORCES must be 0 or more.")
 PREPARED_DOWNLOAD_DAYS = env_int("DJANGO_PREPARED_DOWNLOAD_DAYS", 7)
 if PREPARED_DOWNLOAD_DAYS < 1:
     raise ImproperlyConfigured("DJANGO_PREPARED_DOWNLOAD_DAYS must be 1 or more.")
+# Counts that leave a task force (statewide views, the report pack, exports
+# for the state) hide 1 to this - 1 (assessments/common/suppression.py). A run
+# may raise it, never lower it.
+SMALL_COUNT_THRESHOLD = env_int("DJANGO_SMALL_COUNT_THRESHOLD", 11)
+if SMALL_COUNT_THRESHOLD < 2:
+    raise ImproperlyConfigured("DJANGO_SMALL_COUNT_THRESHOLD must be 2 or more.")
 # An upload bigger than this goes to a temporary file as it arrives, so a
 # 10 MB document is never held in memory whole (Django's default is 2.5 MB).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from assessments.activity import services as activity
 from assessments.core import services
 from assessments.cycles import services as cycles
 from assessments.help import services as help_requests
@@ -111,6 +112,15 @@ def build_world() -> dict:
         sector=Sector.objects.get(slug="victim-services"),
         user=coordinator,
     )
+    # A meeting in the activity log, logged by the coordinator.
+    activity_entry = activity.activity_entry_create(
+        task_force=own,
+        date=timezone.localdate(),
+        kind="task_force_meeting",
+        title="Monthly task force meeting",
+        counts={"agencies": {agency.sector: 4}},
+        user=coordinator,
+    )
     # A help request from the coordinator, with its first message and event.
     help_request = help_requests.help_request_create(
         task_force=own, milestone=milestone, subject="MOU template", body="Any?", user=coordinator
@@ -191,6 +201,12 @@ def build_world() -> dict:
         kind=ImportBatch.Kind.REGISTER,
         state=ImportBatch.State.CHECKED,
     )
+    activity_batch = ImportBatch.objects.create(
+        created_by=coordinator,
+        filename="activity.csv",
+        kind=ImportBatch.Kind.ACTIVITY,
+        state=ImportBatch.State.CHECKED,
+    )
     # An open invitation to the coordinator's task force, sent by the admin.
     invitee = UserFactory(email="invitee@example.org")
     invitee.set_unusable_password()
@@ -233,6 +249,8 @@ def build_world() -> dict:
         "own": own,
         "batch": batch,
         "register_batch": register_batch,
+        "activity_batch": activity_batch,
+        "activity_entry": activity_entry,
         "invitation": invitation,
         "link": link,
         "agency": agency,
@@ -316,6 +334,8 @@ def url_for(route: str, world: dict, role: str) -> str:
         .replace("<int:request_id>", str(world["help_request"].pk))
         .replace("<slug:milestone_slug>", world["milestone"].slug)
         .replace("import/partners/<int:pk>/", f"import/partners/{world['register_batch'].pk}/")
+        .replace("import/activity/<int:pk>/", f"import/activity/{world['activity_batch'].pk}/")
+        .replace("<int:entry_id>", str(world["activity_entry"].pk))
         .replace("import/<int:pk>/", f"import/{world['batch'].pk}/")
         .replace("downloads/<int:pk>/", f"downloads/{world['download'].pk}/")
         .replace("cycles/<int:pk>/", f"cycles/{world['cycle'].pk}/")

@@ -18,6 +18,7 @@ class ImportBatch(models.Model):
         # Each kind has its own pages, which open only their own batches.
         STATUSES = "statuses", "Milestone statuses"
         REGISTER = "register", "Partner register"
+        ACTIVITY = "activity", "Activity log"
 
     class State(models.TextChoices):
         # uploaded -> checking -> checked | refused | failed;
@@ -67,7 +68,8 @@ class ImportBatch(models.Model):
         indexes = [models.Index(fields=["created_by", "kind", "-created_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["statuses", "register"]), name="import_batch_known_kind"
+                condition=Q(kind__in=["statuses", "register", "activity"]),
+                name="import_batch_known_kind",
             ),
         ]
 

@@ -53,6 +53,37 @@ class Area(models.Model):
         return f"{self.name}, {self.state}" if self.state else self.name
 
 
+class Sector(models.Model):
+    """A kind of partner agency (law enforcement, victim services, ...): a
+    managed list, seeded by a migration and edited by admins. In core because
+    two features use it: the partner register (each agency's sector) and the
+    activity log (counts by sector). The register's summaries and flags name
+    three of them by slug (see the constants)."""
+
+    TRIBAL_GOVERNMENT = "tribal-government"
+    CULTURALLY_SPECIFIC = "culturally-specific-organizations"
+    SURVIVOR_LED = "survivor-led-organizations"
+    # Diversify Task Force Representation: underserved and marginalized
+    # communities and Tribal Nations.
+    DIVERSIFYING = (TRIBAL_GOVERNMENT, CULTURALLY_SPECIFIC, SURVIVOR_LED)
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="Fixed identifier. The milestone hints rely on "
+        "'tribal-government', 'culturally-specific-organizations' and "
+        "'survivor-led-organizations': do not change those.",
+    )
+    order = models.PositiveSmallIntegerField(help_text="Position in lists: 1 comes first.")
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TaskForceQuerySet(models.QuerySet):
     def visible_to(self, user) -> TaskForceQuerySet:
         """The task forces `user` may read: the one rule for reading.

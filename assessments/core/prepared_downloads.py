@@ -84,6 +84,7 @@ class PreparedDownload(models.Model):
         STATUSES = "statuses", "Every status"
         HISTORY = "history", "Every change (history)"
         STATEWIDE_REPORT = "statewide_report", "Statewide report"
+        REPORT_PACK = "report_pack", "Report pack"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Waiting to start"

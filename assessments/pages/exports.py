@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from django_tasks import task
 
 from assessments.access import export_scope
+from assessments.activity.models import ActivityChange
 from assessments.common import sheets
 from assessments.common.downloads import BuiltFile, built_response, table_file
 from assessments.common.sheets import Column, person
@@ -167,6 +168,23 @@ def register_history_rows(changes: QuerySet[RegisterChange]) -> Iterator[dict]:
         }
 
 
+def activity_history_rows(changes: QuerySet[ActivityChange]) -> Iterator[dict]:
+    """Activity log changes: which fields changed, not their values (the
+    activity export has those)."""
+    changes = changes.select_related("task_force").order_by("-changed_at", "-pk")
+    for change in changes.iterator(chunk_size=2000):
+        yield {
+            "changed_at": change.changed_at,
+            "task_force": change.task_force.slug,
+            "changed_fields": " ".join(sorted(change.changes)),
+            "changed_by": change.changed_by_name,
+            "source": change.source,
+            "record": "activity",
+            "subject": change.entry_title,
+            "action": change.action,
+        }
+
+
 def help_history_rows(changes: QuerySet[HelpRequestChange]) -> Iterator[dict]:
     """Help request events: which request and what happened (assigned to
     whom), never its subject or a message, which may name a person."""
@@ -191,13 +209,15 @@ def help_history_rows(changes: QuerySet[HelpRequestChange]) -> Iterator[dict]:
 
 def timeline_rows(task_forces: QuerySet[TaskForce]) -> Iterator[dict]:
     """Every change of `task_forces` (statuses, evidence, help requests, the
-    partner register), newest first, as the history page shows them: four queries,
+    partner register, the activity log), newest first, as the history page
+    shows them: five queries,
     streamed and merged, whatever the number of rows."""
     return heapq.merge(
         history_rows(history.history_for(task_forces)),
         evidence_history_rows(EvidenceChange.objects.filter(task_force__in=task_forces)),
         register_history_rows(RegisterChange.objects.filter(task_force__in=task_forces)),
         help_history_rows(HelpRequestChange.objects.filter(task_force__in=task_forces)),
+        activity_history_rows(ActivityChange.objects.filter(task_force__in=task_forces)),
         key=lambda row: row["changed_at"],
         reverse=True,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import CharField, Q, QuerySet, Value
 
+from assessments.activity.models import ActivityChange
 from assessments.common.models import AppendOnlyRecord
 from assessments.core.models import StatusChange, TaskForce
 from assessments.cycles.models import Snapshot, SubmissionReview
@@ -48,11 +49,12 @@ def timeline_for(
     stage_slug: str | None = None,
     person_id: int | None = None,
 ) -> QuerySet:
-    """Status changes, evidence changes, help request events and partner
-    register changes together, newest first, as (kind, pk, changed_at) rows
-    ("status", "evidence", "help" or "register") to paginate; then timeline_entries fetches one
-    page's records. A milestone or stage filter leaves the register out (its
-    changes belong to no milestone)."""
+    """Status changes, evidence changes, help request events, partner
+    register and activity log changes together, newest first, as (kind, pk,
+    changed_at) rows ("status", "evidence", "help", "register" or
+    "activity") to paginate; then timeline_entries fetches one page's
+    records. A milestone or stage filter leaves the register and the
+    activity log out (their changes belong to no milestone)."""
     text = CharField(max_length=10)
     filters = {"milestone": milestone, "stage_slug": stage_slug, "person_id": person_id}
     kinds = {"status": StatusChange, "evidence": EvidenceChange, "help": HelpRequestChange}
@@ -66,11 +68,16 @@ def timeline_for(
         entries = rows if entries is None else entries.union(rows, all=True)
     if milestone is None and not stage_slug:
         register = RegisterChange.objects.filter(task_force__in=task_forces)
+        activity = ActivityChange.objects.filter(task_force__in=task_forces)
         if person_id:
             register = register.filter(changed_by_id=person_id)
+            activity = activity.filter(changed_by_id=person_id)
         entries = entries.union(
             register.order_by().values_list(
                 Value("register", output_field=text), "pk", "changed_at"
+            ),
+            activity.order_by().values_list(
+                Value("activity", output_field=text), "pk", "changed_at"
             ),
             all=True,
         )
@@ -115,7 +122,11 @@ def timeline_entries(rows) -> list[StatusChange | RegisterChange]:
     reviews = SubmissionReview.objects.select_related(
         "changed_by", "snapshot__submission__cycle"
     ).in_bulk([pk for kind, pk, _ in rows if kind == "review"])
+    activity = ActivityChange.objects.select_related("changed_by").in_bulk(
+        [pk for kind, pk, _ in rows if kind == "activity"]
+    )
     found = {
+        "activity": activity,
         "status": status,
         "register": register,
         "evidence": evidence,
@@ -131,6 +142,7 @@ def people_who_changed(task_forces: QuerySet[TaskForce]):
     evidence, the partner register and review cycles), for the filter."""
     status = StatusChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     register = RegisterChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
+    activity = ActivityChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     evidence = EvidenceChange.objects.filter(task_force__in=task_forces).values("changed_by_id")
     help_events = HelpRequestChange.objects.filter(task_force__in=task_forces).values(
         "changed_by_id"
@@ -146,6 +158,7 @@ def people_who_changed(task_forces: QuerySet[TaskForce]):
         .objects.filter(
             Q(pk__in=status)
             | Q(pk__in=register)
+            | Q(pk__in=activity)
             | Q(pk__in=evidence)
             | Q(pk__in=submitted)
             | Q(pk__in=reviewed)

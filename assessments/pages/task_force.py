@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.activity.selectors import recent_activity
 from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache, services
 from assessments.core.filters import HistoryFilters
@@ -65,6 +66,8 @@ def task_force_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "register": register,
             "register_notes": register.notes,
+            # Its own numbers, unsuppressed: one query.
+            "recent_activity": recent_activity(task_force, today),
             "task_force": task_force,
             "can_edit": can_edit,
             # Names and e-mails: for the task force's own team and staff only.

@@ -4,7 +4,7 @@ history, sharing, partner page and exports."""
 from django.urls import path
 
 import assessments.core.converters  # noqa: F401  (registers fmt and planfmt)
-from assessments.pages import dashboard, exports, sharing, task_force
+from assessments.pages import dashboard, exports, report_pack_views, sharing, task_force
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -15,6 +15,12 @@ urlpatterns = [
         name="milestone_edit",
     ),
     path("trend/", task_force.trend, name="trend"),
+    path("report-pack/", report_pack_views.statewide_pack, name="report_pack"),
+    path(
+        "task-forces/<slug:slug>/report-pack/",
+        report_pack_views.task_force_pack,
+        name="task_force_report_pack",
+    ),
     path("task-forces/<slug:slug>/trend/", task_force.trend, name="task_force_trend"),
     path("task-forces/<slug:slug>/history/", task_force.task_force_history, name="history"),
     path(

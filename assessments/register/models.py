@@ -12,36 +12,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from assessments.common.models import AppendOnlyRecord
-from assessments.core.models import NO_IDENTIFYING_DETAILS, TaskForce
 
-
-class Sector(models.Model):
-    """A kind of partner agency (law enforcement, victim services, ...): a
-    managed list, seeded by a migration and edited by admins. The register's
-    summaries and flags name three of them by slug (see the constants)."""
-
-    TRIBAL_GOVERNMENT = "tribal-government"
-    CULTURALLY_SPECIFIC = "culturally-specific-organizations"
-    SURVIVOR_LED = "survivor-led-organizations"
-    # Diversify Task Force Representation: underserved and marginalized
-    # communities and Tribal Nations.
-    DIVERSIFYING = (TRIBAL_GOVERNMENT, CULTURALLY_SPECIFIC, SURVIVOR_LED)
-
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(
-        max_length=100,
-        unique=True,
-        help_text="Fixed identifier. The milestone hints rely on "
-        "'tribal-government', 'culturally-specific-organizations' and "
-        "'survivor-led-organizations': do not change those.",
-    )
-    order = models.PositiveSmallIntegerField(help_text="Position in lists: 1 comes first.")
-
-    class Meta:
-        ordering = ["order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
+# Sector lives in core since the activity log counts people by it too; it is
+# re-exported here, where the register always found it.
+from assessments.core.models import NO_IDENTIFYING_DETAILS, Sector, TaskForce
 
 
 class PartnershipType(models.TextChoices):

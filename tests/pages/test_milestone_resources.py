@@ -130,13 +130,13 @@ def test_the_task_force_page_reads_resources_in_one_query(
 ):
     url = reverse("assessments:task_force", args=[task_force.slug])
     coordinator_client.get(url)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         coordinator_client.get(url)
     for milestone in Milestone.objects.all()[:10]:
         MilestoneResource.objects.create(
             milestone=milestone, title=f"Guide {milestone.pk}", url="https://example.org/guide"
         )
     coordinator_client.get(url)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = coordinator_client.get(url)
     assert response.content.decode().count(">Guide ") >= 10

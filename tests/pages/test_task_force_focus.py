@@ -126,7 +126,7 @@ def test_both_views_cost_the_same_queries(
 ):
     # The pin of tests/pages/test_task_force_page.py: folding reads nothing more.
     for query in ("", "?show=all"):
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(19):
             assert coordinator_client.get(_url(task_force, query)).status_code == 200
 
 

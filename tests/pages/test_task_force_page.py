@@ -83,11 +83,11 @@ def test_page_query_count_is_bounded(
 ):
     for milestone in Milestone.objects.all()[:20]:
         MilestoneStatusFactory(task_force=task_force, milestone=milestone)
-    # 18: two of them read the partner register (its agencies, the sectors),
+    # 19: two of them read the partner register (its agencies, the sectors),
     # one the evidence of every milestone (tests/evidence/test_evidence_shown.py), one
     # the review cycles waiting on the task force, one the milestones' resources,
-    # one the menu's counts.
-    with django_assert_max_num_queries(18):
+    # one the menu's counts, one the last 90 days of activity.
+    with django_assert_max_num_queries(19):
         assert coordinator_client.get(_url(task_force)).status_code == 200
 
 

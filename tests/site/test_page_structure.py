@@ -66,19 +66,28 @@ def _get(world, route):
     )
     if route.startswith("reminders/"):
         client.force_login(world["users"]["admin"])  # staff only
-    elif route.startswith(("overview/partners/", "cycles/compare/", "help/")) or route in (
+    elif route.startswith(
+        ("overview/partners/", "overview/activity/", "cycles/compare/", "help/")
+    ) or route in (
         "cycles/open/",
         "cycles/<int:pk>/",
+        "report-pack/",
     ):
-        # The statewide register pages, the statewide compare, opening a
-        # review cycle and its page, the help queue and figures: for those
-        # who read every task force.
+        # The statewide register and activity pages, the statewide compare, opening a
+        # review cycle and its page, the help queue and figures, the report
+        # pack: for those who read every task force.
         client.force_login(world["users"]["program_manager"])
     elif not route.startswith(public):
         client.force_login(world["users"]["coordinator"])
     response = client.get(url_for(route, world, "partner"))
     assert response.status_code == 200, route
     return response
+
+
+@pytest.fixture(autouse=True)
+def _report_pack_in_the_request(settings):
+    # The report pack's page itself; by default a job prepares it (302).
+    settings.REPORT_PACK_INLINE_MAX_TASK_FORCES = 1000
 
 
 @pytest.mark.parametrize("route", SITE_PAGES)

@@ -201,6 +201,32 @@ SITE = {
     ("GET", "task-forces/<slug:slug>/partners/<int:agency_id>/leave/"): _row(
         200, 403, 200, 404, "login", "login"
     ),
+    # The activity log: read as the task force is read, edited by its
+    # coordinators and staff; the statewide view is the state program's.
+    ("GET", "task-forces/<slug:slug>/activity/"): _row(200, 200, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/activity/add/"): _row(200, 403, 200, 404, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/activity/<int:entry_id>/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    ("GET", "task-forces/<slug:slug>/activity/<int:entry_id>/remove/"): _row(
+        200, 403, 200, 404, "login", "login"
+    ),
+    ("GET", "overview/activity/"): _row(200, 200, 403, 403, "login", "login"),
+    # The report pack: statewide for those who read every task force; a task
+    # force's own as the task force is read (unsuppressed for its editors).
+    # A pack with hidden numbers is prepared by a job: the page asks what to
+    # prepare first. Those who may edit the task force see its own in full.
+    ("GET", "report-pack/"): _row(200, 200, 403, 403, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/report-pack/"): _row(200, 200, 200, 404, "login", "login"),
+    ("GET", "export/activity.<fmt:fmt>"): _row(200, 200, 200, 200, "login", "login"),
+    ("GET", "task-forces/<slug:slug>/export/activity.<fmt:fmt>"): _row(
+        200, 200, 200, 404, "login", "login"
+    ),
+    ("GET", "import/activity/"): _row(200, 403, 200, 200, "login", "login"),
+    ("GET", "import/activity/<int:pk>/"): _row(404, 403, 200, 404, "login", "login"),
+    ("GET", "import/activity/<int:pk>/progress/"): _row(404, 403, 200, 404, "login", "login"),
+    ("GET", "import/activity/<int:pk>/changes.csv"): _row(404, 403, 200, 404, "login", "login"),
+    ("POST", "import/activity/<int:pk>/apply/"): _row(404, 403, "redirect", 404, "login", "login"),
     # The team: names and e-mails, for the task force's own coordinators and staff.
     ("GET", "task-forces/<slug:slug>/team/"): _row(200, 403, 200, 404, "login", "login"),
     # The confirmation page before removing a coordinator.

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from assessments.models import MilestoneStatus, Status, TaskForce
+from assessments.models import ActivityEntry, MilestoneStatus, Status, TaskForce
 from stages.models import Milestone, MilestoneResource
 
 
@@ -30,6 +30,10 @@ def test_seed_demo_creates_task_forces_with_every_status_and_working_logins(db, 
     assert admin.check_password(passwords["admin"]) and admin.is_staff
     assert coordinator.check_password(passwords["coordinator"]) and not coordinator.is_staff
     assert coordinator.coordinated_task_forces.count() == 2
+    # A year of activity for every task force, so the report pack has something to show.
+    assert set(ActivityEntry.objects.values_list("task_force", flat=True)) == set(
+        TaskForce.objects.values_list("pk", flat=True)
+    )
 
 
 def test_seed_demo_again_duplicates_nothing_and_gives_new_passwords(db, settings):
@@ -37,10 +41,12 @@ def test_seed_demo_again_duplicates_nothing_and_gives_new_passwords(db, settings
     first = _seed()
     count = MilestoneStatus.objects.count()
     resources = MilestoneResource.objects.count()
+    activity = ActivityEntry.objects.count()
     second = _seed()
     assert TaskForce.objects.count() == 6
     assert MilestoneStatus.objects.count() == count
     assert MilestoneResource.objects.count() == resources
+    assert ActivityEntry.objects.count() == activity
     assert first != second
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from assessments.activity.demo import seed_activity
 from assessments.core import services
 from assessments.cycles import services as cycles
 from assessments.help import services as help_requests
@@ -190,6 +191,15 @@ class Command(BaseCommand):
                 task_force.coordinators.add(coordinator)
             if not task_force.partner_agencies.exists():
                 _seed_register(task_force, index, counties[0], coordinator, now)
+            if not task_force.activity_entries.exists():
+                seed_activity(
+                    task_force,
+                    index=index,
+                    user=coordinator,
+                    today=timezone.localdate(now),
+                    # Its own seed: the log is the same whatever else changes.
+                    rng=random.Random(f"activity-{index}"),  # noqa: S311 - demo data
+                )
             if not created:
                 continue
             achieved = round(MATURITY[index] * len(milestones))
