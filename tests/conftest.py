@@ -1,14 +1,18 @@
+import copy
 import datetime
 import functools
 import json
 import logging
 import os
+import shutil
 import zoneinfo
 from unittest import mock
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import transaction
+from django.test import override_settings
 
 from stages.models import Milestone, Stage
 from tests.factories import TaskForceFactory, UserFactory
@@ -35,27 +39,32 @@ def _frozen_clock():
         yield
 
 
-@pytest.fixture(autouse=True)
-def evidence_dir(settings, tmp_path):
-    """The folder evidence files go to in this test: a fresh temporary one,
-    never the project's own. Also gives plain static files storage:
-    production uses WhiteNoise's manifest storage, which needs
-    collectstatic; tests render templates without it."""
-    folder = tmp_path / "evidence-storage"
-    folder.mkdir()
-    settings.STORAGES = {
+def _test_storages(folder) -> dict:
+    """Storages under `folder`: evidence files and prepared downloads, and
+    plain static files storage (production uses WhiteNoise's manifest
+    storage, which needs collectstatic; tests render templates without it)."""
+    return {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         "evidence": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": folder},
+            "OPTIONS": {"location": folder / "evidence-storage"},
         },
         # Prepared downloads too (assessments/core/prepared_downloads.py).
         "downloads": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "downloads-storage"},
+            "OPTIONS": {"location": folder / "downloads-storage"},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def evidence_dir(settings, tmp_path):
+    """The folder evidence files go to in this test: a fresh temporary one,
+    never the project's own (prepared downloads likewise)."""
+    folder = tmp_path / "evidence-storage"
+    folder.mkdir()
+    settings.STORAGES = _test_storages(tmp_path)
     return folder
 
 
@@ -177,6 +186,16 @@ def _guidance_fixture() -> tuple[list[dict], list[dict]]:
     return stages, milestones
 
 
+def _load_guidance() -> None:
+    stage_fields, milestone_fields = _guidance_fixture()
+    stages = {
+        stage.slug: stage for stage in Stage.objects.bulk_create(Stage(**f) for f in stage_fields)
+    }
+    Milestone.objects.bulk_create(
+        Milestone(**{**f, "stage": stages[f["stage"][0]]}) for f in milestone_fields
+    )
+
+
 @pytest.fixture
 def guidance(db):
     """The 3 stages and 28 milestones of the guidance, from fixtures/stages.json.
@@ -186,13 +205,9 @@ def guidance(db):
     page-cache bump each), as some 1,400 tests need them; that is a tenth of
     the suite's time. `loaddata` itself, the documented reset, is tested in
     tests/site/test_fixture.py and tests/core/test_page_cache.py."""
-    stage_fields, milestone_fields = _guidance_fixture()
-    stages = {
-        stage.slug: stage for stage in Stage.objects.bulk_create(Stage(**f) for f in stage_fields)
-    }
-    Milestone.objects.bulk_create(
-        Milestone(**{**f, "stage": stages[f["stage"][0]]}) for f in milestone_fields
-    )
+    # A module with a `shared_world` has loaded them for all its tests.
+    if not Stage.objects.exists():
+        _load_guidance()
 
 
 @pytest.fixture
@@ -227,3 +242,49 @@ def coordinator_client(client, coordinator):
 def world(guidance):
     """Every role and one object of every kind: see tests/routes.py."""
     return build_world()
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The guidance and build_world(), written once per test module inside a
+    transaction that is rolled back when the module ends. Each test runs in
+    a savepoint within it (pytest-django's `db`), so what a test changes is
+    undone before the next one starts."""
+    folder = tmp_path_factory.mktemp("world")
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with (
+                time_machine.travel(_test_today(), tick=False),
+                override_settings(
+                    STORAGES=_test_storages(folder),
+                    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                ),
+            ):
+                _load_guidance()
+                world = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield world, folder
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def shared_world(db, _module_world, tmp_path, evidence_dir):
+    """The same as `world`, built once for the module: for the sweeps that
+    request every route (some 80 to 280 tests each), where building it per
+    test was a tenth of the suite's time. Not for tests that need their own
+    transactions (live_server, transactional_db): those use `world`."""
+    world, folder = _module_world
+    # The world's files, where this test's storages look for them.
+    for name in ("evidence-storage", "downloads-storage"):
+        if (folder / name).exists():
+            shutil.copytree(folder / name, tmp_path / name, dirs_exist_ok=True)
+    # The test may change the objects it is given; the next test gets them
+    # as they were built.
+    return copy.deepcopy(world)

@@ -11,6 +11,13 @@ from django.urls import reverse
 from tests.login import login_data
 from tests.routes import ALL_ROUTES, url_for
 
+
+@pytest.fixture
+def world(shared_world):
+    # Every test here reads the same world: it is built once for the module.
+    return shared_world
+
+
 SITE_PAGES = [
     route
     for route in ALL_ROUTES

@@ -20,6 +20,12 @@ from tests.factories import TaskForceFactory, UserFactory
 from tests.routes import ADMIN_APP_INDEX, ALL_ROUTES, ROLES, admin_model_of, url_for
 
 
+@pytest.fixture
+def world(shared_world):
+    # Every test here reads the same world: it is built once for the module.
+    return shared_world
+
+
 def _row(admin, program_manager, coordinator, other_coordinator, partner, anonymous):
     return dict(
         zip(
