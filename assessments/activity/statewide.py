@@ -73,6 +73,19 @@ class SuppressedTable:
     def rows(self) -> list[tuple[str, list[int | str], int | str]]:
         return list(zip(self.row_labels, self.cells, self.row_totals, strict=True))
 
+    def only(self, row_label: str) -> SuppressedTable:
+        """The one row as published in the whole table (none if it is not
+        there), with the whole table's totals."""
+        keep = [i for i, label in enumerate(self.row_labels) if label == row_label]
+        return SuppressedTable(
+            row_labels=[self.row_labels[i] for i in keep],
+            column_labels=self.column_labels,
+            cells=[self.cells[i] for i in keep],
+            row_totals=[self.row_totals[i] for i in keep],
+            column_totals=self.column_totals,
+            total=self.total,
+        )
+
 
 def _published(result, row_labels, column_labels) -> SuppressedTable:
     shown = [[result.shown(r, c) for c in result.all_columns] for r in result.all_rows]
@@ -135,12 +148,13 @@ class ActivityByRegion:
 
 def activity_by_region(period: Period, threshold: int, *, region: str = "") -> ActivityByRegion:
     """Entries, and people (attending and trained), by region and kind: one
-    query over the period's year, by quarter."""
+    query over the period's year, by quarter. With `region`, that region's
+    row of the tables suppressed over every region: suppressed on its own,
+    a region's table could hide other cells than the whole one, and the two
+    published side by side could be subtracted to reveal a hidden count."""
     year = period.start.year
     half = 1 if period.start.month <= 6 else 2
     entries = ActivityEntry.objects.between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-    if region:
-        entries = entries.filter(task_force__region=region)
     rows = (
         entries.order_by()
         .annotate(quarter=ExtractQuarter("date"))
@@ -167,4 +181,9 @@ def activity_by_region(period: Period, threshold: int, *, region: str = "") -> A
         }
         return _suppress_family(by_quarter, half, regions, labels, threshold)
 
-    return ActivityByRegion(period=period, threshold=threshold, entries=table(0), people=table(1))
+    entries_table, people_table = table(0), table(1)
+    if region:
+        entries_table, people_table = entries_table.only(region), people_table.only(region)
+    return ActivityByRegion(
+        period=period, threshold=threshold, entries=entries_table, people=people_table
+    )

@@ -143,6 +143,26 @@ def test_the_view_counts_by_region_and_kind_and_suppresses_small_numbers():
 
 
 @pytest.mark.django_db
+def test_one_region_is_its_row_of_the_whole_table_not_a_table_of_its_own():
+    # Suppressed on its own, Coast's table would hide other cells than its
+    # row in the whole one (and total its own row): the two pages side by
+    # side could then be subtracted. It is the whole table's row.
+    _region_of("Coast", meetings=12, trained_per_training=30)
+    _region_of("Valley", meetings=12, trained_per_training=3)
+    _region_of("Valley", meetings=30, trained_per_training=40)
+    whole = activity_by_region(half_year(TODAY), 11)
+    coast = activity_by_region(half_year(TODAY), 11, region="Coast")
+    for one, every in ((coast.entries, whole.entries), (coast.people, whole.people)):
+        assert one.rows == [row for row in every.rows if row[0] == "Coast"]
+        assert (one.column_totals, one.total) == (every.column_totals, every.total)
+    html = client_for(program_manager()).get(URL, {"region": "Coast"}).content.decode()
+    assert '<th scope="row">Coast</th>' in html
+    assert '<th scope="row">Valley</th>' not in html
+    assert '<th scope="row">All regions</th>' in html
+    assert activity_by_region(half_year(TODAY), 11, region="Nowhere").entries.rows == []
+
+
+@pytest.mark.django_db
 def test_a_run_may_raise_the_threshold_but_not_lower_it():
     _region_of("Coast", meetings=12, trained_per_training=30)
     client = client_for(program_manager())
