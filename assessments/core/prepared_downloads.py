@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.signals import setting_changed
@@ -39,6 +40,12 @@ FAILED_MESSAGE = (
     "The file could not be prepared. Try again; if it fails again, tell the site's administrators."
 )
 INACTIVE_MESSAGE = "Your account can no longer read task forces, so nothing was prepared."
+# A builder raises PermissionDenied when the person lost access to what they
+# asked for between asking and the job (a role taken away, a task force
+# moved): that is no fault of the site, and the person should know why.
+NO_LONGER_READABLE_MESSAGE = (
+    "You can no longer read everything this file would cover, so nothing was prepared."
+)
 # How often a long export says how far it is, in rows written.
 PROGRESS_EVERY_ROWS = 10_000
 
@@ -234,6 +241,10 @@ def run(download_id: int, build: Builder) -> None:
         built, covered = build(download, progress)
         progress("Saving the file…")
         download.file.save(built.filename, ContentFile(built.content), save=False)
+    except PermissionDenied:
+        logger.info("prepared download %s (%s): access lost", download.pk, download.kind)
+        _set(download, state="failed", error=NO_LONGER_READABLE_MESSAGE, finished_at=timezone.now())
+        return
     except Exception:
         logger.exception("prepared download %s (%s) failed", download.pk, download.kind)
         _set(download, state="failed", error=FAILED_MESSAGE, finished_at=timezone.now())

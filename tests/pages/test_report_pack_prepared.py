@@ -134,6 +134,10 @@ def test_someone_no_longer_reading_every_task_force_gets_no_pack(settings, run_j
     download = PreparedDownload.objects.get()
     assert download.state == "failed"
     assert not download.file
+    # Said as it is, not as a fault of the site.
+    waiting = client.get(f"/downloads/{download.pk}/").content.decode()
+    assert "You can no longer read everything this file would cover" in waiting
+    assert "tell the site&#x27;s administrators" not in waiting
     assert client.get(STATEWIDE).status_code == 403
 
 
