@@ -64,7 +64,9 @@ def recent_activity(
 
 def recent_changes(task_force: TaskForce, limit: int = CHANGES_SHOWN) -> list[ActivityChange]:
     return list(
-        ActivityChange.objects.filter(task_force=task_force).order_by("-changed_at", "-pk")[:limit]
+        ActivityChange.objects.filter(task_force=task_force)
+        .select_related("changed_by")  # who, by name (progress_tags.changer)
+        .order_by("-changed_at", "-pk")[:limit]
     )
 
 

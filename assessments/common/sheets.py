@@ -23,6 +23,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from assessments.common.people import person_name
 from assessments.common.spreadsheets import cell_out
 
 TEXT = "text"
@@ -141,8 +142,8 @@ def to_sheet(spec: Sequence[Column | str], rows: Iterable[Mapping], *, title: st
 
 
 def person(user, stored_name: str = "") -> str:
-    """Who, as the XLSX names them: the account's full name (else its
-    username), or the name kept with the record once the account is gone."""
+    """Who, as the XLSX names them: the account's name (common/people.py),
+    or the name kept with the record once the account is gone."""
     if user is None:
         return stored_name
-    return user.get_full_name() or user.get_username()
+    return person_name(user)

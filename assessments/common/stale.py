@@ -10,12 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-
-def person_name(user: AbstractBaseUser | None) -> str:
-    """What pages and messages call a person: their full name, else their username."""
-    if user is None:
-        return "someone"
-    return user.get_full_name() or user.get_username()
+from assessments.common.people import person_name
 
 
 class StaleSaveError(Exception):

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 
+from assessments.common.people import person_name
 from assessments.core.filters import REGION_MAX_LENGTH, QueryFilters
 from assessments.help.models import HELP_BODY_MAX_LENGTH, HELP_TEXT_WARNING, HelpRequest
 from assessments.roles import READ_ALL_PERMISSION
@@ -42,7 +43,7 @@ def state_program_people() -> QuerySet:
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
+        return person_name(obj)
 
 
 class HelpRequestForm(forms.Form):

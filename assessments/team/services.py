@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.common.people import person_name
 from assessments.core.events import EventKind, event_build, event_record, events_record
 from assessments.core.models import PartnerLink, TaskForce, hash_token
 from assessments.roles import PROGRAM_MANAGERS_GROUP, is_signed_in_and_active
@@ -58,7 +59,7 @@ def _expiry() -> datetime.datetime:
 
 
 def _display_name(user: AbstractBaseUser) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 def _new_username(email: str) -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.access import task_force_for_editing
+from assessments.common.people import person_name
 from assessments.roles import edits_some_task_force
 from assessments.team import services as invitations
 from assessments.team.forms import InvitationForm
@@ -162,7 +163,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             if len(task_forces) == 1
             else reverse("assessments:dashboard")
         )
-        messages.success(request, f"Welcome, {account.get_full_name() or account.get_username()}.")
+        messages.success(request, f"Welcome, {person_name(account)}.")
         # The two-factor rule (taskforce_site/middleware.py) sends those who
         # must have it to the set-up pages first, then on to `landing`.
         return redirect(landing)
@@ -242,7 +243,7 @@ def coordinator_remove(request: HttpRequest, slug: str, user_id: int) -> HttpRes
         invitations.coordinator_remove(
             task_force=task_force, account=account, by=request.user, request=request
         )
-        name = account.get_full_name() or account.get_username()
+        name = person_name(account)
         messages.success(request, f"{name} is no longer a coordinator of {task_force}.")
         if account == request.user and not task_force.can_edit(request.user):
             return redirect("assessments:dashboard")

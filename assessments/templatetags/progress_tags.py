@@ -1,5 +1,6 @@
 from django import template
 
+from assessments.common.people import person_name
 from assessments.core.models import Status
 from assessments.core.selectors import EVIDENCE_CHECKED
 
@@ -42,6 +43,26 @@ def resources_for(milestone, internal: bool) -> list:
     people (internal), the public ones on partner pages. Prefetched with the
     milestones (core.progress.boards_for): no query here."""
     return [resource for resource in milestone.resources.all() if internal or resource.public]
+
+
+@register.filter
+def person(user, fallback: str = "someone") -> str:
+    """What an internal page calls a person: full name, else e-mail address,
+    never the username (assessments/common/people.py); `fallback` when there
+    is no account (any more: the username a record keeps is not shown)."""
+    if user is None or user == "":
+        return fallback
+    return person_name(user)
+
+
+@register.filter
+def changer(change) -> str:
+    """Who made a history entry: the account's name; "A deleted account" once
+    the account is gone (the username kept with the entry is for the CSV
+    export, not for pages); "System" for a change nobody made."""
+    if change.changed_by_id is not None:
+        return person_name(change.changed_by)
+    return "A deleted account" if change.changed_by_name else "System"
 
 
 @register.filter

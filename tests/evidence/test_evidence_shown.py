@@ -382,7 +382,7 @@ def test_evidence_export_xlsx_reads_in_words_with_excel_times_and_full_names(
     document = rows["Signed MOU"]
     assert document["kind"].value == "Document"
     assert document["added_by"].value == "Casey Coordinator"
-    assert document["checked_by"].value == staff_user.get_username()  # no full name
+    assert document["checked_by"].value == staff_user.email  # no full name: never the username
     piece.refresh_from_db()
     assert document["added_at"].value == timezone.localtime(piece.added_at).replace(
         tzinfo=None, microsecond=0
