@@ -46,6 +46,8 @@ INACTIVE_MESSAGE = "Your account can no longer read task forces, so nothing was 
 NO_LONGER_READABLE_MESSAGE = (
     "You can no longer read everything this file would cover, so nothing was prepared."
 )
+# How many of a person's downloads a page lists.
+RECENT_SHOWN = 10
 # How often a long export says how far it is, in rows written.
 PROGRESS_EVERY_ROWS = 10_000
 
@@ -82,6 +84,14 @@ class PreparedDownloadQuerySet(models.QuerySet):
     def current(self) -> PreparedDownloadQuerySet:
         """Not yet past their expiry (purge_expired deletes the others)."""
         return self.filter(expires_at__gt=timezone.now())
+
+    def recent_for(self, user, *, kind: str | None = None) -> list[PreparedDownload]:
+        """A person's current downloads (of `kind`), newest first, as many as
+        a page lists, without the list of task forces each covers."""
+        found = self.current().filter(user=user).defer("covered")
+        if kind is not None:
+            found = found.filter(kind=kind)
+        return list(found[:RECENT_SHOWN])
 
 
 class PreparedDownload(models.Model):

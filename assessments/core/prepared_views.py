@@ -11,8 +11,6 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from assessments.core.prepared_downloads import PreparedDownload, notice_lost_job, still_readable
 
-RECENT_SHOWN = 10
-
 
 def _download_for(request: HttpRequest, pk: int) -> PreparedDownload:
     """The person's own download; anyone else's (or an expired one) is a
@@ -36,8 +34,7 @@ def _context(download: PreparedDownload) -> dict:
 @require_safe
 def prepared_download(request: HttpRequest, pk: int) -> HttpResponse:
     download = _download_for(request, pk)
-    recent = PreparedDownload.objects.current().filter(user=request.user).defer("covered")
-    recent = recent[:RECENT_SHOWN]
+    recent = PreparedDownload.objects.recent_for(request.user)
     return render(
         request,
         "assessments/core/prepared_download.html",

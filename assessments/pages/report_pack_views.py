@@ -77,7 +77,11 @@ def _is_large(threshold: int | None, state_size: int) -> bool:
 
 def _choose(request: HttpRequest, period, threshold: int, **context) -> HttpResponse:
     """What to prepare (period, rows, format), asked before a job starts."""
-    context = {"period": period, "threshold": threshold, **context}
+    # Packs take a while: the ones asked for before are found here again.
+    recent = PreparedDownload.objects.recent_for(
+        request.user, kind=PreparedDownload.Kind.REPORT_PACK
+    )
+    context = {"period": period, "threshold": threshold, "recent": recent, **context}
     return render(request, CHOOSE_TEMPLATE, context)
 
 

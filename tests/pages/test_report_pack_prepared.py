@@ -182,15 +182,44 @@ def test_without_a_period_the_page_asks_what_to_prepare_and_queues_nothing(
     client = client_for(program_manager())
     client.get(STATEWIDE)  # the session, warm
 
-    with django_assert_num_queries(7):
+    # The session, the user, permissions (2), the regions, the menu's
+    # counts, the packs asked for before (none).
+    with django_assert_num_queries(8):
         response = client.get(STATEWIDE)
 
     text = response.content.decode()
     assert response.status_code == 200
     assert 'aria-label="Prepare a report pack"' in text
+    assert "Packs you asked for" not in text
     assert 'name="period" value="2026-H1"' in text  # the test clock's half-year
     assert '<option value="North">North</option>' in text
     own = client.get(own_pack(task_forces[0])).content.decode()
     assert f"Report pack: {task_forces[0].name}" in own
     assert 'name="region"' not in own
     assert not PreparedDownload.objects.exists()
+
+
+@pytest.mark.no_worker
+@pytest.mark.parametrize("asked", [1, 12])
+def test_the_form_lists_the_packs_one_asked_for_in_the_same_queries(
+    settings, asked, django_assert_num_queries
+):
+    generate(6)
+    settings.REPORT_PACK_INLINE_MAX_TASK_FORCES = 5
+    manager, other = program_manager(), program_manager()
+    client = client_for(manager)
+    for year in range(2026 - asked + 1, 2027):
+        client.get(STATEWIDE, {"period": f"{year}-H1", "format": "csv"})
+    client_for(other).get(STATEWIDE, {"period": "2019-H2", "format": "pdf"})
+    client.get(STATEWIDE)
+
+    with django_assert_num_queries(8):
+        text = client.get(STATEWIDE).content.decode()
+
+    # A pack takes a while: whoever left the waiting page finds it here.
+    assert "Packs you asked for" in text
+    newest = PreparedDownload.objects.filter(user=manager).first()
+    assert f'href="/downloads/{newest.pk}/"' in text
+    assert "Report pack 2026-H1 (CSV)" in text
+    assert text.count('href="/downloads/') == min(asked, 10)
+    assert "2019-H2" not in text  # someone else's
