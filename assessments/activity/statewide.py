@@ -5,7 +5,7 @@ These numbers leave the task forces, so they are suppressed by the one rule
 in assessments/common/suppression.py (the report pack's): the half-year's
 tables with their whole calendar family (quarters, halves, year), so that
 this view and the pack hide alike and cannot be subtracted from each other.
-One query whatever the number of task forces or entries.
+Two queries whatever the number of task forces or entries.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import ExtractQuarter
 
-from assessments.activity.models import ActivityEntry, ActivityKind, Measure
+from assessments.activity.models import ActivityCount, ActivityEntry, ActivityKind, Measure
 from assessments.common.suppression import Link, suppress_linked
 from assessments.common.suppression import suppress_table as common_suppress_table
 
@@ -147,27 +147,40 @@ class ActivityByRegion:
 
 
 def activity_by_region(period: Period, threshold: int, *, region: str = "") -> ActivityByRegion:
-    """Entries, and people (attending and trained), by region and kind: one
-    query over the period's year, by quarter. With `region`, that region's
+    """Entries, and people (attending and trained), by region and kind: two
+    queries over the period's year, by quarter. With `region`, that region's
     row of the tables suppressed over every region: suppressed on its own,
     a region's table could hide other cells than the whole one, and the two
     published side by side could be subtracted to reveal a hidden count."""
     year = period.start.year
     half = 1 if period.start.month <= 6 else 2
-    entries = ActivityEntry.objects.between(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-    rows = (
-        entries.order_by()
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    # Two aggregates, each over its own rows: counting entries beside the
+    # sum of their counts would need COUNT(DISTINCT) over the join, a sort
+    # of every count of the year (3.4x slower at 3,143 task forces than 36).
+    entry_rows = (
+        ActivityEntry.objects.between(first, last)
+        .order_by()
         .annotate(quarter=ExtractQuarter("date"))
         .values("task_force__region", "kind", "quarter")
-        .annotate(
-            entries=Count("pk", distinct=True),
-            people=Sum("counts__count", filter=Q(counts__measure__in=Measure.people())),
-        )
+        .annotate(n=Count("pk"))
     )
-    by_cell: dict[tuple[int, str, str], tuple[int, int]] = {}
-    for row in rows:
-        name = row["task_force__region"] or NO_REGION
-        by_cell[(row["quarter"], name, row["kind"])] = (row["entries"], row["people"] or 0)
+    people_rows = (
+        ActivityCount.objects.filter(
+            entry__date__gte=first, entry__date__lte=last, measure__in=Measure.people()
+        )
+        .order_by()
+        .annotate(quarter=ExtractQuarter("entry__date"))
+        .values("entry__task_force__region", "entry__kind", "quarter")
+        .annotate(n=Sum("count"))
+    )
+    by_cell: dict[tuple[int, str, str], list[int]] = {}
+    for row in entry_rows:
+        key = (row["quarter"], row["task_force__region"] or NO_REGION, row["kind"])
+        by_cell.setdefault(key, [0, 0])[0] = row["n"]
+    for row in people_rows:
+        key = (row["quarter"], row["entry__task_force__region"] or NO_REGION, row["entry__kind"])
+        by_cell.setdefault(key, [0, 0])[1] = row["n"] or 0
     # Every table of the family has the same rows: the regions with entries
     # in the year (a region may show a row of zeros for the half-year).
     regions = sorted({key[1] for key in by_cell}, key=lambda r: (r == NO_REGION, r))

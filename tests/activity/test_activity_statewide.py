@@ -190,8 +190,9 @@ def test_the_view_reads_a_fixed_number_of_queries(task_forces, django_assert_num
         _region_of(f"Region {i % 4}", meetings=2, trained_per_training=i, trainings=2)
     client = client_for(program_manager())
     client.get(URL)
-    # Session, user, its permissions (2), the regions, the one aggregate.
-    with django_assert_num_queries(7):  # and the menu's counts
+    # Session, user, its permissions (2), the regions, the two aggregates
+    # (entries, people), the menu's counts.
+    with django_assert_num_queries(8):
         response = client.get(URL + "?period=2026-H1")
     assert response.status_code == 200
     assert "Activity statewide, 2026-H1" in response.content.decode()
