@@ -58,10 +58,6 @@ def _expiry() -> datetime.datetime:
     return timezone.now() + datetime.timedelta(days=settings.INVITATION_DAYS)
 
 
-def _display_name(user: AbstractBaseUser) -> str:
-    return person_name(user)
-
-
 def _new_username(email: str) -> str:
     """The e-mail address, which the invitee knows; numbered if taken."""
     base = email.lower()[:140]
@@ -222,7 +218,7 @@ def invitation_create(
         email=account.email,
         role=role,
         invited_by=invited_by,
-        invited_by_name=_display_name(invited_by),
+        invited_by_name=person_name(invited_by),
         existing_account=existing,
         expires_at=_expiry(),
         # Replaced by _send before anything is sent; required to save, and
