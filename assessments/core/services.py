@@ -12,7 +12,6 @@ from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assessments.common.people import person_name  # noqa: F401  (services.person_name)
 from assessments.common.stale import StaleSaveError
 from assessments.core import hooks, page_cache
 from assessments.core.models import (

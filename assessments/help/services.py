@@ -23,11 +23,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.common.people import person_name
 from assessments.common.stale import StaleSaveError
 from assessments.core import page_cache
 from assessments.core.events import EventKind, event_record
 from assessments.core.models import TaskForce
-from assessments.core.services import RETIRED_MILESTONE_MESSAGE, locked, person_name
+from assessments.core.services import RETIRED_MILESTONE_MESSAGE, locked
 from assessments.help.models import (
     HELP_BODY_MAX_LENGTH,
     HelpMessage,

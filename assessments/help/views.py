@@ -23,11 +23,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.access import task_force_for_editing, task_force_for_user
+from assessments.common.people import person_name
 from assessments.common.stale import StaleSaveError
 from assessments.core import selectors
 from assessments.core.forms import add_service_errors
 from assessments.core.models import TaskForce
-from assessments.core.services import person_name
 from assessments.help import services as help_requests
 from assessments.help.forms import (
     HelpAssignForm,
